@@ -1,0 +1,193 @@
+"""The pipeline thread: closed utterances in, signals and suggestions out.
+
+The ASR side (or a timed transcript) hands over transcript events and closed utterances; this
+hub publishes the events, runs the detectors on each customer utterance as it closes and gives
+objections to the suggestion engine. It owns one thread and a bounded inbox, so the ASR worker
+never waits on detectors or on the LLM.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from inference.bus import EventBus
+from inference.clock import Clock
+from inference.events import (
+    ClosedUtterance,
+    EmotionEvent,
+    ErrorEvent,
+    Event,
+    ObjectionEvent,
+    RolesEvent,
+    TermsEvent,
+    TranscriptEvent,
+)
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Signals:
+    """What the detectors found in one customer utterance."""
+
+    emotion: EmotionEvent | None
+    terms: TermsEvent | None
+    roles: RolesEvent | None
+    objection: ObjectionEvent | None
+
+    def events(self) -> list[Event]:
+        return [e for e in (self.emotion, self.terms, self.roles, self.objection) if e is not None]
+
+
+class Detectors(Protocol):
+    """Customer-signal detectors (implemented in `inference.detectors`)."""
+
+    def analyze(self, utterance: ClosedUtterance, *, t: float) -> Signals: ...
+
+
+class Suggester(Protocol):
+    """The suggestion engine (implemented in `inference.suggest`)."""
+
+    def observe(self, utterance: ClosedUtterance) -> None: ...
+
+    def observe_partial(self, event: TranscriptEvent) -> None: ...
+
+    def on_objection(
+        self,
+        objection: ObjectionEvent,
+        *,
+        utterance: ClosedUtterance,
+        emotion: EmotionEvent | None,
+        roles: tuple[str, ...],
+    ) -> None: ...
+
+    def wait_idle(self, timeout: float | None = None) -> bool: ...
+
+    def close(self) -> None: ...
+
+
+_STOP = object()
+
+
+class ConversationHub:
+    """Receives what ASR produced (from any thread) and drives detectors and suggestions.
+
+    Args:
+        bus: where every event goes.
+        clock: the session clock; detector events are stamped with it.
+        detectors: customer-signal detectors, or None to skip them.
+        suggester: the suggestion engine, or None to skip suggestions.
+        inbox_size: bound of the inbox; utterances are never dropped (the ASR thread waits),
+            tentative transcript events are dropped first when it is full.
+    """
+
+    def __init__(
+        self,
+        *,
+        bus: EventBus,
+        clock: Clock,
+        detectors: Detectors | None = None,
+        suggester: Suggester | None = None,
+        inbox_size: int = 512,
+    ) -> None:
+        self._bus = bus
+        self._clock = clock
+        self._detectors = detectors
+        self._suggester = suggester
+        self._inbox: queue.Queue[object] = queue.Queue(maxsize=inbox_size)
+        self._thread = threading.Thread(target=self._run, name="parley-pipeline", daemon=True)
+        self._decision_map: dict[str, int] = {}
+        self.dropped_tentative = 0
+        self._thread.start()
+
+    @property
+    def decision_map(self) -> dict[str, int]:
+        """How often each decision-maker role was mentioned so far."""
+        return dict(self._decision_map)
+
+    def emit(self, event: Event) -> None:
+        """Publish an event produced upstream (transcripts, status). Thread-safe."""
+        if isinstance(event, TranscriptEvent) and not event.final:
+            try:
+                self._inbox.put_nowait(event)
+            except queue.Full:
+                self.dropped_tentative += 1
+            return
+        self._inbox.put(event)
+
+    def on_utterance(self, utterance: ClosedUtterance) -> None:
+        """An utterance closed (its final text already emitted). Thread-safe."""
+        self._inbox.put(utterance)
+
+    def drain(self, timeout: float | None = None) -> bool:
+        """Wait until everything handed over so far is processed and suggestions are done."""
+        done = threading.Event()
+        self._inbox.put(done.set)
+        if not done.wait(timeout):
+            return False
+        if self._suggester is not None:
+            return self._suggester.wait_idle(timeout)
+        return True
+
+    def close(self) -> None:
+        """Stop the thread after the inbox is processed, and close the suggestion engine."""
+        self._inbox.put(_STOP)
+        self._thread.join()
+        if self._suggester is not None:
+            self._suggester.close()
+
+    def _run(self) -> None:
+        while True:
+            item = self._inbox.get()
+            if item is _STOP:
+                return
+            try:
+                self._handle(item)
+            except Exception as e:  # one bad utterance must not end the session
+                log.exception("pipeline failed on %r", item)
+                self._bus.emit(
+                    ErrorEvent(
+                        t=self._clock.now(),
+                        component="pipeline",
+                        message=f"analysis of one utterance failed ({e}); the session goes on",
+                    )
+                )
+
+    def _handle(self, item: object) -> None:
+        if isinstance(item, ClosedUtterance):
+            self._handle_utterance(item)
+        elif isinstance(item, TranscriptEvent):
+            self._bus.emit(item)
+            if not item.final and item.speaker == "customer" and self._suggester is not None:
+                self._suggester.observe_partial(item)
+        elif callable(item):
+            item()
+        else:
+            self._bus.emit(item)  # type: ignore[arg-type]
+
+    def _handle_utterance(self, utterance: ClosedUtterance) -> None:
+        if self._suggester is not None:
+            self._suggester.observe(utterance)
+        if utterance.speaker != "customer" or self._detectors is None or not utterance.text.strip():
+            return
+        signals = self._detectors.analyze(utterance, t=self._clock.now())
+        for event in signals.events():
+            self._bus.emit(event)
+        if signals.roles is not None:
+            for role in signals.roles.roles:
+                self._decision_map[role] = self._decision_map.get(role, 0) + 1
+        if signals.objection is not None and self._suggester is not None:
+            self._suggester.on_objection(
+                signals.objection,
+                utterance=utterance,
+                emotion=signals.emotion,
+                roles=signals.roles.roles if signals.roles else (),
+            )
+
+
+EmitFn = Callable[[Event], None]

@@ -1,0 +1,50 @@
+"""Where Parley keeps its files on a user's machine.
+
+Everything lives under `PARLEY_HOME` when it is set (tests always set it to a temp dir), else
+under the platformdirs user-data and user-cache directories.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+APP_NAME = "parley"
+
+
+def _home() -> Path | None:
+    value = os.environ.get("PARLEY_HOME", "").strip()
+    return Path(value).expanduser() if value else None
+
+
+def data_dir() -> Path:
+    """User data: sessions, audit log, keys, imported models' registrations."""
+    home = _home()
+    if home is not None:
+        path = home / "data"
+    else:
+        import platformdirs
+
+        path = Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def cache_dir() -> Path:
+    """Rebuildable files: the assembled model cache."""
+    home = _home()
+    if home is not None:
+        path = home / "cache"
+    else:
+        import platformdirs
+
+        path = Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def log_dir() -> Path:
+    """Logs (never call content)."""
+    path = data_dir() / "logs"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
