@@ -16,7 +16,7 @@ import sys
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
-from desktop.version import __version__  # noqa: E402
+from desktop.version import __version__
 
 # Each module defines `register(subparsers)`, which adds its parser with `func` set.
 COMMAND_MODULES = (

@@ -17,4 +17,11 @@ class PipelineError(ParleyError):
 # What the command line and the app turn into a plain sentence instead of a traceback.
 USER_ERRORS: tuple[type[Exception], ...] = (ParleyError, AudioError)
 
-__all__ = ["USER_ERRORS", "AudioError", "ModelError", "ParleyError", "PipelineError", "PlaybookError"]
+__all__ = [
+    "USER_ERRORS",
+    "AudioError",
+    "ModelError",
+    "ParleyError",
+    "PipelineError",
+    "PlaybookError",
+]
