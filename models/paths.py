@@ -43,6 +43,18 @@ def cache_dir() -> Path:
     return path
 
 
+def models_dir() -> Path:
+    """The assembled model cache: `PARLEY_MODELS_DIR` if set, else `<cache>/models`.
+
+    Tests point every temporary PARLEY_HOME at one shared model cache through this variable, so
+    models are joined and verified once, not once per test.
+    """
+    value = os.environ.get("PARLEY_MODELS_DIR", "").strip()
+    path = Path(value).expanduser() if value else cache_dir() / "models"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
 def log_dir() -> Path:
     """Logs (never call content)."""
     path = data_dir() / "logs"

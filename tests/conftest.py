@@ -1,0 +1,32 @@
+"""Shared fixtures: every test runs with its own PARLEY_HOME and no model hub."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+EVAL = SHARED / "eval"
+
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# One model cache for the whole run (models are joined and verified once, not per test).
+os.environ.setdefault("PARLEY_MODELS_DIR", str(ROOT / ".parley-home" / "models"))
+
+
+@pytest.fixture(autouse=True)
+def parley_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh PARLEY_HOME per test; models are found through the shared model cache."""
+    home = tmp_path_factory.mktemp("parley_home")
+    monkeypatch.setenv("PARLEY_HOME", str(home))
+    return home
+
+
+@pytest.fixture(scope="session")
+def eval_dir() -> Path:
+    if not EVAL.is_dir():
+        pytest.fail(f"evaluation data not found at {EVAL}: the project expects ../shared beside it")
+    return EVAL
