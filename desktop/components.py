@@ -1,0 +1,104 @@
+"""Builds the pipeline's components from `SessionOptions` (used by the session runner only).
+
+Each builder imports its component lazily, so starting the app or a command stays fast and a
+session without, say, an LLM never loads llama.cpp.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from inference.bus import EventBus
+from inference.clock import SessionClock
+from inference.conversation import ConversationHub
+
+if TYPE_CHECKING:
+    from desktop.session_runner import SessionOptions
+
+StatusFn = Callable[[str, str, str], None]
+
+
+def load_playbook(options: SessionOptions) -> Any:
+    """The playbook of the session, or None when no folder was given."""
+    if not options.playbooks:
+        return None
+    from inference.playbook import load_playbook as load
+
+    return load(list(options.playbooks))
+
+
+def build_detectors(options: SessionOptions, playbook: Any) -> Any:
+    from inference.detectors import SignalDetectors
+
+    glossary = list(playbook.terms) if playbook is not None else []
+    return SignalDetectors(glossary=glossary)
+
+
+def build_suggester(
+    options: SessionOptions,
+    playbook: Any,
+    *,
+    bus: EventBus,
+    clock: SessionClock,
+    status: StatusFn,
+) -> Any:
+    """The suggestion engine, with the LLM writer when asked for; None without a playbook."""
+    if playbook is None:
+        status(
+            "suggestions", "ready", "no playbook given: suggestions are off (use --playbook DIR)"
+        )
+        return None
+    from inference.suggest.engine import SuggestionConfig, SuggestionEngine
+
+    writer = None
+    if options.use_llm:
+        from inference.suggest.llm_writer import build_writer
+
+        writer = build_writer(options.llm_pack, device=options.device, status=status)
+    return SuggestionEngine(
+        SuggestionConfig(), playbook=playbook, emit=bus.emit, clock=clock, writer=writer
+    )
+
+
+def build_source(options: SessionOptions) -> Any:
+    """The audio source: a recording for replay, the devices for a live session."""
+    if options.mode == "replay":
+        from audio.file_source import FileSource
+
+        assert options.input is not None
+        return FileSource(options.input, speed=options.speed, mono_party=options.mono_party)
+    from audio.live_source import LiveSource
+
+    return LiveSource(
+        mic=options.mic,
+        loopback=options.loopback,
+        duration=options.duration,
+        record=options.record,
+    )
+
+
+def run_asr(
+    source: Any,
+    options: SessionOptions,
+    *,
+    playbook: Any,
+    clock: SessionClock,
+    hub: ConversationHub,
+    stop: threading.Event,
+) -> None:
+    """Stream the source through ASR into the hub until the source ends or `stop` is set."""
+    from inference.pipeline import AsrConfig, run_audio
+
+    hotwords = list(options.hotwords)
+    if playbook is not None:
+        hotwords += [t for t in playbook.terms if t not in hotwords]
+    config = AsrConfig(
+        model=options.asr_pack,
+        language=options.language,
+        hotwords=tuple(hotwords),
+        device=options.device,
+        streaming=options.mode == "live" or options.speed is not None,
+    )
+    run_audio(source, config=config, clock=clock, hub=hub, stop=stop)

@@ -1,0 +1,229 @@
+"""One session (replay or live) wired end to end, for the command line and the app alike.
+
+The runner builds the components from `SessionOptions`, runs the pipeline in background
+threads and hands every event to the sinks it was given (console, `--events` file, the Qt
+bridge, the session store, the audit log). It is the only place that knows all components.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from inference.bus import EventBus, Sink
+from inference.clock import SessionClock
+from inference.conversation import ConversationHub
+from inference.errors import USER_ERRORS
+from inference.events import ClosedUtterance, ErrorEvent, StatusEvent, TranscriptEvent
+from inference.timed_transcript import (
+    guess_lang,
+    load_timed_transcript,
+    looks_like_timed_transcript,
+)
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class SessionOptions:
+    """What to run.
+
+    Attributes:
+        mode: "replay" (a recording or timed transcript) or "live" (devices).
+        input: replay input: an audio file or a timed transcript `.json`.
+        mic: live microphone device (a name `parley devices` lists), None = default.
+        loopback: live system-audio source, None = the default monitor.
+        playbooks: playbook folders.
+        speed: replay pace (1.0, 2.0), None = as fast as possible.
+        use_llm: write refined suggestions with the local LLM.
+        hotwords: extra ASR hotwords besides the playbook's terms.
+        mono_party: the party of a one-channel recording.
+        record: live only: where to record the call (off when None).
+        duration: live only: stop after this many seconds.
+        asr_pack: the ASR model pack (or a path to a CTranslate2 Whisper folder).
+        llm_pack: the LLM model pack (or a path to a GGUF file).
+        language: "auto", "en" or "zh".
+        device: "auto", "cpu" or "cuda".
+    """
+
+    mode: Literal["replay", "live"]
+    input: Path | None = None
+    mic: str | None = None
+    loopback: str | None = None
+    playbooks: tuple[Path, ...] = ()
+    speed: float | None = 1.0
+    use_llm: bool = True
+    hotwords: tuple[str, ...] = ()
+    mono_party: str = "customer"
+    record: Path | None = None
+    duration: float | None = None
+    asr_pack: str = "asr-base"
+    llm_pack: str = "llm-default"
+    language: str = "auto"
+    device: str = "auto"
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+
+class RunningSession:
+    """A session running in background threads; events reach `sinks` as they happen.
+
+    Args:
+        options: what to run.
+        sinks: callables that receive every event (called from pipeline threads).
+    """
+
+    def __init__(self, options: SessionOptions, *, sinks: list[Sink]) -> None:
+        self.options = options
+        self.session_id = time.strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
+        self.clock = SessionClock()
+        self.bus = EventBus(list(sinks))
+        self.error: Exception | None = None
+        self.choices: list[tuple[str, int]] = []
+        self.choice_listeners: list[Callable[[str, int], None]] = []
+        self._stop = threading.Event()
+        self._done = threading.Event()
+        self._source: Any = None
+        self._hub: ConversationHub | None = None
+        self._thread = threading.Thread(target=self._run, name="parley-session", daemon=True)
+
+    # -- control -------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start the pipeline in the background; returns at once."""
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Ask the session to end; what it produced so far is kept."""
+        self._stop.set()
+        source = self._source
+        if source is not None:
+            source.stop()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait for the session to end; True when it did."""
+        return self._done.wait(timeout)
+
+    def run(self) -> None:
+        """Run in the calling thread until the session ends."""
+        self._run()
+
+    def record_choice(self, objection_utterance_id: str, path_index: int) -> None:
+        """The rep picked path `path_index` (0-2) for an objection (keys 1/2/3)."""
+        self.choices.append((objection_utterance_id, path_index))
+        for listener in self.choice_listeners:
+            listener(objection_utterance_id, path_index)
+
+    @property
+    def decision_map(self) -> dict[str, int]:
+        return self._hub.decision_map if self._hub is not None else {}
+
+    # -- the pipeline --------------------------------------------------------------------
+
+    def _status(self, component: str, state: str, detail: str = "") -> None:
+        self.bus.emit(
+            StatusEvent(t=self.clock.now(), component=component, state=state, detail=detail)
+        )
+
+    def _run(self) -> None:
+        hub: ConversationHub | None = None
+        try:
+            from desktop import components
+
+            playbook = components.load_playbook(self.options)
+            detectors = components.build_detectors(self.options, playbook)
+            suggester = components.build_suggester(
+                self.options, playbook, bus=self.bus, clock=self.clock, status=self._status
+            )
+            hub = ConversationHub(
+                bus=self.bus,
+                clock=self.clock,
+                detectors=detectors,
+                suggester=suggester,
+                synchronous=self.options.mode == "replay" and self.options.speed is None,
+            )
+            self._hub = hub
+            opts = self.options
+            if (
+                opts.mode == "replay"
+                and opts.input is not None
+                and looks_like_timed_transcript(opts.input)
+            ):
+                self._run_timed_transcript(opts.input, hub)
+            else:
+                self._source = components.build_source(opts)
+                if self._stop.is_set():
+                    self._source.stop()
+                components.run_asr(
+                    self._source,
+                    opts,
+                    playbook=playbook,
+                    clock=self.clock,
+                    hub=hub,
+                    stop=self._stop,
+                )
+            hub.drain()
+        except USER_ERRORS as e:
+            self.error = e
+            self.bus.emit(ErrorEvent(t=self.clock.now(), component="session", message=str(e)))
+        except Exception as e:  # report, keep what the session produced
+            log.exception("session failed")
+            self.error = e
+            self.bus.emit(
+                ErrorEvent(
+                    t=self.clock.now(),
+                    component="session",
+                    message=f"the session stopped on an unexpected error ({e}); "
+                    "what it produced so far is kept",
+                )
+            )
+        finally:
+            if hub is not None:
+                hub.close()
+            self._done.set()
+
+    def _run_timed_transcript(self, path: Path, hub: ConversationHub) -> None:
+        """Each turn becomes a final utterance at t = end, paced by `speed`."""
+        turns, file_lang = load_timed_transcript(path)
+        speed = self.options.speed
+        began = time.monotonic()
+        counters = {"rep": 0, "customer": 0}
+        for turn in turns:
+            if speed:
+                delay = turn.end / speed - (time.monotonic() - began)
+                if delay > 0 and self._stop.wait(delay):
+                    break
+            elif self._stop.is_set():
+                break
+            self.clock.advance_to(turn.end)
+            counters[turn.speaker] += 1
+            uid = f"{'c' if turn.speaker == 'customer' else 'r'}{counters[turn.speaker]}"
+            lang = file_lang or guess_lang(turn.text)
+            speaker = "customer" if turn.speaker == "customer" else "rep"
+            hub.emit(
+                TranscriptEvent(
+                    t=self.clock.now(),
+                    speaker=speaker,
+                    utterance_id=uid,
+                    start=turn.start,
+                    end=turn.end,
+                    text=turn.text,
+                    final=True,
+                    lang=lang,
+                )
+            )
+            hub.on_utterance(
+                ClosedUtterance(
+                    speaker=speaker,
+                    utterance_id=uid,
+                    start=turn.start,
+                    end=turn.end,
+                    text=turn.text,
+                    lang=lang,
+                )
+            )
