@@ -67,17 +67,18 @@ class _Capture:
         self.open_count = 0
 
     def _callback(self, indata: np.ndarray, frames: int, time_info: Any, status: Any) -> None:
-        self.last_callback = time.monotonic()
+        self.last_callback = now = time.monotonic()
         block = indata[:, 0].copy() if indata.ndim == 2 else indata.copy()
+        item = (self.party, self.open_count, block, now)
         try:
-            self._out.put_nowait((self.party, self.open_count, block))
+            self._out.put_nowait(item)
         except queue.Full:
             try:
                 self._out.get_nowait()
                 self.dropped += 1
             except queue.Empty:
                 pass
-            self._out.put_nowait((self.party, self.open_count, block))
+            self._out.put_nowait(item)
 
     def open(self) -> None:
         import sounddevice as sd
@@ -203,7 +204,6 @@ class LiveSource:
         self._recorder = StereoRecorder(writer) if writer is not None else None
         self._echo = EchoSuppressor() if self._config.echo_suppression else None
         self._health = HealthMonitor(self._config.health)
-        self.capture_latency_s: list[float] = []
 
     @property
     def devices(self) -> dict[str, InputDevice]:
@@ -233,7 +233,7 @@ class LiveSource:
                     next_poll = now + self._config.poll_s
                     yield from self._check_devices(now - t0, lost)
                 try:
-                    party, generation, block = self._queue.get(timeout=0.05)
+                    party, generation, block, captured_at = self._queue.get(timeout=0.05)
                 except queue.Empty:
                     continue
                 arrived = self._monotonic()
@@ -254,11 +254,10 @@ class LiveSource:
                     self._echo.add_reference(samples)
                 elif party == "rep" and self._echo is not None:
                     samples, _ = self._echo.process(samples)
-                self.capture_latency_s.append(self._monotonic() - arrived)
                 if self._recorder is not None:
                     self._recorder.add(party, start, samples)
                 yield from self._health.observe(party, start, samples)
-                yield AudioFrame(party=party, start=start, samples=samples)
+                yield AudioFrame(party=party, start=start, samples=samples, captured_at=captured_at)
         finally:
             for capture in self._captures.values():
                 capture.close()

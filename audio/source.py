@@ -21,11 +21,14 @@ class AudioFrame:
         party: "rep" (microphone, left channel) or "customer" (loopback, right channel).
         start: session-clock seconds of the first sample.
         samples: float32 mono samples at 16 kHz, in [-1, 1].
+        captured_at: `time.monotonic()` when the device delivered the block (live only), so
+            the capture path's added latency can be measured.
     """
 
     party: Party
     start: float
     samples: np.ndarray = field(repr=False)
+    captured_at: float | None = None
 
     @property
     def end(self) -> float:

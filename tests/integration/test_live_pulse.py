@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.pulse import load_sink, pulse_server, unload_sink
+from audio.pulse_sandbox import load_sink, pulse_server, unload_sink
 
 ROOT = Path(__file__).resolve().parents[2]
 PARLEY = [sys.executable, "-m", "desktop"]

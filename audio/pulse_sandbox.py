@@ -1,4 +1,4 @@
-"""A real PulseAudio server for tests: null sinks stand in for the call's output and the mic.
+"""A private PulseAudio server (tests, benchmarks): null sinks stand in for the call output and mic.
 
 `call_out.monitor` is the system audio (the customer), `virtual_mic` the rep's microphone;
 tests play into `call_out` and `mic_feed` with paplay.
