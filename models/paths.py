@@ -7,6 +7,7 @@ under the platformdirs user-data and user-cache directories.
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 APP_NAME = "parley"
@@ -60,3 +61,12 @@ def log_dir() -> Path:
     path = data_dir() / "logs"
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def bundled_models_dir() -> Path | None:
+    """Model packs shipped inside an installed bundle (`models/PACK/`), or None from source."""
+    if not getattr(sys, "frozen", False):
+        return None
+    base = Path(getattr(sys, "_MEIPASS", Path(sys.executable).parent))
+    folder = base / "models"
+    return folder if folder.is_dir() else None
