@@ -1,0 +1,149 @@
+"""The pipeline thread: ordering, detectors on customer utterances only, suggestions, errors."""
+
+from __future__ import annotations
+
+import threading
+
+from inference.bus import EventBus
+from inference.clock import SessionClock
+from inference.conversation import ConversationHub, Signals
+from inference.events import (
+    ClosedUtterance,
+    ErrorEvent,
+    ObjectionEvent,
+    RolesEvent,
+    StatusEvent,
+    TranscriptEvent,
+)
+
+
+class FakeDetectors:
+    def __init__(self, fail_on: str | None = None) -> None:
+        self.seen: list[str] = []
+        self.fail_on = fail_on
+
+    def analyze(self, utterance, *, t):
+        self.seen.append(utterance.utterance_id)
+        if utterance.text == self.fail_on:
+            raise RuntimeError("boom")
+        objection = None
+        if "expensive" in utterance.text:
+            objection = ObjectionEvent(
+                t=t,
+                utterance_id=utterance.utterance_id,
+                start=utterance.start,
+                end=utterance.end,
+                category="price",
+                confidence=0.9,
+            )
+        roles = RolesEvent(t=t, utterance_id=utterance.utterance_id, roles=("cfo",))
+        return Signals(emotion=None, terms=None, roles=roles, objection=objection)
+
+
+class FakeSuggester:
+    def __init__(self) -> None:
+        self.observed: list[str] = []
+        self.objections: list[tuple[str, tuple[str, ...]]] = []
+        self.idle = threading.Event()
+        self.idle.set()
+        self.closed = False
+
+    def observe(self, utterance):
+        self.observed.append(utterance.utterance_id)
+
+    def observe_partial(self, event):
+        pass
+
+    def on_objection(self, objection, *, utterance, emotion, roles):
+        self.objections.append((objection.utterance_id, roles))
+
+    def wait_idle(self, timeout=None):
+        return self.idle.wait(timeout)
+
+    def close(self):
+        self.closed = True
+
+
+def _utt(uid: str, speaker: str, text: str) -> ClosedUtterance:
+    return ClosedUtterance(
+        speaker=speaker, utterance_id=uid, start=0.0, end=1.0, text=text, lang="en"
+    )
+
+
+def _final(uid: str, speaker: str, text: str, t: float) -> TranscriptEvent:
+    return TranscriptEvent(
+        t=t, speaker=speaker, utterance_id=uid, start=0.0, end=1.0, text=text, final=True, lang="en"
+    )
+
+
+def test_detectors_run_on_customer_utterances_and_objections_reach_the_engine():
+    events = []
+    detectors, suggester = FakeDetectors(), FakeSuggester()
+    hub = ConversationHub(
+        bus=EventBus([events.append]),
+        clock=SessionClock(),
+        detectors=detectors,
+        suggester=suggester,
+    )
+    hub.emit(_final("r1", "rep", "hello", 1.0))
+    hub.on_utterance(_utt("r1", "rep", "hello"))
+    hub.emit(_final("c1", "customer", "that is too expensive", 2.0))
+    hub.on_utterance(_utt("c1", "customer", "that is too expensive"))
+    assert hub.drain(5)
+    hub.close()
+    assert detectors.seen == ["c1"]
+    assert suggester.observed == ["r1", "c1"]
+    assert suggester.objections == [("c1", ("cfo",))]
+    types = [type(e).__name__ for e in events]
+    # The final text comes before the signals computed from it.
+    assert types.index("TranscriptEvent") < types.index("ObjectionEvent")
+    assert hub.decision_map == {"cfo": 1}
+    assert suggester.closed
+
+
+def test_a_failing_utterance_is_reported_and_the_session_goes_on():
+    events = []
+    hub = ConversationHub(
+        bus=EventBus([events.append]),
+        clock=SessionClock(),
+        detectors=FakeDetectors(fail_on="bad"),
+    )
+    hub.on_utterance(_utt("c1", "customer", "bad"))
+    hub.on_utterance(_utt("c2", "customer", "fine"))
+    assert hub.drain(5)
+    hub.close()
+    assert any(isinstance(e, ErrorEvent) for e in events)
+    assert any(isinstance(e, RolesEvent) and e.utterance_id == "c2" for e in events)
+
+
+def test_synchronous_hub_waits_for_suggestions():
+    suggester = FakeSuggester()
+    suggester.idle.clear()
+    hub = ConversationHub(
+        bus=EventBus(),
+        clock=SessionClock(),
+        detectors=FakeDetectors(),
+        suggester=suggester,
+        synchronous=True,
+    )
+    returned = threading.Event()
+
+    def hand_over():
+        hub.on_utterance(_utt("c1", "customer", "too expensive"))
+        returned.set()
+
+    worker = threading.Thread(target=hand_over)
+    worker.start()
+    assert not returned.wait(0.3)  # still generating: the hand-over waits
+    suggester.idle.set()
+    assert returned.wait(5)
+    worker.join()
+    hub.close()
+
+
+def test_event_clock_never_runs_backwards():
+    events = []
+    bus = EventBus([events.append])
+    bus.emit(StatusEvent(t=5.0, component="asr", state="ready"))
+    bus.emit(StatusEvent(t=3.0, component="llm", state="ready"))
+    assert [e.t for e in events] == [5.0, 5.0]
