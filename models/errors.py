@@ -13,3 +13,20 @@ class ParleyError(Exception):
 
 class ModelError(ParleyError):
     """A model is missing, corrupt, of the wrong format, or failed to load."""
+
+
+class ModelNotInstalledError(ModelError):
+    """A pack's files are absent; the message names the `parley models install` command."""
+
+    def __init__(self, message: str, *, pack: str) -> None:
+        super().__init__(message)
+        self.pack = pack
+
+
+class ModelCorruptError(ModelError):
+    """A model file does not match its recorded sha256; the message names the file."""
+
+    def __init__(self, message: str, *, pack: str, path: str) -> None:
+        super().__init__(message)
+        self.pack = pack
+        self.path = path
