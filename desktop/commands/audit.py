@@ -1,12 +1,74 @@
-"""`parley audit` (being written)."""
+"""`parley audit verify|show`: check and read the hash-chained audit trail."""
 
 from __future__ import annotations
 
 import argparse
+import json
+import sys
+import time
+from typing import TYPE_CHECKING
 
-from desktop.commands._stub import not_ready
+if TYPE_CHECKING:
+    from desktop.privacy.keys import DataKey
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("audit", help="(not available yet)")
-    p.set_defaults(func=not_ready)
+    p = sub.add_parser("audit", help="verify or show the audit trail")
+    actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    actions.add_parser("verify", help="find edited, removed or reordered records (exit 1 if any)")
+    a = actions.add_parser("show", help="the records, oldest first")
+    a.add_argument("--session", metavar="ID", help="only the records of one session")
+    a.add_argument("--json", action="store_true", help="one JSON object a line")
+    p.set_defaults(func=run)
+
+
+def _key() -> DataKey | None:
+    """The data key when it can be had; verify works without it (chain only)."""
+    from desktop.privacy.errors import KeyUnavailableError
+    from desktop.privacy.keys import load_existing_key
+
+    try:
+        return load_existing_key()
+    except KeyUnavailableError as e:
+        print(f"parley: {e} Checking the hash chain only.", file=sys.stderr)
+        return None
+
+
+def run(args: argparse.Namespace) -> int:
+    from desktop.store.audit import AuditLog
+    from models.paths import data_dir
+
+    log = AuditLog(data_dir(), _key())
+    if args.action == "verify":
+        report = log.verify()
+        for problem in report.problems:
+            print(f"audit: {problem.message}")
+        scope = "hashes, links and MACs" if report.macs_checked else "hashes and links (no key)"
+        if report.ok:
+            print(
+                f"Audit trail intact: {report.records} records ({scope} checked).", file=sys.stderr
+            )
+            return 0
+        print(
+            f"parley: the audit trail was altered: {len(report.problems)} problem(s) in "
+            f"{report.records} records ({scope} checked).",
+            file=sys.stderr,
+        )
+        return 1
+    for entry in log.entries():
+        if args.session and entry.session_id != args.session:
+            continue
+        if args.json:
+            row = {
+                "seq": entry.seq,
+                "time": entry.time,
+                "kind": entry.kind,
+                "session_id": entry.session_id,
+                "payload": entry.payload,
+            }
+            print(json.dumps(row, ensure_ascii=False))
+            continue
+        when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(entry.time))
+        summary = "" if entry.payload is None else json.dumps(entry.payload, ensure_ascii=False)
+        print(f"{entry.seq:>6}  {when}  {entry.kind:<10} {entry.session_id or '-'}  {summary}")
+    return 0

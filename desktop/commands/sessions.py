@@ -1,12 +1,193 @@
-"""`parley sessions` (being written)."""
+"""`parley sessions list|show|delete|recover|purge|retention`: the stored sessions."""
 
 from __future__ import annotations
 
 import argparse
+import json
+import sys
+import time
+from typing import TYPE_CHECKING
 
-from desktop.commands._stub import not_ready
+if TYPE_CHECKING:
+    from desktop.store import SessionInfo, SessionStore
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("sessions", help="(not available yet)")
-    p.set_defaults(func=not_ready)
+    p = sub.add_parser("sessions", help="list, show, recover, delete or purge stored sessions")
+    actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    a = actions.add_parser("list", help="stored sessions, oldest first")
+    a.add_argument("--json", action="store_true", help="one JSON object a line")
+    a = actions.add_parser("show", help="a session's transcript, suggestions, choices and notes")
+    a.add_argument("session_id", metavar="ID")
+    a.add_argument("--json", action="store_true", help="the session's events as JSONL")
+    a = actions.add_parser("delete", help="remove a session's rows, audio and derived files")
+    a.add_argument("session_id", metavar="ID")
+    a.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    a = actions.add_parser("recover", help="keep an interrupted session (mark it ended)")
+    a.add_argument("session_id", metavar="ID")
+    a = actions.add_parser("purge", help="delete sessions older than the retention period")
+    a.add_argument(
+        "--older-than", type=float, metavar="DAYS", help="age in days (default: the setting)"
+    )
+    a = actions.add_parser("retention", help="show or set how many days sessions are kept")
+    a.add_argument("days", nargs="?", metavar="DAYS|off")
+    p.set_defaults(func=run)
+
+
+def _when(ts: float | None) -> str:
+    return "-" if ts is None else time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ts))
+
+
+def _state(info: SessionInfo) -> str:
+    if info.running:
+        return "running"
+    if info.ended_at is None:
+        return "interrupted"
+    return "recovered" if info.recovered else "ended"
+
+
+def _open_store() -> SessionStore | None:
+    """The store, or None when nothing was ever stored (no key and no database)."""
+    from desktop.privacy.keys import load_existing_key
+    from desktop.store import SessionStore
+    from desktop.store.db import DB_NAME
+    from models.paths import data_dir
+
+    key = load_existing_key()
+    if key is None:
+        if (data_dir() / DB_NAME).exists():
+            from desktop.privacy.errors import PrivacyError
+
+            raise PrivacyError(
+                f"The session database exists but its key file is missing from {data_dir()}: "
+                "restore key.json from a backup."
+            )
+        return None
+    store = SessionStore.open(key=key)
+    for problem in store.problems:
+        print(f"parley: {problem}", file=sys.stderr)
+    return store
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.action == "retention":
+        return _retention(args.days)
+    store = _open_store()
+    if store is None:
+        if args.action in ("list", "purge"):
+            print("No sessions are stored.", file=sys.stderr)
+            return 0
+        from desktop.store import StoreError
+
+        raise StoreError(
+            f"There is no stored session {args.session_id!r}: no sessions are stored yet."
+        )
+    with store:
+        if args.action == "list":
+            return _list(store, as_json=args.json)
+        if args.action == "show":
+            return _show(store, args.session_id, as_json=args.json)
+        if args.action == "delete":
+            return _delete(store, args.session_id, yes=args.yes)
+        if args.action == "recover":
+            info = store.recover(args.session_id)
+            print(f"Session {info.session_id} recovered: {info.segments} segments kept.")
+            return 0
+        if args.action == "purge":
+            deleted = store.purge(args.older_than)
+            for sid in deleted:
+                print(sid)
+            print(f"{len(deleted)} session(s) purged.", file=sys.stderr)
+            return 0
+    return 2
+
+
+def _list(store: SessionStore, *, as_json: bool) -> int:
+    sessions = store.list_sessions()
+    for s in sessions:
+        if as_json:
+            row = {
+                "id": s.session_id,
+                "kind": s.kind,
+                "state": _state(s),
+                "started_at": s.started_at,
+                "ended_at": s.ended_at,
+                "last_t": s.last_t,
+                "segments": s.segments,
+                "events": s.events,
+                "title": s.title,
+            }
+            print(json.dumps(row, ensure_ascii=False))
+        else:
+            print(
+                f"{s.session_id}  {s.kind:<7} {_when(s.started_at)}  {_state(s):<11} "
+                f"{s.segments:>5} segments  {s.title}"
+            )
+    if not sessions and not as_json:
+        print("No sessions are stored.", file=sys.stderr)
+    return 0
+
+
+def _show(store: SessionStore, session_id: str, *, as_json: bool) -> int:
+    from inference.events import SuggestionEvent, TranscriptEvent, to_json
+
+    info = store.get(session_id)
+    events = store.load_events(session_id)
+    if as_json:
+        for event in events:
+            print(to_json(event))
+        return 0
+    print(f"Session {info.session_id} ({info.kind}, {_state(info)}): {info.title}")
+    print(f"  started {_when(info.started_at)}, ended {_when(info.ended_at)}")
+    for event in events:
+        if isinstance(event, TranscriptEvent):
+            print(f"[{event.t:7.2f}] {event.speaker:>8}: {event.text}")
+        elif isinstance(event, SuggestionEvent):
+            done = sum(p.complete for p in event.paths)
+            print(f"[{event.t:7.2f}]   > suggestion ({event.stage}, {done}/3 complete)")
+            for i, path in enumerate(event.paths):
+                print(f"             {i}. [{path.strategy}, {path.confidence:.2f}] {path.text}")
+    for choice in store.load_choices(session_id):
+        print(f"  choice: path {choice.path} for objection {choice.objection_utterance_id}")
+    for note in store.load_review_notes(session_id):
+        rating = "-" if note.rating is None else str(note.rating)
+        print(f"  note on {note.objection_utterance_id} (rating {rating}): {note.text}")
+    return 0
+
+
+def _delete(store: SessionStore, session_id: str, *, yes: bool) -> int:
+    info = store.get(session_id)
+    if not yes and sys.stdin is not None and sys.stdin.isatty():
+        answer = input(f"Delete session {info.session_id} and its recording? [y/N] ")
+        if answer.strip().lower() not in ("y", "yes"):
+            print("Nothing deleted.", file=sys.stderr)
+            return 1
+    store.delete(session_id)
+    print(f"Session {session_id} deleted.")
+    return 0
+
+
+def _retention(days: str | None) -> int:
+    from dataclasses import replace
+
+    from desktop.store.settings import load_settings, save_settings
+    from models.paths import data_dir
+
+    settings = load_settings(data_dir())
+    if days is not None:
+        if days.lower() in ("off", "never", "0"):
+            settings = replace(settings, retention_days=None)
+        else:
+            try:
+                value = int(days)
+            except ValueError:
+                print("parley: retention takes a number of days or 'off'", file=sys.stderr)
+                return 2
+            if value < 0:
+                print("parley: retention takes a number of days or 'off'", file=sys.stderr)
+                return 2
+            settings = replace(settings, retention_days=value)
+        save_settings(data_dir(), settings)
+    shown = "off" if not settings.retention_days else f"{settings.retention_days} days"
+    print(f"Sessions are kept for: {shown}")
+    return 0

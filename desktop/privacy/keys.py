@@ -1,0 +1,347 @@
+"""The data key: 256 random bits that encrypt everything Parley keeps about a call.
+
+Where it lives, in order of preference:
+
+1. the OS keyring (macOS Keychain, Windows Credential Locker, Secret Service), when the optional
+   `keyring` package finds a real backend;
+2. `key.json` under the data directory, wrapped (AES-256-GCM) with a key derived by scrypt from
+   a passphrase read from `PARLEY_PASSPHRASE`, or asked for when stdin is a terminal.
+
+`key.json` always records where the key is and a key id (an HMAC of the key), so a wrong
+passphrase or a different keyring entry is recognised before any data is touched. Without a
+keyring, a passphrase or a terminal, `load_or_create_key` raises `KeyUnavailableError`; callers
+may then run with `ephemeral_key()` (nothing kept) and warn.
+"""
+
+from __future__ import annotations
+
+import base64
+import getpass
+import hashlib
+import hmac
+import json
+import logging
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from desktop.privacy.errors import KeyUnavailableError, PrivacyError, WrongPassphraseError
+
+log = logging.getLogger(__name__)
+
+KEY_FILE = "key.json"
+KEYRING_SERVICE = "parley"
+KEYRING_USER = "data-key"
+PASSPHRASE_ENV = "PARLEY_PASSPHRASE"
+_WRAP_AAD = b"parley data key v1"
+_FORMAT = 1
+
+KeySource = Literal["keyring", "passphrase", "memory"]
+
+NO_KEY_MESSAGE = (
+    "Parley encrypts the sessions it keeps and found no OS keyring on this machine: set the "
+    f"{PASSPHRASE_ENV} environment variable to a passphrase (or run from a terminal to be asked "
+    "for one) so sessions can be stored."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class KeyConfig:
+    """How a new data key is protected.
+
+    Attributes:
+        scrypt_n: scrypt cost (a power of two); lower it only in tests (`PARLEY_SCRYPT_N`).
+        scrypt_r: scrypt block size.
+        scrypt_p: scrypt parallelism.
+        use_keyring: try the OS keyring first (`PARLEY_KEYRING=0` turns it off).
+    """
+
+    scrypt_n: int = 2**15
+    scrypt_r: int = 8
+    scrypt_p: int = 1
+    use_keyring: bool = True
+
+    @classmethod
+    def from_env(cls) -> KeyConfig:
+        n = os.environ.get("PARLEY_SCRYPT_N", "").strip()
+        use = os.environ.get("PARLEY_KEYRING", "").strip().lower() not in {"0", "off", "no"}
+        return cls(scrypt_n=int(n) if n else cls().scrypt_n, use_keyring=use)
+
+
+@dataclass(frozen=True, slots=True)
+class DataKey:
+    """The master data key; `subkey(label)` gives independent keys for fields, files, audit.
+
+    Attributes:
+        secret: 32 bytes (never printed).
+        key_id: a public fingerprint of the key, stored beside the data it encrypted.
+        source: where it came from; "memory" means nothing encrypted with it outlives the run.
+    """
+
+    secret: bytes = field(repr=False)
+    key_id: str
+    source: KeySource
+
+    @property
+    def persistent(self) -> bool:
+        return self.source != "memory"
+
+    def subkey(self, label: str) -> bytes:
+        """A 256-bit key for one purpose, derived with HKDF-SHA256."""
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+        hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=label.encode())
+        return hkdf.derive(self.secret)
+
+
+def key_id_of(secret: bytes) -> str:
+    return hmac.new(secret, b"parley key id", hashlib.sha256).hexdigest()[:24]
+
+
+def _make(secret: bytes, source: KeySource) -> DataKey:
+    return DataKey(secret=secret, key_id=key_id_of(secret), source=source)
+
+
+def ephemeral_key() -> DataKey:
+    """A fresh key held only in memory, for a session that keeps nothing."""
+    return _make(os.urandom(32), "memory")
+
+
+def keyring_backend() -> Any | None:
+    """The OS keyring backend, or None when `keyring` is missing or has no real backend."""
+    try:
+        import keyring
+        from keyring.backends import fail
+    except ImportError:
+        return None
+    try:
+        backend = keyring.get_keyring()
+    except Exception:
+        log.debug("keyring backend lookup failed", exc_info=True)
+        return None
+    if isinstance(backend, fail.Keyring) or type(backend).__module__.endswith(".null"):
+        return None
+    if getattr(backend, "priority", 1) <= 0:
+        return None
+    if hasattr(backend, "backends") and not backend.backends:
+        return None
+    return backend
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.b64decode(text.encode("ascii"))
+
+
+def _kek(passphrase: str, salt: bytes, n: int, r: int, p: int) -> bytes:
+    from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+
+    return Scrypt(salt=salt, length=32, n=n, r=r, p=p).derive(passphrase.encode("utf-8"))
+
+
+def _read_passphrase(passphrase: str | None, *, interactive: bool, confirm: bool) -> str | None:
+    if passphrase:
+        return passphrase
+    env = os.environ.get(PASSPHRASE_ENV, "")
+    if env:
+        return env
+    if not interactive:
+        return None
+    first = getpass.getpass("Parley storage passphrase: ")
+    if confirm:
+        again = getpass.getpass("Repeat the passphrase: ")
+        if again != first:
+            raise PrivacyError(
+                "The two passphrases differ: run the command again and type the same one twice."
+            )
+    return first or None
+
+
+def _write_key_file(path: Path, data: dict[str, Any]) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        json.dump(data, f, indent=1)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def _key_dir(directory: Path | None) -> Path:
+    if directory is not None:
+        directory.mkdir(parents=True, exist_ok=True)
+        return directory
+    from models.paths import data_dir
+
+    return data_dir()
+
+
+def load_or_create_key(
+    *,
+    directory: Path | None = None,
+    config: KeyConfig | None = None,
+    passphrase: str | None = None,
+    backend: Any | None = None,
+    interactive: bool | None = None,
+) -> DataKey:
+    """The data key of this machine's store, created on first use.
+
+    Args:
+        directory: where `key.json` lives (default: the data directory).
+        config: scrypt cost and keyring use (default: `KeyConfig.from_env()`).
+        passphrase: overrides `PARLEY_PASSPHRASE` and the prompt.
+        backend: a keyring backend to use instead of the OS one (tests).
+        interactive: whether a prompt is allowed (default: stdin is a terminal).
+
+    Raises:
+        KeyUnavailableError: no keyring, no passphrase and no terminal.
+        WrongPassphraseError: the passphrase or keyring entry does not match the stored key.
+        PrivacyError: `key.json` is unreadable.
+    """
+    config = config or KeyConfig.from_env()
+    if interactive is None:
+        interactive = bool(sys.stdin and sys.stdin.isatty())
+    path = _key_dir(directory) / KEY_FILE
+    if backend is None and config.use_keyring:
+        backend = keyring_backend()
+    if path.exists():
+        return _load(path, passphrase=passphrase, backend=backend, interactive=interactive)
+    return _create(path, config, passphrase=passphrase, backend=backend, interactive=interactive)
+
+
+def _load(path: Path, *, passphrase: str | None, backend: Any, interactive: bool) -> DataKey:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        source = data["source"]
+        key_id = str(data["key_id"])
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise PrivacyError(
+            f"The key file {path} is unreadable ({e}); restore it from a backup. "
+            "Without it the stored sessions cannot be opened."
+        ) from e
+    if source == "keyring":
+        if backend is None:
+            raise KeyUnavailableError(
+                "Parley's data key is kept in the OS keyring, which is not reachable now: "
+                "unlock your keyring (log in to the desktop session) and try again."
+            )
+        stored = backend.get_password(KEYRING_SERVICE, KEYRING_USER)
+        if not stored:
+            raise PrivacyError(
+                "Parley's data key is missing from the OS keyring, so stored sessions cannot "
+                f"be opened: restore the keyring entry '{KEYRING_SERVICE}/{KEYRING_USER}'."
+            )
+        secret = _unb64(stored)
+        if key_id_of(secret) != key_id:
+            raise WrongPassphraseError(
+                "The key in the OS keyring does not match the one that encrypted Parley's "
+                "sessions; nothing was changed. Restore the original keyring entry."
+            )
+        return _make(secret, "keyring")
+    if source != "passphrase":
+        raise PrivacyError(f"The key file {path} names an unknown key source {source!r}.")
+    phrase = _read_passphrase(passphrase, interactive=interactive, confirm=False)
+    if phrase is None:
+        raise KeyUnavailableError(
+            "Parley's stored sessions are protected by a passphrase: set the "
+            f"{PASSPHRASE_ENV} environment variable (or run from a terminal to be asked)."
+        )
+    try:
+        kdf = data["kdf"]
+        kek = _kek(phrase, _unb64(kdf["salt"]), int(kdf["n"]), int(kdf["r"]), int(kdf["p"]))
+        nonce, wrapped = _unb64(data["nonce"]), _unb64(data["wrapped"])
+    except (KeyError, TypeError, ValueError) as e:
+        raise PrivacyError(
+            f"The key file {path} is damaged ({e}); restore it from a backup."
+        ) from e
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    try:
+        secret = AESGCM(kek).decrypt(nonce, wrapped, _WRAP_AAD)
+    except InvalidTag:
+        raise WrongPassphraseError(
+            "The passphrase does not open Parley's stored sessions; nothing was changed. "
+            f"Check {PASSPHRASE_ENV} (or what you typed) and try again."
+        ) from None
+    if key_id_of(secret) != key_id:
+        raise WrongPassphraseError(
+            f"The key file {path} does not match its own key id; nothing was changed. "
+            "Restore key.json from a backup."
+        )
+    return _make(secret, "passphrase")
+
+
+def _create(
+    path: Path, config: KeyConfig, *, passphrase: str | None, backend: Any, interactive: bool
+) -> DataKey:
+    created = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    if backend is not None and passphrase is None:
+        try:
+            existing = backend.get_password(KEYRING_SERVICE, KEYRING_USER)
+            secret = _unb64(existing) if existing else os.urandom(32)
+            if not existing:
+                backend.set_password(KEYRING_SERVICE, KEYRING_USER, _b64(secret))
+        except Exception as e:  # a locked or broken keyring: fall back to a passphrase
+            log.warning("the OS keyring refused the data key (%s); using a passphrase", e)
+        else:
+            key = _make(secret, "keyring")
+            _write_key_file(
+                path,
+                {"format": _FORMAT, "source": "keyring", "key_id": key.key_id, "created": created},
+            )
+            return key
+    phrase = _read_passphrase(passphrase, interactive=interactive, confirm=True)
+    if phrase is None:
+        raise KeyUnavailableError(NO_KEY_MESSAGE)
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    secret = os.urandom(32)
+    salt, nonce = os.urandom(16), os.urandom(12)
+    kek = _kek(phrase, salt, config.scrypt_n, config.scrypt_r, config.scrypt_p)
+    key = _make(secret, "passphrase")
+    _write_key_file(
+        path,
+        {
+            "format": _FORMAT,
+            "source": "passphrase",
+            "key_id": key.key_id,
+            "created": created,
+            "kdf": {
+                "name": "scrypt",
+                "salt": _b64(salt),
+                "n": config.scrypt_n,
+                "r": config.scrypt_r,
+                "p": config.scrypt_p,
+            },
+            "nonce": _b64(nonce),
+            "wrapped": _b64(AESGCM(kek).encrypt(nonce, secret, _WRAP_AAD)),
+        },
+    )
+    return key
+
+
+def load_existing_key(
+    *,
+    directory: Path | None = None,
+    passphrase: str | None = None,
+    backend: Any | None = None,
+    interactive: bool | None = None,
+) -> DataKey | None:
+    """The stored data key, or None when none was ever created (never creates one).
+
+    Raises as `load_or_create_key` does when a key exists but cannot be opened.
+    """
+    path = _key_dir(directory) / KEY_FILE
+    if not path.exists():
+        return None
+    return load_or_create_key(
+        directory=directory, passphrase=passphrase, backend=backend, interactive=interactive
+    )

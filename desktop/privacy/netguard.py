@@ -1,0 +1,159 @@
+"""A guard that refuses every non-loopback network connection, and records the attempts.
+
+    with no_network() as guard:
+        run_something()
+    assert not guard.attempts
+
+While on, `socket.socket.connect`, `connect_ex`, `sendto`, `socket.create_connection` and
+`socket.getaddrinfo` raise `NetworkBlockedError` for any address that is not loopback
+(127.0.0.0/8, ::1, "localhost") or a Unix socket. Tests use it around in-process commands; a
+process can also turn it on for good with `install()` (everything but `parley models install`
+may).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from desktop.privacy.errors import NetworkBlockedError
+
+_LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"}
+
+
+def is_loopback(host: Any) -> bool:
+    """Whether `host` (a name, an address string, bytes or None) stays on this machine."""
+    if host is None:
+        return True  # getaddrinfo(None, port) is a local wildcard
+    if isinstance(host, bytes):
+        host = host.decode("ascii", "replace")
+    name = str(host).strip().strip("[]").lower()
+    if name in _LOOPBACK_NAMES or name == "":
+        return True
+    name = name.split("%", 1)[0]
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+@dataclass
+class NetworkGuard:
+    """The attempts blocked while the guard was on (`"what host:port"` strings)."""
+
+    attempts: list[str] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def block(self, what: str, address: Any) -> None:
+        with self._lock:
+            self.attempts.append(f"{what} {address!r}")
+        raise NetworkBlockedError(
+            f"Parley tried to reach {address!r} over the network ({what}); it must never do "
+            "that. Report this as a bug."
+        )
+
+
+def _host_of(address: Any) -> Any:
+    if isinstance(address, tuple) and address:
+        return address[0]
+    if isinstance(address, str | bytes):
+        return None  # a Unix socket path
+    return address
+
+
+_originals: dict[str, Any] = {}
+_active: list[NetworkGuard] = []
+_install_lock = threading.Lock()
+
+
+def _current() -> NetworkGuard:
+    return _active[-1]
+
+
+def _patched_connect(self: socket.socket, address: Any) -> Any:
+    if self.family != getattr(socket, "AF_UNIX", None) and not is_loopback(_host_of(address)):
+        _current().block("connect", address)
+    return _originals["connect"](self, address)
+
+
+def _patched_connect_ex(self: socket.socket, address: Any) -> Any:
+    if self.family != getattr(socket, "AF_UNIX", None) and not is_loopback(_host_of(address)):
+        _current().block("connect_ex", address)
+    return _originals["connect_ex"](self, address)
+
+
+def _patched_sendto(self: socket.socket, data: Any, *args: Any) -> Any:
+    address = args[-1] if args else None
+    if (
+        self.family != getattr(socket, "AF_UNIX", None)
+        and address is not None
+        and not is_loopback(_host_of(address))
+    ):
+        _current().block("sendto", address)
+    return _originals["sendto"](self, data, *args)
+
+
+def _patched_create_connection(address: Any, *args: Any, **kwargs: Any) -> Any:
+    if not is_loopback(_host_of(address)):
+        _current().block("create_connection", address)
+    return _originals["create_connection"](address, *args, **kwargs)
+
+
+def _patched_getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
+    if not is_loopback(host):
+        _current().block("getaddrinfo", host)
+    return _originals["getaddrinfo"](host, *args, **kwargs)
+
+
+def _patch() -> None:
+    _originals["connect"] = socket.socket.connect
+    _originals["connect_ex"] = socket.socket.connect_ex
+    _originals["sendto"] = socket.socket.sendto
+    _originals["create_connection"] = socket.create_connection
+    _originals["getaddrinfo"] = socket.getaddrinfo
+    socket.socket.connect = _patched_connect  # type: ignore[method-assign,assignment]
+    socket.socket.connect_ex = _patched_connect_ex  # type: ignore[method-assign,assignment]
+    socket.socket.sendto = _patched_sendto  # type: ignore[method-assign,assignment]
+    socket.create_connection = _patched_create_connection
+    socket.getaddrinfo = _patched_getaddrinfo
+
+
+def _unpatch() -> None:
+    socket.socket.connect = _originals.pop("connect")  # type: ignore[method-assign]
+    socket.socket.connect_ex = _originals.pop("connect_ex")  # type: ignore[method-assign]
+    socket.socket.sendto = _originals.pop("sendto")  # type: ignore[method-assign]
+    socket.create_connection = _originals.pop("create_connection")
+    socket.getaddrinfo = _originals.pop("getaddrinfo")
+
+
+def install() -> NetworkGuard:
+    """Turn the guard on until `uninstall` (nested guards share the patch)."""
+    guard = NetworkGuard()
+    with _install_lock:
+        if not _active:
+            _patch()
+        _active.append(guard)
+    return guard
+
+
+def uninstall(guard: NetworkGuard) -> None:
+    with _install_lock:
+        if guard in _active:
+            _active.remove(guard)
+        if not _active and _originals:
+            _unpatch()
+
+
+@contextmanager
+def no_network() -> Iterator[NetworkGuard]:
+    """Refuse non-loopback connections inside the block; yields the guard with its attempts."""
+    guard = install()
+    try:
+        yield guard
+    finally:
+        uninstall(guard)

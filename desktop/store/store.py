@@ -1,0 +1,548 @@
+"""`SessionStore`: the encrypted SQLite store of sessions, under the data directory.
+
+    store = SessionStore.open()                 # key from keyring / PARLEY_PASSPHRASE
+    writer = store.begin(SessionMeta(kind="replay", title="call.wav"))
+    bus.add_sink(writer); bus.add_sink(store.audit.sink_for(writer.session_id))
+    ...
+    writer.close()                               # marks the session ended
+
+The file is `sessions.db` (WAL). A damaged file is moved aside as `sessions.db.corrupt-TIME`
+and a new one started (`store.problems` says so). The key id is kept in the file, so a store
+opened with another key fails before anything is read or written.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from desktop.privacy.crypto import FieldCipher
+from desktop.privacy.errors import WrongPassphraseError
+from desktop.privacy.keys import DataKey, ephemeral_key
+from desktop.store import db
+from desktop.store.audit import AuditLog
+from desktop.store.errors import StoreError
+from desktop.store.records import Choice, ReviewNote, Segment, SessionInfo, SessionMeta
+from desktop.store.schema import SESSION_TABLES, migrate
+from desktop.store.settings import StoreSettings, load_settings
+from desktop.store.writer import SessionWriter, WriterConfig
+from inference.events import Event, from_dict
+
+log = logging.getLogger(__name__)
+
+RECORDINGS_DIR = "recordings"
+LOCKS_DIR = "locks"
+
+
+def new_session_id() -> str:
+    return time.strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(3)
+
+
+class SessionStore:
+    """Sessions, segments, events, suggestions, choices and review notes, encrypted at rest.
+
+    Use `SessionStore.open()` (a file under the data directory) or `SessionStore.in_memory()`
+    (nothing touches the disk). Methods are thread-safe.
+
+    Attributes:
+        directory: the data directory (None in memory).
+        key: the data key.
+        audit: the audit log beside the database.
+        settings: retention and export settings (`privacy.json`).
+        problems: sentences about what opening found (a corrupt file moved aside, interrupted
+            sessions); show them to the user.
+    """
+
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        *,
+        key: DataKey,
+        directory: Path | None,
+        target: str,
+        settings: StoreSettings,
+        writer_config: WriterConfig | None = None,
+    ) -> None:
+        self._conn = conn
+        self._target = target
+        self._lock = threading.RLock()
+        self.directory = directory
+        self.key = key
+        self.cipher = FieldCipher(key)
+        self.audit = AuditLog(directory, key if directory is not None else None)
+        self.settings = settings
+        self.writer_config = writer_config or WriterConfig()
+        self.problems: list[str] = []
+        self._writers: dict[str, SessionWriter] = {}
+
+    # -- opening -------------------------------------------------------------------------------
+
+    @classmethod
+    def open(
+        cls,
+        *,
+        key: DataKey | None = None,
+        directory: Path | None = None,
+        purge: bool = True,
+        writer_config: WriterConfig | None = None,
+    ) -> SessionStore:
+        """Open (or create) `sessions.db` in `directory` (default: the data directory).
+
+        Args:
+            key: the data key (default: `load_or_create_key()`, which may raise
+                `KeyUnavailableError` or `WrongPassphraseError`).
+            purge: delete sessions older than the retention setting now.
+
+        Raises:
+            WrongPassphraseError: the database was encrypted with another key (nothing changed).
+            StoreError: the database is from a newer Parley.
+        """
+        if directory is None:
+            from models.paths import data_dir
+
+            directory = data_dir()
+        directory.mkdir(parents=True, exist_ok=True)
+        if key is None:
+            from desktop.privacy.keys import load_or_create_key
+
+            key = load_or_create_key(directory=directory)
+        path = directory / db.DB_NAME
+        problems: list[str] = []
+        try:
+            conn = cls._open_checked(path)
+        except sqlite3.DatabaseError as e:
+            if not db.is_corruption(e):
+                raise StoreError(f"The session database {path} cannot be opened ({e}).") from e
+            aside = db.move_aside(path)
+            message = (
+                f"The session database was damaged ({e}); it was kept as {aside.name} and a new "
+                "one was started."
+            )
+            log.warning(message)
+            problems.append(message)
+            conn = cls._open_checked(path)
+        store = cls(
+            conn,
+            key=key,
+            directory=directory,
+            target=str(path),
+            settings=load_settings(directory),
+            writer_config=writer_config,
+        )
+        store.problems.extend(problems)
+        try:
+            store._check_key()
+        except BaseException:
+            conn.close()
+            raise
+        if purge:
+            store.purge()
+        interrupted = store.interrupted_sessions()
+        if interrupted:
+            ids = ", ".join(s.session_id for s in interrupted[:3])
+            store.problems.append(
+                f"{len(interrupted)} session(s) were interrupted ({ids}): keep one with "
+                "`parley sessions recover ID` or remove it with `parley sessions delete ID`."
+            )
+        return store
+
+    @staticmethod
+    def _open_checked(path: Path) -> sqlite3.Connection:
+        conn = db.connect(str(path))
+        try:
+            db.check_integrity(conn)
+            migrate(conn)
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    @classmethod
+    def in_memory(cls, *, key: DataKey | None = None) -> SessionStore:
+        """A store that keeps everything in memory, for a session run without a key."""
+        target = f"file:parley-{secrets.token_hex(8)}?mode=memory&cache=shared"
+        conn = db.connect(target, uri=True)
+        migrate(conn)
+        store = cls(
+            conn,
+            key=key or ephemeral_key(),
+            directory=None,
+            target=target,
+            settings=StoreSettings(),
+        )
+        store._check_key()
+        return store
+
+    @property
+    def persistent(self) -> bool:
+        return self.directory is not None
+
+    def _check_key(self) -> None:
+        with self._lock:
+            row = self._conn.execute("SELECT value FROM meta WHERE key = 'key_id'").fetchone()
+            if row is None:
+                self._conn.execute(
+                    "INSERT INTO meta (key, value) VALUES ('key_id', ?)", (self.key.key_id,)
+                )
+            elif row[0] != self.key.key_id:
+                raise WrongPassphraseError(
+                    "The session database was encrypted with a different key than the one "
+                    "given (another passphrase or keyring entry); nothing was changed. Use the "
+                    "passphrase the sessions were saved with."
+                )
+
+    def _writer_connection(self) -> tuple[sqlite3.Connection, Any, bool]:
+        """(connection, lock to hold while writing, whether the caller must close it)."""
+        if self.persistent:
+            return db.connect(self._target), threading.Lock(), True
+        return self._conn, self._lock, False  # shared-cache memory: one connection for all
+
+    def close(self) -> None:
+        for writer in list(self._writers.values()):
+            writer.close()
+        with self._lock:
+            self._conn.close()
+
+    def __enter__(self) -> SessionStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    # -- paths ---------------------------------------------------------------------------------
+
+    def _lock_path(self, session_id: str) -> Path | None:
+        return None if self.directory is None else self.directory / LOCKS_DIR / f"{session_id}.lock"
+
+    def recording_path(self, session_id: str, suffix: str = ".wav") -> Path:
+        """Where this session's encrypted recording is kept (`NAME.enc`)."""
+        if self.directory is None:
+            raise StoreError("A session kept in memory has no recording file.")
+        return self.directory / RECORDINGS_DIR / f"{session_id}{suffix}.enc"
+
+    # -- sessions ------------------------------------------------------------------------------
+
+    def begin(self, meta: SessionMeta, *, notify: Any = None) -> SessionWriter:
+        """Start a session; returns its writer (an event sink). Close the writer to end it.
+
+        Args:
+            meta: kind, title, info (title and info are encrypted).
+            notify: called with an ErrorEvent/StatusEvent when saving fails or recovers
+                (e.g. `bus.emit`).
+        """
+        sid = meta.session_id or new_session_id()
+        lock = None
+        lock_path = self._lock_path(sid)
+        if lock_path is not None:
+            lock = db.SessionLock(lock_path)
+            if not lock.acquire():
+                raise StoreError(f"Session {sid} is already being written by another process.")
+        try:
+            with self._transaction() as conn:
+                conn.execute(
+                    "INSERT INTO sessions (id, kind, started_at, last_write_at, title, info) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    (
+                        sid,
+                        meta.kind,
+                        time.time(),
+                        time.time(),
+                        self.cipher.encrypt_text(meta.title, f"sessions/{sid}/title"),
+                        self.cipher.encrypt_json(meta.info, f"sessions/{sid}/info"),
+                    ),
+                )
+        except sqlite3.IntegrityError as e:
+            if lock is not None:
+                lock.release(remove=False)
+            raise StoreError(f"A session with id {sid} already exists.") from e
+        writer = SessionWriter(self, sid, lock=lock, config=self.writer_config, notify=notify)
+        self._writers[sid] = writer
+        return writer
+
+    def _mark_ended(self, session_id: str) -> bool:
+        self._writers.pop(session_id, None)
+        try:
+            with self._transaction() as conn:
+                conn.execute(
+                    "UPDATE sessions SET ended_at = ? WHERE id = ? AND ended_at IS NULL",
+                    (time.time(), session_id),
+                )
+        except sqlite3.Error as e:
+            log.warning("session %s could not be marked ended: %s", session_id, e)
+            return False
+        return True
+
+    def _running(self, session_id: str) -> bool:
+        if session_id in self._writers:
+            return True
+        path = self._lock_path(session_id)
+        return path is not None and db.is_locked(path)
+
+    def list_sessions(self) -> list[SessionInfo]:
+        """Every stored session, oldest first."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT s.id, s.kind, s.started_at, s.ended_at, s.last_write_at, s.last_t, "
+                "s.recovered, s.title, "
+                "(SELECT COUNT(*) FROM segments g WHERE g.session_id = s.id), "
+                "(SELECT COUNT(*) FROM events e WHERE e.session_id = s.id) "
+                "FROM sessions s ORDER BY s.started_at, s.id"
+            ).fetchall()
+        out = []
+        for sid, kind, started, ended, last_write, last_t, recovered, title, nseg, nev in rows:
+            out.append(
+                SessionInfo(
+                    session_id=sid,
+                    kind=kind,
+                    started_at=started,
+                    ended_at=ended,
+                    last_write_at=last_write,
+                    last_t=last_t,
+                    segments=nseg,
+                    events=nev,
+                    recovered=bool(recovered),
+                    running=ended is None and self._running(sid),
+                    title=self.cipher.decrypt_text(title, f"sessions/{sid}/title") if title else "",
+                )
+            )
+        return out
+
+    def get(self, session_id: str) -> SessionInfo:
+        """One session. Raises StoreError for an unknown id."""
+        for info in self.list_sessions():
+            if info.session_id == session_id:
+                return info
+        raise StoreError(
+            f"There is no stored session {session_id!r}: `parley sessions list` shows the ids."
+        )
+
+    def session_info(self, session_id: str) -> dict[str, Any]:
+        """The decrypted `info` given at `begin`."""
+        self.get(session_id)
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT info FROM sessions WHERE id = ?", (session_id,)
+            ).fetchone()
+        return (
+            dict(self.cipher.decrypt_json(row[0], f"sessions/{session_id}/info")) if row[0] else {}
+        )
+
+    def interrupted_sessions(self) -> list[SessionInfo]:
+        """Sessions begun but never ended, that no process is writing: offer to recover them."""
+        return [s for s in self.list_sessions() if s.interrupted]
+
+    def recover(self, session_id: str) -> SessionInfo:
+        """Mark an interrupted session ended (at its last write), keeping all its data."""
+        info = self.get(session_id)
+        if info.running:
+            raise StoreError(f"Session {session_id} is still running; it cannot be recovered.")
+        if info.ended_at is not None:
+            raise StoreError(f"Session {session_id} already ended; there is nothing to recover.")
+        with self._transaction() as conn:
+            conn.execute(
+                "UPDATE sessions SET ended_at = COALESCE(last_write_at, started_at), recovered = 1 "
+                "WHERE id = ?",
+                (session_id,),
+            )
+        path = self._lock_path(session_id)
+        if path is not None:
+            path.unlink(missing_ok=True)
+        return self.get(session_id)
+
+    # -- reading a session ---------------------------------------------------------------------
+
+    def load_events(self, session_id: str) -> list[Event]:
+        """The session's kept events in order (final transcripts, signals, suggestions, ...)."""
+        self.get(session_id)
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT seq, body FROM events WHERE session_id = ? ORDER BY seq", (session_id,)
+            ).fetchall()
+        return [
+            from_dict(self.cipher.decrypt_json(body, f"events/{session_id}/{seq}"))
+            for seq, body in rows
+        ]
+
+    def load_segments(self, session_id: str, *, learnable_only: bool = False) -> list[Segment]:
+        """Final transcript segments in order; `learnable_only` keeps those flagged usable."""
+        self.get(session_id)
+        sql = (
+            "SELECT seq, utterance_id, speaker, start, end, t, lang, text, usable_for_learning "
+            "FROM segments WHERE session_id = ?"
+        )
+        if learnable_only:
+            sql += " AND usable_for_learning = 1"
+        with self._lock:
+            rows = self._conn.execute(sql + " ORDER BY seq", (session_id,)).fetchall()
+        return [
+            Segment(
+                session_id=session_id,
+                seq=seq,
+                utterance_id=uid,
+                speaker=speaker,
+                start=start,
+                end=end,
+                t=t,
+                lang=lang,
+                text=self.cipher.decrypt_text(text, f"segments/{session_id}/{seq}"),
+                usable_for_learning=bool(usable),
+            )
+            for seq, uid, speaker, start, end, t, lang, text, usable in rows
+        ]
+
+    def set_data_use(
+        self, session_id: str, usable: bool, *, utterance_ids: list[str] | None = None
+    ) -> int:
+        """Allow (or forbid) using segments to improve playbooks or models; returns rows changed."""
+        self.get(session_id)
+        sql = "UPDATE segments SET usable_for_learning = ? WHERE session_id = ?"
+        params: list[Any] = [1 if usable else 0, session_id]
+        if utterance_ids is not None:
+            sql += f" AND utterance_id IN ({','.join('?' * len(utterance_ids))})"
+            params.extend(utterance_ids)
+        with self._transaction() as conn:
+            return conn.execute(sql, params).rowcount
+
+    def load_choices(self, session_id: str) -> list[Choice]:
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT seq, t, objection_utterance_id, path, stage, created_at FROM choices "
+                "WHERE session_id = ? ORDER BY seq",
+                (session_id,),
+            ).fetchall()
+        return [Choice(session_id, *row) for row in rows]
+
+    def add_review_note(
+        self, session_id: str, objection_utterance_id: str, *, rating: int | None, text: str
+    ) -> str:
+        """A reviewer's note on one objection; returns its id."""
+        self.get(session_id)
+        note_id = secrets.token_hex(8)
+        blob = self.cipher.encrypt_text(text, f"review_notes/{session_id}/{note_id}")
+        with self._transaction() as conn:
+            conn.execute(
+                "INSERT INTO review_notes (id, session_id, objection_utterance_id, rating, text, "
+                "created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (note_id, session_id, objection_utterance_id, rating, blob, time.time()),
+            )
+        return note_id
+
+    def load_review_notes(self, session_id: str) -> list[ReviewNote]:
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT id, objection_utterance_id, rating, text, created_at FROM review_notes "
+                "WHERE session_id = ? ORDER BY created_at, id",
+                (session_id,),
+            ).fetchall()
+        return [
+            ReviewNote(
+                note_id=nid,
+                session_id=session_id,
+                objection_utterance_id=oid,
+                rating=rating,
+                text=self.cipher.decrypt_text(text, f"review_notes/{session_id}/{nid}"),
+                created_at=created,
+            )
+            for nid, oid, rating, text, created in rows
+        ]
+
+    def files(self, session_id: str) -> list[tuple[str, str]]:
+        """(path, kind) of the files registered to a session."""
+        with self._lock:
+            return [
+                (p, k)
+                for p, k in self._conn.execute(
+                    "SELECT path, kind FROM files WHERE session_id = ? ORDER BY path", (session_id,)
+                )
+            ]
+
+    # -- deletion and retention ----------------------------------------------------------------
+
+    def delete(self, session_id: str, *, reason: str = "user request", compact: bool = True) -> int:
+        """Remove a session's rows, recording and derived files; returns rows deleted.
+
+        The file is then vacuumed and its WAL truncated, so the session's encrypted rows do not
+        linger in free pages. The deletion is written to the audit log.
+        """
+        info = self.get(session_id)
+        if info.running:
+            raise StoreError(f"Session {session_id} is running; stop it before deleting it.")
+        files = self.files(session_id)
+        removed_files = 0
+        for path, _kind in files:
+            p = Path(path)
+            if p.exists():
+                p.unlink()
+                removed_files += 1
+        rows = 0
+        with self._transaction() as conn:
+            for table in SESSION_TABLES:
+                rows += conn.execute(
+                    f"DELETE FROM {table} WHERE session_id = ?", (session_id,)
+                ).rowcount
+            rows += conn.execute("DELETE FROM sessions WHERE id = ?", (session_id,)).rowcount
+        lock_path = self._lock_path(session_id)
+        if lock_path is not None:
+            lock_path.unlink(missing_ok=True)
+        if self.directory is not None:
+            for leftover in (self.directory / RECORDINGS_DIR).glob(f"{session_id}.*"):
+                leftover.unlink()
+                removed_files += 1
+        self.audit.record_deletion(session_id, reason=reason, rows=rows, files=removed_files)
+        if compact:
+            self.compact()
+        return rows
+
+    def compact(self) -> None:
+        """VACUUM and truncate the WAL, so freed pages leave the files."""
+        with self._lock:
+            if not self.persistent:
+                return
+            self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            self._conn.execute("VACUUM")
+            self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def purge(self, older_than_days: float | None = None) -> list[str]:
+        """Delete sessions that began more than `older_than_days` ago (default: the retention
+        setting; nothing when it is off). Running sessions are kept. Returns the deleted ids."""
+        if older_than_days is not None:
+            days: float = older_than_days
+        elif self.settings.retention_days:
+            days = self.settings.retention_days
+        else:
+            return []  # retention is off
+        cutoff = time.time() - float(days) * 86400.0
+        with self._lock:
+            ids = [
+                r[0]
+                for r in self._conn.execute(
+                    "SELECT id FROM sessions WHERE started_at < ? ORDER BY started_at", (cutoff,)
+                )
+            ]
+        deleted = []
+        for sid in ids:
+            if self._running(sid):
+                continue
+            self.delete(sid, reason=f"retention ({days:g} days)", compact=False)
+            deleted.append(sid)
+        if deleted:
+            self.compact()
+        return deleted
