@@ -62,6 +62,11 @@ def main(argv: list[str] | None = None) -> int:
 
     from inference.errors import USER_ERRORS
 
+    if not (args.command == "models" and getattr(args, "models_command", None) == "install"):
+        # Nothing but `parley models install` (pip) may reach the network; enforce it.
+        from desktop.privacy import netguard
+
+        netguard.install()
     try:
         return int(func(args) or 0)
     except USER_ERRORS as e:

@@ -86,6 +86,7 @@ class RunningSession:
         self.error: Exception | None = None
         self.choices: list[tuple[str, int]] = []
         self.choice_listeners: list[Callable[[str, int], None]] = []
+        self.store_session_id: str | None = None
         self._stop = threading.Event()
         self._done = threading.Event()
         self._source: Any = None

@@ -72,10 +72,37 @@ def session_options_from_args(args: argparse.Namespace, **overrides: Any):
     return SessionOptions(**values)
 
 
-def attach_store(session: Any, options: Any, *, quiet: bool) -> Callable[[], None]:
+def attach_store(session: Any, options: Any, *, enabled: bool = True) -> Callable[[], None]:
     """Keep the session in the encrypted store and the audit log; returns the closer.
 
-    Without a key (no keyring, no PARLEY_PASSPHRASE, no terminal) the session runs in memory
-    only and says so once on stderr.
+    Without a key (no keyring, no PARLEY_PASSPHRASE, no terminal) the session is kept in memory
+    only and says so on stderr. A wrong passphrase stops the command (exit 1) and changes
+    nothing.
     """
-    return lambda: None
+    if not enabled:
+        return lambda: None
+    from desktop.store import start_session
+
+    source = options.input.name if options.input is not None else "live call"
+    info = {
+        "input": str(options.input) if options.input is not None else None,
+        "playbooks": [str(p) for p in options.playbooks],
+        "mic": options.mic,
+        "loopback": options.loopback,
+    }
+    private = start_session(options.mode, title=source, info=info, notify=session.bus.emit)
+    for warning in private.warnings:
+        print(f"parley: {warning}", file=sys.stderr)
+    for sink in private.sinks:
+        session.bus.add_sink(sink)
+    session.choice_listeners.append(private.writer.record_choice)
+    session.store_session_id = private.session_id
+
+    def close() -> None:
+        if not private.close():
+            print(
+                "parley: part of this session could not be saved (see the warnings above)",
+                file=sys.stderr,
+            )
+
+    return close

@@ -67,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
         if not args.quiet:
             sinks.append(ConsoleSink(sys.stderr))
         session = RunningSession(options, sinks=sinks)
-        closer = attach_store(session, options, quiet=args.quiet)
+        closer = attach_store(session, options, enabled=not args.no_store)
         session.start()
         try:
             while not session.wait(0.5):

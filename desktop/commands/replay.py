@@ -142,7 +142,7 @@ def _replay_one(
     session = RunningSession(options, sinks=sinks)
     from desktop.commands.common import attach_store
 
-    closer = attach_store(session, options, quiet=args.quiet)
+    closer = attach_store(session, options, enabled=not args.no_store)
     try:
         session.run()
     except KeyboardInterrupt:
