@@ -3,9 +3,10 @@
 # runs: ruff (lint + format), mypy over audio/inference/models, and the whole pytest suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The tests share one model cache; assemble the packs straight into it.
+export PARLEY_MODELS_DIR=${PARLEY_MODELS_DIR:-$PWD/.parley-home/models}
 bash scripts/setup.sh --models test
 export HF_HUB_OFFLINE=1
-export PARLEY_MODELS_DIR=${PARLEY_MODELS_DIR:-$PWD/.parley-home/models}
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/mypy audio inference models
