@@ -1,0 +1,275 @@
+"""The suggestion engine with a fake writer: instant paths, refined paths, guard, supersession."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from inference.clock import SessionClock
+from inference.events import (
+    ClosedUtterance,
+    ErrorEvent,
+    Event,
+    GuardEvent,
+    ObjectionEvent,
+    StatusEvent,
+    SuggestionEvent,
+    TranscriptEvent,
+    from_dict,
+    to_dict,
+)
+from inference.playbook import load_playbook
+from inference.suggest import SuggestConfig, SuggestionEngine
+from inference.suggest.types import ContextLine, DoneCallback, PathCallback, RefinedJob, RefinedPath
+
+DEMO = Path(__file__).resolve().parent.parent / "data" / "playbook_routewise"
+
+
+class FakeWriter:
+    """A RefinedWriter whose paths the test finishes by hand (copy it for writer tests)."""
+
+    def __init__(self) -> None:
+        self.jobs: list[tuple[RefinedJob, PathCallback, DoneCallback]] = []
+        self.cancelled: list[int] = []
+        self.prefills: list[tuple[tuple[ContextLine, ...], str]] = []
+        self.closed = False
+
+    def prefill(self, context: tuple[ContextLine, ...], lang: str) -> None:
+        self.prefills.append((context, lang))
+
+    def submit(self, job: RefinedJob, on_path: PathCallback, on_done: DoneCallback) -> None:
+        self.jobs.append((job, on_path, on_done))
+
+    def cancel(self, job_id: int) -> None:
+        self.cancelled.append(job_id)
+
+    def close(self) -> None:
+        self.closed = True
+
+    def path(self, slot: int, text: str, entries: tuple[int, ...] = (0,), job: int = -1) -> None:
+        j, on_path, _ = self.jobs[job]
+        on_path(j, RefinedPath(slot, text, entries))
+
+    def done(self, job: int = -1, error: Exception | None = None) -> None:
+        j, _, on_done = self.jobs[job]
+        on_done(j, error)
+
+
+@pytest.fixture(scope="module")
+def playbook():
+    return load_playbook([DEMO])
+
+
+class Rig:
+    def __init__(self, playbook, writer: FakeWriter | None) -> None:
+        self.events: list[Event] = []
+        self.clock = SessionClock(0.0)
+        self.writer = writer
+        self.engine = SuggestionEngine(
+            SuggestConfig(),
+            playbook=playbook,
+            emit=self.events.append,
+            clock=self.clock,
+            writer=writer,
+        )
+
+    def objection(self, uid: str, text: str, *, lang: str = "en", category: str = "price",
+                  confidence: float = 0.85, end: float = 10.0) -> None:  # fmt: skip
+        self.clock.advance_to(end + 0.3)
+        utterance = ClosedUtterance("customer", uid, end - 4.0, end, text, lang)
+        self.engine.observe(utterance)
+        event = ObjectionEvent(end + 0.3, uid, end - 4.0, end, category, confidence)
+        self.engine.on_objection(event, utterance=utterance, emotion=None, roles=("cfo",))
+
+    def of(self, kind: type) -> list:
+        return [e for e in self.events if isinstance(e, kind)]
+
+
+@pytest.fixture()
+def rig(playbook) -> Rig:
+    return Rig(playbook, FakeWriter())
+
+
+def test_instant_paths_three_strategies_with_sources(rig: Rig) -> None:
+    rig.objection("u1", "Honestly the price per vehicle is a lot more than we expected.")
+    (event,) = rig.of(SuggestionEvent)
+    assert event.stage == "instant"
+    assert len(event.paths) == 3
+    assert len({p.strategy for p in event.paths}) == 3
+    assert event.latency_s == pytest.approx(0.3)
+    for path in event.paths:
+        assert any(s.file for s in path.sources), path
+        assert any(s.utterance_id == "u1" for s in path.sources)
+        assert path.text and path.complete
+        assert 0.0 < path.confidence <= 1.0
+    assert to_dict(from_dict(to_dict(event))) == to_dict(event)
+
+
+def test_instant_paths_in_the_customers_language(rig: Rig) -> None:
+    rig.objection("u2", "这个价格太贵了，比我们现在用的贵很多。", lang="zh")
+    (event,) = rig.of(SuggestionEvent)
+    for path in event.paths:
+        assert sum("\u4e00" <= c <= "\u9fff" for c in path.text) > len(path.text) * 0.4, path.text
+        assert (
+            any(s.file == "product_zh.md" for s in path.sources) or path.strategy == "ask_question"
+        )
+
+
+def test_instant_paths_never_break_rules(rig: Rig) -> None:
+    rig.objection("u3", "We need 30% off or we walk. Are you PCI DSS certified?", category="price")
+    (event,) = rig.of(SuggestionEvent)
+    for path in event.paths:
+        assert rig.engine.guard.violations(path.text) == []
+
+
+def test_refined_paths_replace_instant_ones_as_they_complete(rig: Rig) -> None:
+    rig.objection("u1", "The price is too high for our fleet.")
+    job = rig.writer.jobs[0][0]
+    assert job.lang == "en" and len(job.entries) >= 1 and job.roles == ("cfo",)
+    assert job.context[-1].utterance_id == "u1"
+    assert any("at most 8%" in r for r in job.rules)
+    rig.clock.advance_to(14.0)
+    rig.writer.path(1, "What are you comparing the $29 per vehicle against?")
+    first = rig.of(SuggestionEvent)[-1]
+    assert first.stage == "refined"
+    assert [p.complete for p in first.paths] == [False, True, False]
+    assert first.paths[1].text == "What are you comparing the $29 per vehicle against?"
+    assert first.paths[0].text == rig.of(SuggestionEvent)[0].paths[0].text
+    assert first.latency_s == pytest.approx(4.0)
+    rig.writer.path(0, "I hear you; the annual plan is 15% off list price.")
+    rig.writer.path(2, "Harbor Foods cut fuel cost by 12% in 3 months.", (0, 1))
+    last = rig.of(SuggestionEvent)[-1]
+    assert [p.complete for p in last.paths] == [True, True, True]
+    assert [p.strategy for p in last.paths] == [
+        "acknowledge_value",
+        "ask_question",
+        "offer_evidence",
+    ]
+    rig.writer.done()
+    assert rig.engine.wait_idle(0)
+
+
+def test_refined_path_over_the_cap_is_replaced_and_reported(rig: Rig) -> None:
+    rig.objection("u1", "Give us 30% off and we sign today.")
+    instant = rig.of(SuggestionEvent)[0]
+    rig.writer.path(2, "Sure, we can give you 30% off.")
+    guard = rig.of(GuardEvent)
+    assert [(g.path, g.rule, g.action) for g in guard] == [(2, "max_discount", "blocked")]
+    shown = rig.of(SuggestionEvent)[-1].paths[2]
+    assert shown.text == instant.paths[2].text and shown.complete
+    assert rig.engine.guard.violations(shown.text) == []
+
+
+def test_refined_claim_of_a_certification_not_held_is_blocked(rig: Rig) -> None:
+    rig.objection("u1", "We process card payments. Are you PCI DSS certified?", category="security")
+    rig.writer.path(0, "Yes, we are PCI DSS certified and FedRAMP authorized.")
+    rules = {g.rule for g in rig.of(GuardEvent)}
+    assert "forbidden_claim:cert:pcidss" in rules
+    assert "PCI DSS certified" not in rig.of(SuggestionEvent)[-1].paths[0].text
+
+
+def test_newer_objection_supersedes_unfinished_generation(rig: Rig) -> None:
+    rig.objection("u1", "The price is too high.", end=10.0)
+    rig.objection("u2", "And we have no budget until next year.", category="budget", end=20.0)
+    (status,) = rig.of(StatusEvent)
+    assert (status.component, status.state) == ("llm", "superseded")
+    assert rig.writer.cancelled == [rig.writer.jobs[0][0].job_id]
+    before = len(rig.events)
+    rig.writer.path(0, "A late path for the old objection with 15% off.", job=0)
+    assert len(rig.events) == before  # stale path dropped
+    rig.writer.done(job=0)
+    assert not rig.engine.wait_idle(0)  # the newer job still runs
+    rig.writer.path(0, "Budgets are tight; the 21 days pilot costs nothing.", job=1)
+    assert rig.of(SuggestionEvent)[-1].objection_utterance_id == "u2"
+    rig.writer.done(job=1)
+    assert rig.engine.wait_idle(0)
+    assert rig.engine.superseded == 1
+
+
+def test_finished_job_is_not_superseded(rig: Rig) -> None:
+    rig.objection("u1", "The price is too high.")
+    rig.writer.done()
+    rig.objection("u2", "No budget.", category="budget", end=20.0)
+    assert rig.of(StatusEvent) == []
+
+
+def test_confidence_falls_with_weak_evidence(rig: Rig) -> None:
+    rig.objection("u1", "The price per vehicle is too high compared to FleetMax.", confidence=0.95)
+    strong = rig.of(SuggestionEvent)[0]
+    rig.objection("u2", "Hmm, well, I don't know.", category="need", confidence=0.3, end=30.0)
+    weak = rig.of(SuggestionEvent)[-1]
+    assert max(p.confidence for p in weak.paths) < min(p.confidence for p in strong.paths)
+    # A refined path that states a fact from its cited entry beats one that states none.
+    cited = rig.writer.jobs[-1][0].entries[0]
+    rig.writer.path(0, f"For reference: {cited.text.splitlines()[0]}", (0,))
+    grounded = rig.of(SuggestionEvent)[-1].paths[0].confidence
+    rig.writer.path(0, "I understand how you feel about it.", ())
+    vague = rig.of(SuggestionEvent)[-1].paths[0].confidence
+    assert vague < grounded
+
+
+def test_writer_failure_keeps_instant_paths_and_reports(rig: Rig) -> None:
+    rig.objection("u1", "Too expensive.")
+    rig.writer.done(error=RuntimeError("model crashed"))
+    (error,) = rig.of(ErrorEvent)
+    assert error.component == "llm" and "instant suggestions stay" in error.message
+    assert rig.engine.wait_idle(0)
+
+
+def test_context_is_offered_to_the_writer_for_prefill(rig: Rig) -> None:
+    rig.engine.observe(ClosedUtterance("rep", "r1", 0.0, 2.0, "Hi, thanks for your time.", "en"))
+    rig.engine.observe_partial(
+        TranscriptEvent(3.0, "customer", "c1", 2.5, 3.0, "Well the price", False, "en")
+    )
+    context, lang = rig.writer.prefills[-1]
+    assert [c.text for c in context] == ["Hi, thanks for your time.", "Well the price"]
+    assert lang == "en"
+
+
+def test_without_writer_only_instant(playbook) -> None:
+    rig = Rig(playbook, None)
+    rig.objection("u1", "Too expensive.")
+    assert [e.stage for e in rig.of(SuggestionEvent)] == ["instant"]
+    assert rig.engine.wait_idle(0)
+    rig.engine.close()
+
+
+def test_close_cancels_and_closes_the_writer(rig: Rig) -> None:
+    rig.objection("u1", "Too expensive.")
+    rig.engine.close()
+    assert rig.writer.closed and rig.writer.cancelled
+    assert rig.engine.wait_idle(0)
+    before = len(rig.events)
+    rig.writer.path(0, "Too late.")
+    assert len(rig.events) == before
+
+
+def test_rewritten_path_keeps_its_compliant_sentence_and_is_rated_on_it(rig: Rig) -> None:
+    rig.objection("u1", "The price is too high for our fleet.")
+    rig.writer.path(
+        0, "The annual plan is 15% off list price. On top, I can give you 30% off.", (0,)
+    )
+    assert [(g.rule, g.action) for g in rig.of(GuardEvent)] == [("max_discount", "rewritten")]
+    shown = rig.of(SuggestionEvent)[-1].paths[0]
+    assert shown.text == "The annual plan is 15% off list price."
+    assert shown.complete and shown.strategy == "acknowledge_value"
+
+
+def test_a_path_that_echoes_the_customer_is_not_shown(rig: Rig) -> None:
+    rig.objection("u1", "Honestly the price is a lot more than we expected.")
+    instant = rig.of(SuggestionEvent)[0].paths[1]
+    rig.writer.path(1, "Honestly, the price is a lot more than we expected.")
+    shown = rig.of(SuggestionEvent)[-1].paths[1]
+    assert shown.text == instant.text and shown.complete
+
+
+def test_paths_cite_an_entry_even_when_nothing_matches(tmp_path: Path) -> None:
+    (tmp_path / "sheet.md").write_text(
+        "## Rules\n- Do not promise roadmap dates.\n", encoding="utf-8"
+    )
+    rig = Rig(load_playbook([tmp_path]), None)
+    rig.objection("u1", "Hmm.", category="need", confidence=0.4)
+    (event,) = rig.of(SuggestionEvent)
+    assert all(any(s.file == "sheet.md" for s in p.sources) for p in event.paths)
+    assert max(p.confidence for p in event.paths) < 0.5
