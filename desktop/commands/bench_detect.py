@@ -1,12 +1,119 @@
-"""`parley bench detect` (being written)."""
+"""`parley bench detect [--data FILE]`: accuracy and speed of the customer-signal detectors.
+
+Prints JSON: per language, objection accuracy (none counted as a class), valence accuracy,
+roles exact match and per-utterance milliseconds (median and p95), plus the confusions.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
 
-from desktop.commands._stub import not_ready
+DEFAULT_DATA = (
+    Path(__file__).resolve().parents[2].parent / "shared" / "eval" / "utterances_dev.jsonl"
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("detect", help="(not available yet)")
-    p.set_defaults(func=not_ready)
+    p = sub.add_parser("detect", help="objection / valence / roles accuracy and speed (JSON)")
+    p.add_argument(
+        "--data",
+        type=Path,
+        default=DEFAULT_DATA,
+        help="labelled JSONL (id, lang, text, objection, valence, roles)",
+    )
+    p.add_argument("--repeat", type=int, default=5, help="timing passes over the data")
+    p.add_argument("--errors", action="store_true", help="list the lines that were wrong")
+    p.set_defaults(func=run)
+
+
+def _pct(values: list[float], q: float) -> float:
+    s = sorted(values)
+    return s[min(len(s) - 1, max(0, round(q * (len(s) - 1))))]
+
+
+def evaluate(
+    rows: list[dict[str, Any]], *, repeat: int = 5, errors: bool = False
+) -> dict[str, Any]:
+    """Figures for labelled rows (one `SignalDetectors`, text only)."""
+    from inference.detectors import SignalDetectors
+
+    t0 = time.perf_counter()
+    det = SignalDetectors()
+    det.detect_text("warm up", "en")
+    det.detect_text("预热一下", "zh")
+    load_s = time.perf_counter() - t0
+    by_lang: dict[str, dict[str, Any]] = {}
+    wrong: list[dict[str, Any]] = []
+    for row in rows:
+        lang = row.get("lang", "auto")
+        got = det.detect_text(row["text"], lang)
+        ms = []
+        for _ in range(max(1, repeat)):
+            s = time.perf_counter()
+            det.detect_text(row["text"], lang)
+            ms.append((time.perf_counter() - s) * 1000.0)
+        stats = by_lang.setdefault(
+            got.lang, {"n": 0, "objection": 0, "valence": 0, "roles": 0, "ms": []}
+        )
+        stats["n"] += 1
+        ok_obj = got.objection == row.get("objection")
+        ok_val = got.valence == row.get("valence")
+        ok_roles = set(got.roles) == set(row.get("roles") or [])
+        stats["objection"] += ok_obj
+        stats["valence"] += ok_val
+        stats["roles"] += ok_roles
+        stats["ms"].append(min(ms))
+        if errors and not (ok_obj and ok_val and ok_roles):
+            wrong.append(
+                {
+                    "id": row.get("id"),
+                    "objection": [got.objection, row.get("objection")],
+                    "valence": [got.valence, row.get("valence")],
+                    "roles": [list(got.roles), row.get("roles")],
+                }
+            )
+    out: dict[str, Any] = {"load_s": round(load_s, 3), "languages": {}}
+    all_ms: list[float] = []
+    for lang, agg in sorted(by_lang.items()):
+        all_ms.extend(agg["ms"])
+        out["languages"][lang] = {
+            "n": agg["n"],
+            "objection_accuracy": round(agg["objection"] / agg["n"], 3),
+            "valence_accuracy": round(agg["valence"] / agg["n"], 3),
+            "roles_exact": round(agg["roles"] / agg["n"], 3),
+            "median_ms": round(statistics.median(agg["ms"]), 3),
+            "p95_ms": round(_pct(agg["ms"], 0.95), 3),
+        }
+    if all_ms:
+        out["median_ms"] = round(statistics.median(all_ms), 3)
+        out["p95_ms"] = round(_pct(all_ms, 0.95), 3)
+    if errors:
+        out["errors"] = wrong
+    return out
+
+
+def run(args: argparse.Namespace) -> int:
+    path: Path = args.data
+    if not path.is_file():
+        print(
+            f"parley: no data file at {path}; pass --data FILE with labelled JSONL", file=sys.stderr
+        )
+        return 1
+    rows = []
+    for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            rows.append(json.loads(line))
+        except json.JSONDecodeError:
+            print(f"parley: line {i} of {path} is not JSON; skipped", file=sys.stderr)
+    result = evaluate(rows, repeat=args.repeat, errors=args.errors)
+    result["data"] = str(path)
+    print(json.dumps(result, ensure_ascii=False, indent=2))
+    return 0

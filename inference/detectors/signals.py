@@ -1,0 +1,224 @@
+"""`SignalDetectors`: every customer-signal detector behind the `Detectors` protocol."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import cast
+
+from inference.conversation import Signals
+from inference.detectors.emotion import EmotionTrend, TextEmotion, TrendTracker, read_emotion
+from inference.detectors.objection import classify
+from inference.detectors.prosody import ArousalTracker, measure
+from inference.detectors.roles import find_roles
+from inference.detectors.terms import TermHits, TermSpotter, builtin_terms
+from inference.detectors.text import Segmenter, detect_lang, normalize
+from inference.events import (
+    ClosedUtterance,
+    EmotionEvent,
+    ObjectionEvent,
+    RolesEvent,
+    TermsEvent,
+    Valence,
+)
+
+_LETTERS = re.compile(r"[A-Za-z\u3400-\u9fff]")
+
+
+@dataclass(frozen=True, slots=True)
+class DetectorConfig:
+    """Settings of the customer-signal detectors.
+
+    Attributes:
+        objection_threshold: least cue evidence for an objection (lower = more objections).
+        valence_threshold: evidence needed to call a line negative or positive.
+        terms_window_s: session seconds over which term density is computed.
+        builtin_terms: whether Parley's general business-technology terms join the glossary.
+        trend_window: customer utterances over which the emotion trend is computed.
+        sample_rate: rate of `ClosedUtterance.audio`.
+        max_prosody_s: longest stretch of an utterance analysed for arousal.
+    """
+
+    objection_threshold: float = 2.0
+    valence_threshold: float = 1.0
+    terms_window_s: float = 120.0
+    builtin_terms: bool = True
+    trend_window: int = 6
+    sample_rate: int = 16000
+    max_prosody_s: float = 20.0
+
+
+@dataclass(frozen=True, slots=True)
+class TextDetection:
+    """What the text detectors read in one line (the `parley detect` record).
+
+    Attributes:
+        objection: category, or None when the line raises no objection.
+        objection_confidence: confidence in the category; for None, that there is none.
+        runner_up: the second category with evidence, if any.
+        valence: "negative", "neutral" or "positive".
+        label: finer emotion (frustrated, skeptical, worried, concerned, hesitant, interested,
+            pleased, calm).
+        roles: decision-makers mentioned.
+        terms: glossary terms mentioned.
+        lang: the language the line was read as.
+        valence_confidence: confidence in the valence.
+    """
+
+    objection: str | None
+    objection_confidence: float
+    runner_up: str | None
+    valence: str
+    label: str
+    roles: tuple[str, ...]
+    terms: tuple[str, ...]
+    lang: str = "en"
+    valence_confidence: float = 0.5
+
+
+class SignalDetectors:
+    """Objection, emotion, terminology and decision-maker detectors for Chinese and English.
+
+    Implements `inference.conversation.Detectors`. Holds per-call state (the customer's prosody
+    baseline, the emotion trend, the term window), so use one instance per session. Not
+    thread-safe: call it from the pipeline thread.
+
+    Args:
+        config: detector settings.
+        glossary: user and playbook terms to spot (more can be added with `add_terms`).
+    """
+
+    def __init__(
+        self, config: DetectorConfig | None = None, *, glossary: Iterable[str] = ()
+    ) -> None:
+        self.config = config or DetectorConfig()
+        self._seg = Segmenter.create()
+        initial = list(builtin_terms()) if self.config.builtin_terms else []
+        self._terms = TermSpotter(
+            self._seg, [*initial, *glossary], window_s=self.config.terms_window_s
+        )
+        self._competitors = TermSpotter(self._seg, (), window_s=0.0)
+        self._arousal = ArousalTracker()
+        self._trend = TrendTracker(self.config.trend_window)
+
+    def add_competitors(self, names: Iterable[str]) -> None:
+        """Competitor names (from the playbook): naming one is evidence of a competitor objection.
+
+        They also join the glossary, so ASR hotwords and term spotting know them.
+        """
+        names = [n for n in (" ".join(str(x).split()) for x in names) if len(n) >= 2]
+        self._competitors.add(names)
+        self._terms.add(names)
+
+    def add_terms(self, terms: Iterable[str]) -> None:
+        """Add playbook or user terms to the glossary (they also segment as one Chinese word)."""
+        self._terms.add(terms)
+
+    @property
+    def glossary(self) -> tuple[str, ...]:
+        """Every term spotted, as written (these also serve as ASR hotwords)."""
+        return self._terms.terms
+
+    @property
+    def trend(self) -> EmotionTrend:
+        """The customer's emotion trend over the call so far."""
+        return self._trend.trend
+
+    def detect_text(self, text: str, lang: str = "auto") -> TextDetection:
+        """Read one line of customer text (no audio, no call state).
+
+        Args:
+            text: the line.
+            lang: "auto", "en" or "zh".
+        """
+        return self._read(text, lang)[0]
+
+    def _read(self, text: str, lang: str) -> tuple[TextDetection, TermHits]:
+        lang = detect_lang(text, lang)
+        if lang not in ("en", "zh"):
+            lang = detect_lang(text)
+        norm = normalize(text)
+        low = norm.lower()
+        roles = find_roles(norm, lang)
+        named = bool(self._competitors.terms) and bool(self._competitors.find(norm, lang).terms)
+        obj = classify(
+            low,
+            lang,
+            roles=roles,
+            competitor_named=named,
+            threshold=self.config.objection_threshold,
+        )
+        emo = read_emotion(
+            low, lang, objection=obj.category, threshold=self.config.valence_threshold
+        )
+        hits = self._terms.find(norm, lang)
+        detection = TextDetection(
+            objection=obj.category,
+            objection_confidence=obj.confidence,
+            runner_up=obj.runner_up,
+            valence=emo.valence,
+            label=emo.label,
+            roles=roles,
+            terms=hits.terms,
+            lang=lang,
+            valence_confidence=emo.confidence,
+        )
+        return detection, hits
+
+    def analyze(self, utterance: ClosedUtterance, *, t: float) -> Signals:
+        """Signals of one closed utterance, stamped `t` (session clock).
+
+        Emotion and objections are read for the customer only; terms and roles for anyone.
+        Arousal comes from `utterance.audio` when it is there, against the customer's own
+        baseline built from earlier utterances of the call. The language is read from the
+        text itself (a Chinese call may have English lines); `utterance.lang` decides only
+        when the text has no letters of either script.
+        """
+        uid = utterance.utterance_id
+        text = utterance.text
+        if not text.strip():
+            return Signals(None, None, None, None)
+        hint = utterance.lang if utterance.lang in ("en", "zh") else "en"
+        lang = detect_lang(text) if _LETTERS.search(text) else hint
+        det, hits = self._read(text, lang)
+        density = self._terms.density(hits, end=utterance.end)
+        terms = (
+            TermsEvent(t=t, utterance_id=uid, terms=det.terms, density=density)
+            if det.terms
+            else None
+        )
+        roles = RolesEvent(t=t, utterance_id=uid, roles=det.roles) if det.roles else None
+        if utterance.speaker != "customer":
+            return Signals(None, terms, roles, None)
+        arousal = None
+        if utterance.audio is not None:
+            features = measure(
+                utterance.audio,
+                text,
+                sample_rate=self.config.sample_rate,
+                max_s=self.config.max_prosody_s,
+            )
+            arousal = self._arousal.update(features)
+        emotion = EmotionEvent(
+            t=t,
+            utterance_id=uid,
+            start=utterance.start,
+            end=utterance.end,
+            valence=cast(Valence, det.valence),
+            label=det.label,
+            confidence=det.valence_confidence,
+            arousal=arousal,
+        )
+        self._trend.add(TextEmotion(det.valence, det.label, det.valence_confidence, 0.0), arousal)
+        objection = None
+        if det.objection is not None:
+            objection = ObjectionEvent(
+                t=t,
+                utterance_id=uid,
+                start=utterance.start,
+                end=utterance.end,
+                category=det.objection,
+                confidence=det.objection_confidence,
+            )
+        return Signals(emotion, terms, roles, objection)
