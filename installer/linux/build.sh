@@ -72,6 +72,8 @@ def size(p: Path) -> int:
 internal = bundle / "_internal"
 parts = {}
 for child in sorted(internal.iterdir()):
+    if child.is_symlink():
+        continue
     parts[child.name] = size(child) if child.is_dir() else child.stat().st_size
 largest = dict(sorted(parts.items(), key=lambda kv: -kv[1])[:12])
 print(json.dumps({
