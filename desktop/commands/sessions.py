@@ -1,4 +1,8 @@
-"""`parley sessions list|show|delete|recover|purge|retention`: the stored sessions."""
+"""`parley sessions list|show|delete|recover|purge|retention|review|notes|report|export`.
+
+The stored sessions: list and inspect them, keep or remove them, and review them (notes on each
+objection, an HTML report, transcript exports; exports are redacted and audited).
+"""
 
 from __future__ import annotations
 
@@ -31,7 +35,51 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     a = actions.add_parser("retention", help="show or set how many days sessions are kept")
     a.add_argument("days", nargs="?", metavar="DAYS|off")
+    _register_review(actions)
     p.set_defaults(func=run)
+
+
+def _register_review(actions: argparse._SubParsersAction) -> None:
+    a = actions.add_parser("review", help="add a review note on one objection of a session")
+    a.add_argument("session_id", metavar="ID")
+    a.add_argument(
+        "--objection", required=True, metavar="UTT_ID", help="utterance id of the objection"
+    )
+    a.add_argument(
+        "--rating", type=int, choices=range(1, 6), metavar="1-5", help="rate the suggestion"
+    )
+    a.add_argument(
+        "--preferred", type=int, choices=(1, 2, 3), metavar="1|2|3", help="the path that fits best"
+    )
+    a.add_argument("--why", default="", metavar="TEXT", help="why that path fits better")
+    a.add_argument("--note", default="", metavar="TEXT", help="the note itself")
+    a.add_argument("--author", default="", metavar="NAME", help="who wrote the note")
+    a = actions.add_parser("notes", help="a session's review notes")
+    a.add_argument("session_id", metavar="ID")
+    a.add_argument("--json", action="store_true", help="one JSON object a line")
+    a = actions.add_parser("report", help="write a session's self-contained HTML report")
+    a.add_argument("session_id", metavar="ID")
+    a.add_argument("--out", required=True, metavar="FILE.html")
+    a.add_argument("--title", default="", help="the report's title (default: the session's)")
+    _export_flags(a)
+    a = actions.add_parser("export", help="write a session's transcript (SRT, VTT, TXT, MD, JSON)")
+    a.add_argument("session_id", metavar="ID")
+    a.add_argument("--format", required=True, choices=("srt", "vtt", "txt", "md", "json"))
+    a.add_argument("--out", required=True, metavar="FILE")
+    _export_flags(a)
+
+
+def _export_flags(a: argparse.ArgumentParser) -> None:
+    a.add_argument(
+        "--no-redact",
+        action="store_true",
+        help="keep phone numbers, e-mails, card and ID numbers (default: the redaction setting)",
+    )
+    a.add_argument(
+        "--learnable-only",
+        action="store_true",
+        help="leave out utterances not marked usable for learning",
+    )
 
 
 def _when(ts: float | None) -> str:
@@ -99,6 +147,12 @@ def run(args: argparse.Namespace) -> int:
                 print(sid)
             print(f"{len(deleted)} session(s) purged.", file=sys.stderr)
             return 0
+        if args.action == "review":
+            return _review(store, args)
+        if args.action == "notes":
+            return _notes(store, args.session_id, as_json=args.json)
+        if args.action in ("report", "export"):
+            return _export(store, args)
     return 2
 
 
@@ -151,7 +205,85 @@ def _show(store: SessionStore, session_id: str, *, as_json: bool) -> int:
         print(f"  choice: path {choice.path} for objection {choice.objection_utterance_id}")
     for note in store.load_review_notes(session_id):
         rating = "-" if note.rating is None else str(note.rating)
-        print(f"  note on {note.objection_utterance_id} (rating {rating}): {note.text}")
+        preferred = "" if note.preferred_path is None else f", prefers {note.preferred_path + 1}"
+        print(f"  note on {note.objection_utterance_id} (rating {rating}{preferred}): {note.text}")
+        if note.why:
+            print(f"    why: {note.why}")
+    return 0
+
+
+def _review(store: SessionStore, args: argparse.Namespace) -> int:
+    from desktop.store.review import check_objection
+
+    if args.rating is None and args.preferred is None and not args.why and not args.note:
+        print(
+            "parley: a review needs at least one of --rating, --preferred, --why or --note",
+            file=sys.stderr,
+        )
+        return 2
+    store.get(args.session_id)
+    check_objection(store, args.session_id, args.objection)
+    note_id = store.add_review_note(
+        args.session_id,
+        args.objection,
+        rating=args.rating,
+        text=args.note,
+        preferred_path=None if args.preferred is None else args.preferred - 1,
+        why=args.why,
+        author=args.author,
+    )
+    print(f"Review note {note_id} saved on objection {args.objection} of {args.session_id}.")
+    return 0
+
+
+def _notes(store: SessionStore, session_id: str, *, as_json: bool) -> int:
+    store.get(session_id)
+    notes = store.load_review_notes(session_id)
+    for n in notes:
+        preferred = None if n.preferred_path is None else n.preferred_path + 1
+        if as_json:
+            row = {
+                "id": n.note_id,
+                "objection": n.objection_utterance_id,
+                "rating": n.rating,
+                "preferred": preferred,
+                "why": n.why,
+                "text": n.text,
+                "author": n.author,
+                "created_at": n.created_at,
+            }
+            print(json.dumps(row, ensure_ascii=False))
+            continue
+        rating = "-" if n.rating is None else f"{n.rating}/5"
+        path = "-" if preferred is None else str(preferred)
+        who = f" by {n.author}" if n.author else ""
+        print(f"{n.note_id}  {_when(n.created_at)}  objection {n.objection_utterance_id}{who}")
+        print(f"    rating {rating}, preferred path {path}")
+        if n.why:
+            print(f"    why: {n.why}")
+        if n.text:
+            print(f"    note: {n.text}")
+    if not notes and not as_json:
+        print(f"Session {session_id} has no review notes.", file=sys.stderr)
+    return 0
+
+
+def _export(store: SessionStore, args: argparse.Namespace) -> int:
+    from desktop.store.review import write_export
+
+    fmt = "html" if args.action == "report" else args.format
+    result = write_export(
+        store,
+        args.session_id,
+        fmt,
+        args.out,
+        redact=False if args.no_redact else None,
+        learnable_only=args.learnable_only,
+        title=getattr(args, "title", ""),
+    )
+    state = "redacted" if result.redacted else "not redacted"
+    withheld = f", {result.withheld} segment(s) withheld" if result.withheld else ""
+    print(f"Wrote {result.path} ({result.fmt}, {state}{withheld}).", file=sys.stderr)
     return 0
 
 

@@ -86,7 +86,14 @@ CREATE INDEX sessions_started ON sessions(started_at);
 CREATE INDEX review_notes_session ON review_notes(session_id)
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1,)
+# Review notes say which path the trainer prefers and why (the why and the author encrypted).
+_V2 = """
+ALTER TABLE review_notes ADD COLUMN preferred_path INTEGER;
+ALTER TABLE review_notes ADD COLUMN why BLOB;
+ALTER TABLE review_notes ADD COLUMN author BLOB
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 # Tables that hold rows of one session, in the order they are deleted.

@@ -431,38 +431,85 @@ class SessionStore:
         return [Choice(session_id, *row) for row in rows]
 
     def add_review_note(
-        self, session_id: str, objection_utterance_id: str, *, rating: int | None, text: str
+        self,
+        session_id: str,
+        objection_utterance_id: str,
+        *,
+        rating: int | None,
+        text: str,
+        preferred_path: int | None = None,
+        why: str = "",
+        author: str = "",
     ) -> str:
-        """A reviewer's note on one objection; returns its id."""
+        """A reviewer's note on one objection; returns its id.
+
+        The text, the why and the author are encrypted; the rating and the preferred path
+        (0-2) are plain, like the other flags.
+
+        Raises:
+            StoreError: unknown session, a rating outside 1-5 or a path outside 0-2.
+        """
         self.get(session_id)
+        if rating is not None and not 1 <= int(rating) <= 5:
+            raise StoreError(f"A rating is 1 to 5, not {rating}.")
+        if preferred_path is not None and not 0 <= int(preferred_path) <= 2:
+            raise StoreError(
+                f"The preferred path is one of the three paths (0-2), not {preferred_path}."
+            )
         note_id = secrets.token_hex(8)
-        blob = self.cipher.encrypt_text(text, f"review_notes/{session_id}/{note_id}")
+        where = f"review_notes/{session_id}/{note_id}"
         with self._transaction() as conn:
             conn.execute(
                 "INSERT INTO review_notes (id, session_id, objection_utterance_id, rating, text, "
-                "created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                (note_id, session_id, objection_utterance_id, rating, blob, time.time()),
+                "created_at, preferred_path, why, author) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    note_id,
+                    session_id,
+                    objection_utterance_id,
+                    None if rating is None else int(rating),
+                    self.cipher.encrypt_text(text, where),
+                    time.time(),
+                    None if preferred_path is None else int(preferred_path),
+                    self.cipher.encrypt_text(why, f"{where}/why"),
+                    self.cipher.encrypt_text(author, f"{where}/author"),
+                ),
             )
         return note_id
 
     def load_review_notes(self, session_id: str) -> list[ReviewNote]:
+        """The session's review notes, oldest first (notes from before schema 2 have no
+        preferred path, why or author)."""
         with self._lock:
             rows = self._conn.execute(
-                "SELECT id, objection_utterance_id, rating, text, created_at FROM review_notes "
-                "WHERE session_id = ? ORDER BY created_at, id",
+                "SELECT id, objection_utterance_id, rating, text, created_at, preferred_path, "
+                "why, author FROM review_notes WHERE session_id = ? ORDER BY created_at, id",
                 (session_id,),
             ).fetchall()
-        return [
-            ReviewNote(
-                note_id=nid,
-                session_id=session_id,
-                objection_utterance_id=oid,
-                rating=rating,
-                text=self.cipher.decrypt_text(text, f"review_notes/{session_id}/{nid}"),
-                created_at=created,
+        out = []
+        for nid, oid, rating, text, created, preferred, why, author in rows:
+            where = f"review_notes/{session_id}/{nid}"
+            out.append(
+                ReviewNote(
+                    note_id=nid,
+                    session_id=session_id,
+                    objection_utterance_id=oid,
+                    rating=rating,
+                    text=self.cipher.decrypt_text(text, where),
+                    created_at=created,
+                    preferred_path=preferred,
+                    why=self.cipher.decrypt_text(why, f"{where}/why") if why else "",
+                    author=self.cipher.decrypt_text(author, f"{where}/author") if author else "",
+                )
             )
-            for nid, oid, rating, text, created in rows
-        ]
+        return out
+
+    def delete_review_note(self, session_id: str, note_id: str) -> bool:
+        """Remove one review note; False when the session has no such note."""
+        with self._transaction() as conn:
+            n = conn.execute(
+                "DELETE FROM review_notes WHERE session_id = ? AND id = ?", (session_id, note_id)
+            ).rowcount
+        return n > 0
 
     def files(self, session_id: str) -> list[tuple[str, str]]:
         """(path, kind) of the files registered to a session."""
