@@ -1,0 +1,97 @@
+"""Start the desktop app: the window appears at once; models load when a session starts.
+
+Only Qt and Parley's GUI modules are imported on the way to the first window; the pipeline
+(`desktop.session_runner` and the model libraries behind it) is imported when a session starts,
+in the session's own threads where it loads models.
+
+`python -m desktop.app_main [--replay FILE] [--speed X|max] [--lang en|zh] [--quit-after S]
+[--finished-marker PATH]` opens the app and, with `--replay`, starts replaying FILE at once (a
+recording, a timed transcript `.json`, or an events `.jsonl`); scripts use the marker to know
+when the replay has ended.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="parley", add_help=False)
+    p.add_argument("--replay", type=Path, help="start replaying this file at once")
+    p.add_argument("--speed", default="1", help="replay pace: 1, 2, ... or max")
+    p.add_argument("--lang", choices=("en", "zh"), help="UI language for this run")
+    p.add_argument("--quit-after", type=float, help="close the app after S seconds (scripts)")
+    p.add_argument("--probe-startup", action="store_true", help="print when the window shows")
+    p.add_argument("--finished-marker", type=Path, help="write this file when a session ends")
+    return p
+
+
+def run_app(argv: list[str]) -> int:
+    """Open the main window and run the event loop; returns the exit status."""
+    started = time.time()
+    args, _unknown = _parser().parse_known_args(argv)
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from desktop.ui.gc_guard import GuiThreadCollector
+    from desktop.ui.main_window import MainWindow
+    from desktop.ui.settings import APPLICATION, ORGANIZATION, SettingsStore
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setOrganizationName(ORGANIZATION)
+    app.setApplicationName(APPLICATION)
+    app.setApplicationDisplayName("Parley")
+    collector = GuiThreadCollector(app)
+    store = SettingsStore()
+    if args.lang:
+        import dataclasses
+
+        store.save(dataclasses.replace(store.load(), language=args.lang))
+    window = MainWindow(store=store)
+    window.replay_speed = None if str(args.speed).lower() == "max" else float(args.speed)
+    window.show()
+    QTimer.singleShot(0, window.load_devices_in_background)
+    if args.probe_startup:
+
+        def report() -> None:
+            now = time.time()
+            print(f"window shown after {now - started:.3f} s (epoch {now:.3f})", file=sys.stderr)
+            app.quit()
+
+        QTimer.singleShot(0, report)
+    if args.finished_marker is not None:
+        marker: Path = args.finished_marker
+
+        def mark() -> None:
+            marker.write_text("finished\n", encoding="utf-8")
+
+        window.controller.finished.connect(mark)
+    if args.replay is not None:
+        window.set_replay_file(str(args.replay.resolve()))
+        QTimer.singleShot(0, window.toggle_session)
+    if args.quit_after is not None:
+
+        def close() -> None:
+            window.close()
+
+        QTimer.singleShot(int(args.quit_after * 1000), close)
+    try:
+        return int(app.exec())
+    finally:
+        collector.stop()
+
+
+def main() -> int:
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    return run_app(sys.argv[1:])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The desktop GUI: main window, widgets, settings dialog, translations (PySide6)."""

@@ -1,0 +1,195 @@
+"""Starting and stopping a session from the GUI without ever blocking it.
+
+`SessionController` builds a running session through a factory (the real
+`desktop.session_runner.RunningSession` by default, a fake in tests), gives it the bridge as its
+sink, and watches for its end with a timer that polls `wait(0)`. Exceptions become sentences on
+`problem`; a failed start leaves the window as it was.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from desktop.ui.i18n import tr
+from inference.events import Event
+from models.errors import ParleyError
+from overlays.qt_compat import emit
+
+log = logging.getLogger(__name__)
+Sink = Callable[[Event], None]
+POLL_MS = 200
+
+
+@dataclass(frozen=True, slots=True)
+class SessionRequest:
+    """What the user asked for in the window.
+
+    Attributes:
+        live: a live call (True) or the replay of `input` (False).
+        input: replay: an audio file or a timed transcript `.json`.
+        mic: microphone name, None for the default.
+        loopback: system-audio source name, None for the default.
+        playbooks: playbook folders.
+        asr_model: speech pack name.
+        llm_model: LLM pack name, "" for none (instant suggestions only).
+        speed: replay pace (1 = real time, None = as fast as possible).
+    """
+
+    live: bool
+    input: Path | None = None
+    mic: str | None = None
+    loopback: str | None = None
+    playbooks: tuple[Path, ...] = ()
+    asr_model: str = "asr-base"
+    llm_model: str = "llm-default"
+    speed: float | None = 1.0
+
+
+class SessionLike(Protocol):
+    """The part of `desktop.session_runner.RunningSession` the GUI uses."""
+
+    session_id: str
+
+    def start(self) -> None: ...
+    def stop(self) -> None: ...
+    def wait(self, timeout: float | None = None) -> bool: ...
+    def record_choice(self, objection_utterance_id: str, path_index: int) -> None: ...
+
+
+SessionFactory = Callable[[SessionRequest, list[Sink]], SessionLike]
+
+
+def default_session_factory(request: SessionRequest, sinks: list[Sink]) -> SessionLike:
+    """A real `RunningSession` for `request` (imported on first use, off the startup path).
+
+    Replaying an events file (`.jsonl`, as `parley replay --events` writes) shows that recorded
+    session again without models.
+    """
+    if not request.live and request.input is not None and request.input.suffix == ".jsonl":
+        from desktop.ui.event_file_session import EventFileSession
+
+        return EventFileSession(request.input, sinks=sinks, speed=request.speed)
+    from desktop.session_runner import RunningSession, SessionOptions
+
+    kwargs: dict[str, Any] = {
+        "mode": "live" if request.live else "replay",
+        "input": request.input,
+        "mic": request.mic,
+        "loopback": request.loopback,
+        "playbooks": request.playbooks,
+        "use_llm": bool(request.llm_model),
+    }
+    if not request.live:
+        kwargs["speed"] = request.speed
+    # Model choices travel only if the runner's options know them.
+    names = {f.name for f in dataclasses.fields(SessionOptions)}
+    for name, value in (("asr_pack", request.asr_model), ("llm_pack", request.llm_model)):
+        if name in names and value:
+            kwargs[name] = value
+    return RunningSession(SessionOptions(**kwargs), sinks=sinks)  # type: ignore[no-any-return]
+
+
+class SessionController(QObject):
+    """Owns at most one running session on behalf of the window."""
+
+    started = Signal(str)  # session id
+    finished = Signal()
+    problem = Signal(str)  # a sentence for the user
+
+    def __init__(
+        self,
+        sink: Sink,
+        *,
+        factory: SessionFactory = default_session_factory,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._sink = sink
+        self._factory = factory
+        self._session: SessionLike | None = None
+        self._poll = QTimer(self)
+        self._poll.setInterval(POLL_MS)
+        self._poll.timeout.connect(self._check_finished)
+
+    @property
+    def running(self) -> bool:
+        return self._session is not None
+
+    @property
+    def session(self) -> SessionLike | None:
+        return self._session
+
+    def start(self, request: SessionRequest) -> bool:
+        """Start a session; False (and a `problem`) when it could not start."""
+        if self._session is not None:
+            return False
+        try:
+            session = self._factory(request, [self._sink])
+            session.start()
+        except ModuleNotFoundError as e:
+            if e.name and e.name.startswith("desktop.session_runner"):
+                emit(
+                    self.problem,
+                    tr("The session runner is not available in this build. Reinstall Parley."),
+                )
+            else:
+                emit(self.problem, tr("Could not start the session: ") + _sentence(e))
+            return False
+        except ParleyError as e:
+            emit(self.problem, str(e))
+            return False
+        except Exception as e:  # the window must survive whatever the pipeline raises
+            log.exception("session failed to start")
+            emit(self.problem, tr("Could not start the session: ") + _sentence(e))
+            return False
+        self._session = session
+        self._poll.start()
+        emit(self.started, str(getattr(session, "session_id", "")))
+        return True
+
+    def stop(self) -> None:
+        """Ask the session to stop; `finished` follows once its threads are done."""
+        if self._session is None:
+            return
+        try:
+            self._session.stop()
+        except Exception as e:
+            log.exception("session failed to stop")
+            emit(self.problem, tr("The session stopped with a problem: ") + _sentence(e))
+
+    def record_choice(self, objection_utterance_id: str, path_index: int) -> None:
+        """The rep picked a path; the session keeps it for review."""
+        if self._session is None:
+            return
+        try:
+            self._session.record_choice(objection_utterance_id, path_index)
+        except Exception as e:
+            log.exception("could not record a choice")
+            emit(self.problem, _sentence(e))
+
+    def _check_finished(self) -> None:
+        session = self._session
+        if session is None:
+            self._poll.stop()
+            return
+        try:
+            done = session.wait(0)
+        except Exception as e:
+            emit(self.problem, tr("The session stopped with a problem: ") + _sentence(e))
+            done = True
+        if done:
+            self._poll.stop()
+            self._session = None
+            emit(self.finished)
+
+
+def _sentence(error: BaseException) -> str:
+    text = str(error).strip() or type(error).__name__
+    return text if text.endswith((".", "。", "!", "?")) else text + "."
