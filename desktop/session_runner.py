@@ -20,7 +20,7 @@ from inference.bus import EventBus, Sink
 from inference.clock import SessionClock
 from inference.conversation import ConversationHub
 from inference.errors import USER_ERRORS
-from inference.events import ClosedUtterance, ErrorEvent, StatusEvent, TranscriptEvent
+from inference.events import ClosedUtterance, ErrorEvent, Speaker, StatusEvent, TranscriptEvent
 from inference.timed_transcript import (
     guess_lang,
     load_timed_transcript,
@@ -60,7 +60,7 @@ class SessionOptions:
     speed: float | None = 1.0
     use_llm: bool = True
     hotwords: tuple[str, ...] = ()
-    mono_party: str = "customer"
+    mono_party: Speaker = "customer"
     record: Path | None = None
     duration: float | None = None
     asr_pack: str = "asr-base"
@@ -87,6 +87,8 @@ class RunningSession:
         self.choices: list[tuple[str, int]] = []
         self.choice_listeners: list[Callable[[str, int], None]] = []
         self.store_session_id: str | None = None
+        # Called once in the session thread after everything was processed (store closing).
+        self.on_finished: list[Callable[[], None]] = []
         self._stop = threading.Event()
         self._done = threading.Event()
         self._source: Any = None
@@ -186,6 +188,11 @@ class RunningSession:
         finally:
             if hub is not None:
                 hub.close()
+            for callback in self.on_finished:
+                try:
+                    callback()
+                except Exception:
+                    log.exception("finishing the session failed")
             self._done.set()
 
     def _run_timed_transcript(self, path: Path, hub: ConversationHub) -> None:
@@ -205,7 +212,7 @@ class RunningSession:
             counters[turn.speaker] += 1
             uid = f"{'c' if turn.speaker == 'customer' else 'r'}{counters[turn.speaker]}"
             lang = file_lang or guess_lang(turn.text)
-            speaker = "customer" if turn.speaker == "customer" else "rep"
+            speaker: Speaker = "customer" if turn.speaker == "customer" else "rep"
             hub.emit(
                 TranscriptEvent(
                     t=self.clock.now(),

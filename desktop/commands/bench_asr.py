@@ -1,12 +1,278 @@
-"""`parley bench asr` (being written)."""
+"""`parley bench asr`: streaming transcription figures against a reference, JSON on stdout.
+
+Streaming WER (CER for Chinese), the offline WER of the same model on the same audio in the
+same run, turn-final latency (end of a timeline turn -> `t` of the final event completing it),
+word commit latency (a word's end -> `t` of the final event carrying it), real-time factor
+(decode seconds per audio second) and lag (captured audio whose due work is not done).
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
-from desktop.commands._stub import not_ready
+import numpy as np
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("asr", help="(not available yet)")
-    p.set_defaults(func=not_ready)
+    p = sub.add_parser("asr", help="streaming ASR accuracy, latency and lag (JSON on stdout)")
+    p.add_argument("--audio", required=True, help="recording (wav, flac, mp3, m4a, ogg)")
+    ref = p.add_mutually_exclusive_group(required=True)
+    ref.add_argument("--reference", help="reference text of the channel")
+    ref.add_argument("--timeline", help="timeline JSON from render_call.py (turns with times)")
+    p.add_argument("--model", default="asr-base", help="model pack or folder (default asr-base)")
+    p.add_argument("--speed", default="1", choices=["1", "2", "max"], help="pacing (default 1)")
+    p.add_argument("--channel", default="customer", choices=["customer", "rep"])
+    p.add_argument("--language", default="auto", choices=["auto", "en", "zh"])
+    p.add_argument("--hotwords", default="", help='comma-separated terms, e.g. "A,B"')
+    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    p.add_argument("--threads", type=int, default=2, help="CTranslate2 CPU threads")
+    p.add_argument("--loops", type=int, default=1, help="play the recording this many times")
+    p.add_argument("--no-offline", action="store_true", help="skip the offline baseline")
+    p.set_defaults(func=run)
+
+
+@dataclass
+class _Recorder:
+    """Hub and observer in one: keeps everything the run produced."""
+
+    events: list[Any] = field(default_factory=list)
+    utterances: list[Any] = field(default_factory=list)
+    commits: list[Any] = field(default_factory=list)
+    lags: list[tuple[float, float]] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def emit(self, event: Any) -> None:
+        with self.lock:
+            self.events.append(event)
+
+    def on_utterance(self, utterance: Any) -> None:
+        self.utterances.append(utterance)
+
+    def on_commit(self, words: Any) -> None:
+        self.commits.append(words)
+
+    def on_lag(self, now: float, lag: float) -> None:
+        self.lags.append((now, lag))
+
+
+class _TimedBackend:
+    """Counts the seconds spent decoding."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.device = getattr(inner, "device", None)
+        self.seconds = 0.0
+        self.calls = 0
+
+    @property
+    def multilingual(self) -> bool:
+        return bool(self.inner.multilingual)
+
+    def transcribe(self, audio: np.ndarray, **kwargs: Any) -> Any:
+        t0 = time.perf_counter()
+        try:
+            return self.inner.transcribe(audio, **kwargs)
+        finally:
+            self.seconds += time.perf_counter() - t0
+            self.calls += 1
+
+
+class _LoopedSource:
+    """A file source played `loops` times back to back on one session timeline."""
+
+    def __init__(self, make: Any, loops: int) -> None:
+        self._make = make
+        self._loops = loops
+        self._current = make()
+        self.parties = self._current.parties
+        self.realtime = self._current.realtime
+        self._stopped = False
+
+    def frames(self) -> Any:
+        from dataclasses import replace
+
+        offset = 0.0
+        for i in range(self._loops):
+            if self._stopped:
+                return
+            src = self._current if i == 0 else self._make()
+            self._current = src
+            end = offset
+            for item in src.frames():
+                if hasattr(item, "samples"):
+                    item = replace(item, start=item.start + offset)
+                    end = max(end, item.end)
+                yield item
+            offset = end
+
+    def stop(self) -> None:
+        self._stopped = True
+        self._current.stop()
+
+
+def _pct(values: list[float], q: float) -> float | None:
+    return round(float(np.percentile(values, q)), 3) if values else None
+
+
+def _dist(values: list[float]) -> dict[str, float | None]:
+    return {"p50": _pct(values, 50), "p95": _pct(values, 95), "n": len(values)}
+
+
+def _score(reference: str, hypothesis: str, lang: str) -> float:
+    from inference.scoring import score
+
+    return round(score(reference, hypothesis, lang), 4)
+
+
+def _join(texts: list[str], lang: str) -> str:
+    return ("" if lang == "zh" else " ").join(t.strip() for t in texts if t.strip())
+
+
+def _turn_latency(turns: list[dict[str, Any]], commits: list[Any]) -> tuple[list[float], int]:
+    """Per turn: last commit `t` carrying one of its words minus the turn's end."""
+    done: dict[int, float] = {}
+    for c in commits:
+        for w in c.words:
+            mid = (w.start + w.end) / 2
+            best, gap = None, 0.75
+            for i, turn in enumerate(turns):
+                d = (
+                    0.0
+                    if turn["start"] <= mid <= turn["end"]
+                    else min(abs(mid - turn["start"]), abs(mid - turn["end"]))
+                )
+                if d <= gap:
+                    best, gap = i, d
+            if best is not None:
+                done[best] = max(done.get(best, -1e9), c.t)
+    lat = [done[i] - turns[i]["end"] for i in sorted(done)]
+    return lat, len(turns) - len(done)
+
+
+def run(args: argparse.Namespace) -> int:
+    from audio.file_source import FileSource, read_channels
+    from inference.asr.text import ZH_PROMPT
+    from inference.clock import SessionClock
+    from inference.pipeline import AsrConfig, load_backend, run_audio
+
+    speed = None if args.speed == "max" else float(args.speed)
+    hotwords = tuple(h.strip() for h in args.hotwords.split(",") if h.strip())
+    loops = max(1, args.loops)
+    period = 0.0
+    if loops > 1:
+        period = max(len(v) for v in read_channels(args.audio, mono_party=args.channel).values())
+        period /= 16000
+    turns: list[dict[str, Any]] = []
+    if args.timeline:
+        data = json.loads(Path(args.timeline).read_text(encoding="utf-8"))
+        one = [
+            t
+            for t in (data["turns"] if isinstance(data, dict) else data)
+            if t.get("speaker") == args.channel
+        ]
+        turns = [
+            {**t, "start": float(t["start"]) + k * period, "end": float(t["end"]) + k * period}
+            for k in range(loops)
+            for t in one
+        ]
+        reference = " ".join(str(t["text"]) for t in one)
+    else:
+        reference = args.reference
+
+    config = AsrConfig(
+        model=args.model,
+        language=args.language,
+        hotwords=hotwords,
+        device=args.device,
+        cpu_threads=args.threads,
+        streaming=speed is not None,
+    )
+    t_load = time.perf_counter()
+    backend = _TimedBackend(load_backend(config))
+    load_s = time.perf_counter() - t_load
+
+    def make() -> FileSource:
+        return FileSource(args.audio, speed=speed, mono_party=args.channel)
+
+    source = _LoopedSource(make, loops)
+    rec = _Recorder()
+    clock = SessionClock()
+    wall0 = time.perf_counter()
+    run_audio(source, config=config, clock=clock, hub=rec, backend=backend, observer=rec)
+    wall = time.perf_counter() - wall0
+    audio_s = clock.now()
+
+    finals = [
+        e
+        for e in rec.events
+        if getattr(e, "final", False) and getattr(e, "speaker", None) == args.channel
+    ]
+    lang = next((e.lang for e in finals), args.language if args.language != "auto" else "en")
+    first_loop_end = audio_s / loops
+    hyp_first = _join([e.text for e in finals if e.start < first_loop_end], lang)
+    commits = [c for c in rec.commits if c.party == args.channel]
+    word_lat = [c.t - w.end for c in commits for w in c.words]
+    turn_lat, missed = _turn_latency(turns, commits) if turns else ([], 0)
+    lags = [lag for _, lag in rec.lags]
+
+    out: dict[str, Any] = {
+        "audio": str(args.audio),
+        "channel": args.channel,
+        "model": args.model,
+        "device": getattr(backend.device, "device", "cpu"),
+        "threads": args.threads,
+        "speed": args.speed,
+        "loops": loops,
+        "language": lang,
+        "hotwords": list(hotwords),
+        "metric": "cer" if lang == "zh" else "wer",
+        "streaming_error": _score(reference, hyp_first, lang),
+        "streaming_text": hyp_first,
+        "turn_final_latency_s": {**_dist(turn_lat), "missed_turns": missed} if turns else None,
+        "word_commit_latency_s": _dist(word_lat),
+        "rtf": round(backend.seconds / audio_s, 3) if audio_s else None,
+        "decode_calls": backend.calls,
+        "lag_s": {**_dist(lags), "max": round(max(lags), 3) if lags else None},
+        "audio_s": round(audio_s, 2),
+        "wall_s": round(wall, 2),
+        "load_s": round(load_s, 2),
+        "status": [
+            {"t": round(e.t, 2), "state": e.state, "detail": e.detail}
+            for e in rec.events
+            if type(e).__name__ == "StatusEvent" and e.state in ("lagging", "recovered")
+        ][:50],
+    }
+    if loops > 1 and turns:
+        window = 300.0
+        first = [x for x, t in zip(turn_lat, turns, strict=False) if t["end"] < window]
+        last = [x for x, t in zip(turn_lat, turns, strict=False) if t["end"] > audio_s - window]
+        out["turn_final_latency_first_5min_p95"] = _pct(first, 95)
+        out["turn_final_latency_last_5min_p95"] = _pct(last, 95)
+    if not args.no_offline:
+        audio = read_channels(args.audio, mono_party=args.channel).get(args.channel)
+        if audio is not None and len(audio):
+            t0 = time.perf_counter()
+            result = backend.inner.transcribe(
+                audio,
+                language=lang if backend.multilingual else "en",
+                prompt=ZH_PROMPT if lang == "zh" else None,
+                hotwords=",".join(hotwords) or None,
+                beam_size=5,
+                word_timestamps=False,
+            )
+            offline_text = _join([s.text for s in result.segments], lang)
+            out["offline_error"] = _score(reference, offline_text, lang)
+            out["offline_text"] = offline_text
+            out["offline_decode"] = "whole channel, beam 5, same model"
+            out["offline_s"] = round(time.perf_counter() - t0, 2)
+            out["streaming_minus_offline"] = round(out["streaming_error"] - out["offline_error"], 4)
+    json.dump(out, sys.stdout, ensure_ascii=False, indent=1)
+    sys.stdout.write("\n")
+    return 0

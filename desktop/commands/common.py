@@ -72,17 +72,24 @@ def session_options_from_args(args: argparse.Namespace, **overrides: Any):
     return SessionOptions(**values)
 
 
-def attach_store(session: Any, options: Any, *, enabled: bool = True) -> Callable[[], None]:
-    """Keep the session in the encrypted store and the audit log; returns the closer.
+def attach_store(
+    session: Any,
+    options: Any,
+    *,
+    enabled: bool = True,
+    warn: Callable[[str], object] | None = None,
+) -> None:
+    """Keep the session in the encrypted store and the audit log until it finishes.
 
     Without a key (no keyring, no PARLEY_PASSPHRASE, no terminal) the session is kept in memory
-    only and says so on stderr. A wrong passphrase stops the command (exit 1) and changes
-    nothing.
+    only and `warn` says so (default: stderr). A wrong passphrase raises, so the session does
+    not start and nothing stored changes.
     """
     if not enabled:
-        return lambda: None
+        return
     from desktop.store import start_session
 
+    say = warn or (lambda text: print(f"parley: {text}", file=sys.stderr))
     source = options.input.name if options.input is not None else "live call"
     info = {
         "input": str(options.input) if options.input is not None else None,
@@ -92,7 +99,7 @@ def attach_store(session: Any, options: Any, *, enabled: bool = True) -> Callabl
     }
     private = start_session(options.mode, title=source, info=info, notify=session.bus.emit)
     for warning in private.warnings:
-        print(f"parley: {warning}", file=sys.stderr)
+        say(warning)
     for sink in private.sinks:
         session.bus.add_sink(sink)
     session.choice_listeners.append(private.writer.record_choice)
@@ -100,9 +107,6 @@ def attach_store(session: Any, options: Any, *, enabled: bool = True) -> Callabl
 
     def close() -> None:
         if not private.close():
-            print(
-                "parley: part of this session could not be saved (see the warnings above)",
-                file=sys.stderr,
-            )
+            say("part of this session could not be saved (see the warnings above)")
 
-    return close
+    session.on_finished.append(close)

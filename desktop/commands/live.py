@@ -67,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
         if not args.quiet:
             sinks.append(ConsoleSink(sys.stderr))
         session = RunningSession(options, sinks=sinks)
-        closer = attach_store(session, options, enabled=not args.no_store)
+        attach_store(session, options, enabled=not args.no_store)
         session.start()
         try:
             while not session.wait(0.5):
@@ -76,8 +76,6 @@ def run(args: argparse.Namespace) -> int:
             print("parley live: stopping; keeping what was captured", file=sys.stderr)
             session.stop()
             session.wait()
-        finally:
-            closer()
     if session.error is not None:
         return 1
     return 0

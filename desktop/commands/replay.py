@@ -142,14 +142,15 @@ def _replay_one(
     session = RunningSession(options, sinks=sinks)
     from desktop.commands.common import attach_store
 
-    closer = attach_store(session, options, enabled=not args.no_store)
+    attach_store(session, options, enabled=not args.no_store)
+    session.start()
     try:
-        session.run()
+        while not session.wait(0.5):
+            pass
     except KeyboardInterrupt:
-        session.stop()
         print("parley replay: interrupted; writing what was produced so far", file=sys.stderr)
-    finally:
-        closer()
+        session.stop()
+        session.wait()
     elapsed = time.monotonic() - began
     objections = sum(
         1 for e in collected if isinstance(e, SuggestionEvent) and e.stage == "instant"

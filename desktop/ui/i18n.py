@@ -50,6 +50,7 @@ _ZH: dict[str, str] = {
     "Start": "开始",
     "Stop": "停止",
     "Settings…": "设置…",
+    "Review sessions…": "复盘会话…",
     "Live call": "实时通话",
     "Replay a file": "回放文件",
     "Choose file…": "选择文件…",

@@ -120,6 +120,9 @@ class MainWindow(QMainWindow):
         self.start_button.setDefault(True)
         self.settings_button = QPushButton()
         self._t(self.settings_button.setText, "Settings…")
+        self.review_button = QPushButton()
+        self._t(self.review_button.setText, "Review sessions…")
+        self._review_window: QWidget | None = None
         self.overlay_button = QPushButton()
         self._t(self.overlay_button.setText, "Show/hide overlay")
         if not capture_exclusion_supported():
@@ -130,6 +133,7 @@ class MainWindow(QMainWindow):
         top.addWidget(self.file_label, 1)
         top.addWidget(self.start_button)
         top.addWidget(self.overlay_button)
+        top.addWidget(self.review_button)
         top.addWidget(self.settings_button)
 
         self.setup = SetupPanel()
@@ -195,7 +199,23 @@ class MainWindow(QMainWindow):
         self.refresh_devices_button.clicked.connect(self.load_devices_in_background)
         self.devices_listed.connect(self.set_devices)
         self.settings_button.clicked.connect(self.open_settings)
+        self.review_button.clicked.connect(self.open_review)
         self.overlay_button.clicked.connect(self.overlay.toggle)
+
+    def open_review(self) -> None:
+        """The trainer's review window for stored sessions (one at a time)."""
+        from desktop.ui.review_window import open_review_window
+
+        if self._review_window is not None:
+            self._review_window.raise_()
+            self._review_window.activateWindow()
+            return
+        window = open_review_window(parent=None)
+        self._review_window = window
+        window.destroyed.connect(self._forget_review_window)
+
+    def _forget_review_window(self) -> None:
+        self._review_window = None
 
     # --- session -------------------------------------------------------------------------
 

@@ -93,7 +93,20 @@ def default_session_factory(request: SessionRequest, sinks: list[Sink]) -> Sessi
     for name, value in (("asr_pack", request.asr_model), ("llm_pack", request.llm_model)):
         if name in names and value:
             kwargs[name] = value
-    return RunningSession(SessionOptions(**kwargs), sinks=sinks)  # type: ignore[no-any-return]
+    session = RunningSession(SessionOptions(**kwargs), sinks=sinks)
+    # Sessions from the app are kept in the encrypted store like the command line's; what the
+    # user must know (no passphrase: memory only) reaches the window as a sentence.
+    from desktop.commands.common import attach_store
+    from inference.events import ErrorEvent
+
+    attach_store(
+        session,
+        session.options,
+        warn=lambda text: session.bus.emit(
+            ErrorEvent(t=session.clock.now(), component="store", message=text)
+        ),
+    )
+    return session
 
 
 class SessionController(QObject):

@@ -15,8 +15,11 @@ from desktop.ui.settings import AppSettings, SettingsStore
 
 
 def test_real_runner_replays_a_timed_transcript_into_the_window(
-    qtbot, store: SettingsStore, tmp_path: Path
+    qtbot, store: SettingsStore, tmp_path: Path, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
+    # The session is kept in the encrypted store (a passphrase, cheap scrypt for the test).
+    monkeypatch.setenv("PARLEY_PASSPHRASE", "correct horse battery staple")
+    monkeypatch.setenv("PARLEY_SCRYPT_N", "1024")
     call = tmp_path / "call.json"
     call.write_text(
         json.dumps(
@@ -51,6 +54,16 @@ def test_real_runner_replays_a_timed_transcript_into_the_window(
     assert texts[0].startswith("Rep") and "the plan?" in texts[0]
     assert texts[1].startswith("Customer") and "fit our budget." in texts[1]
     assert window.problems.messages == []
+    from desktop.privacy.keys import load_or_create_key
+    from desktop.store import SessionStore
+
+    stored = SessionStore.open(key=load_or_create_key())
+    try:
+        [meta] = stored.list_sessions()
+        texts = [e.text for e in stored.load_events(meta.session_id) if hasattr(e, "text")]
+        assert any("fit our budget" in t for t in texts)
+    finally:
+        stored.close()
     assert window.llm_status.state == "off"
     assert window.start_button.text() == "Start"
     window.overlay.close()

@@ -175,3 +175,12 @@ def test_chinese_strings_and_open_helper(qtbot, sid: str) -> None:  # type: igno
     window.retranslate()
     assert window.form.save.text() == "Save review"
     assert window.testAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+
+def test_main_window_opens_one_review_window(window):
+    window.open_review()
+    first = window._review_window
+    assert first is not None and first.isVisible()
+    window.open_review()
+    assert window._review_window is first
+    first.close()
