@@ -56,7 +56,12 @@ def build_suggester(
     if options.use_llm:
         from inference.suggest.llm_writer import build_writer
 
-        writer = build_writer(options.llm_pack, device=options.device, status=status)
+        writer = build_writer(
+            options.llm_pack,
+            device=options.device,
+            status=status,
+            rules=tuple(rule.sentence for rule in playbook.rules),
+        )
     return SuggestionEngine(
         SuggestionConfig(), playbook=playbook, emit=bus.emit, clock=clock, writer=writer
     )

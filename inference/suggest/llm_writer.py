@@ -1,0 +1,352 @@
+"""The refined-path writer: the local LLM writes three paths on one worker thread.
+
+`LlmRefinedWriter` implements the `RefinedWriter` protocol of `inference.suggest.types`. Every
+public method returns at once; the worker thread owns the model. Newest work wins: a new job
+cancels the running one between tokens, and prefill hints (the conversation while the customer
+is still speaking) only run while no job is waiting, each replacing the previous hint.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from inference.llm.types import BranchDelta, LlmBackend, LlmConfig
+from inference.suggest.llm_prompt import (
+    CUT_MARKER,
+    PromptLimits,
+    branches_for,
+    cut_prefix,
+    grounded_entries,
+    messages_for,
+    parse_branch,
+    task_block,
+)
+from inference.suggest.types import (
+    STRATEGIES,
+    ContextLine,
+    DoneCallback,
+    PathCallback,
+    RefinedJob,
+    RefinedPath,
+    Strategy,
+)
+
+log = logging.getLogger(__name__)
+
+BackendFactory = Callable[[], LlmBackend]
+StatusFn = Callable[[str, str, str], None]
+
+
+@dataclass(frozen=True, slots=True)
+class LlmWriterConfig:
+    """How the refined writer runs its model.
+
+    Attributes:
+        pack: model pack resolved through `models.registry.model_path` when no path is given.
+        n_ctx: context tokens (prompt plus three branches).
+        n_threads: LLM threads; None leaves a core to speech recognition (see
+            `inference.llm.types.default_threads`).
+        n_gpu_layers: None offloads every layer when llama.cpp has a GPU, else none.
+        n_parallel: paths decoded together in one batch (1: one after another).
+        prefill: feed the conversation into the KV cache before the objection arrives.
+        limits: how much context, how many entries and tokens go into a prompt.
+    """
+
+    pack: str = "llm-default"
+    n_ctx: int = 2048
+    n_threads: int | None = None
+    n_gpu_layers: int | None = None
+    n_parallel: int = 3
+    prefill: bool = True
+    limits: PromptLimits = field(default_factory=PromptLimits)
+
+
+@dataclass(slots=True)
+class _Submitted:
+    job: RefinedJob
+    on_path: PathCallback
+    on_done: DoneCallback
+    cancel: threading.Event = field(default_factory=threading.Event)
+
+
+class LlmRefinedWriter:
+    """Writes refined paths with a local chat model on its own thread.
+
+    Args:
+        config: writer settings.
+        model_path: a GGUF file; None resolves `config.pack` through the model registry (on
+            the worker thread, when the first job or prefill needs the model).
+        backend: a ready backend or a factory of one (tests pass a fake); None builds a
+            `LlamaBackend` for the model.
+        rules: the playbook's rule sentences, known before the first objection, so that the
+            first prefill already matches the prompt's prefix (each job's `rules` replace
+            them).
+        status: called as status("llm", state, detail) from the worker thread when the model
+            starts loading ("loading") and is ready ("ready"; detail: model, threads, GPU
+            layers).
+        preload: load the model as soon as the worker starts, not at the first job or hint.
+    """
+
+    def __init__(
+        self,
+        config: LlmWriterConfig | None = None,
+        *,
+        model_path: Path | None = None,
+        backend: LlmBackend | BackendFactory | None = None,
+        rules: tuple[str, ...] = (),
+        status: StatusFn | None = None,
+        preload: bool = False,
+    ) -> None:
+        self.config = config or LlmWriterConfig()
+        self._model_path = model_path
+        self._backend_arg = backend
+        self._backend: LlmBackend | None = None
+        self._cv = threading.Condition()
+        self._pending: _Submitted | None = None
+        self._running: _Submitted | None = None
+        self._finished: list[_Submitted] = []  # dropped before they ran: on_done still owed
+        self._prefill: tuple[tuple[ContextLine, ...], str] | None = None
+        self._prefill_cancel = threading.Event()
+        self._rules: tuple[str, ...] = tuple(rules)
+        self._strategies: tuple[Strategy, ...] = STRATEGIES
+        self._last_prefill = ""
+        self._closed = False
+        self._status = status
+        self._preload = preload
+        self._thread = threading.Thread(target=self._run, name="parley-llm", daemon=True)
+        self._thread.start()
+
+    # -- the RefinedWriter protocol (pipeline thread; all return at once) ------------------
+
+    def prefill(self, context: tuple[ContextLine, ...], lang: str) -> None:
+        """Hint: evaluate this conversation into the cache when the worker is idle."""
+        if not self.config.prefill:
+            return
+        with self._cv:
+            if self._closed:
+                return
+            self._prefill = (context, lang)
+            self._prefill_cancel.set()  # a newer hint replaces a running one (its work stays)
+            self._cv.notify()
+
+    def submit(self, job: RefinedJob, on_path: PathCallback, on_done: DoneCallback) -> None:
+        """Queue `job`; it cancels whatever job is older."""
+        item = _Submitted(job, on_path, on_done)
+        with self._cv:
+            if self._closed:
+                self._finished.append(item)  # still owed on_done; reported below
+                closed = True
+            else:
+                closed = False
+                if self._pending is not None:
+                    self._finished.append(self._pending)
+                if self._running is not None and self._running.job.job_id < job.job_id:
+                    self._running.cancel.set()
+                self._pending = item
+                self._prefill_cancel.set()
+                self._cv.notify()
+        if closed:
+            self._finish_dropped()
+
+    def cancel(self, job_id: int) -> None:
+        """Stop job `job_id` between tokens (or drop it if it has not started)."""
+        with self._cv:
+            if self._running is not None and self._running.job.job_id == job_id:
+                self._running.cancel.set()
+            if self._pending is not None and self._pending.job.job_id == job_id:
+                self._finished.append(self._pending)
+                self._pending = None
+                self._cv.notify()
+
+    def close(self) -> None:
+        """Stop the worker (cancelling any job, which gets its on_done) and free the model."""
+        with self._cv:
+            if self._closed:
+                return
+            self._closed = True
+            if self._running is not None:
+                self._running.cancel.set()
+            self._prefill_cancel.set()
+            self._cv.notify()
+        if threading.current_thread() is not self._thread:
+            self._thread.join(timeout=30)
+
+    # -- worker ----------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        try:
+            if self._preload:
+                try:
+                    self._get_backend()
+                except Exception:
+                    log.exception("the language model could not be loaded")
+            while True:
+                with self._cv:
+                    while not (self._closed or self._finished or self._pending or self._prefill):
+                        self._cv.wait()
+                    if self._closed:
+                        if self._pending is not None:
+                            self._finished.append(self._pending)
+                            self._pending = None
+                        break
+                    item, hint = self._pending, None
+                    if item is not None:
+                        self._pending = None
+                        self._running = item
+                    elif self._prefill is not None:
+                        hint, self._prefill = self._prefill, None
+                        self._prefill_cancel.clear()
+                self._finish_dropped()
+                if item is not None:
+                    self._run_job(item)
+                    with self._cv:
+                        self._running = None
+                elif hint is not None:
+                    self._run_prefill(*hint)
+        finally:
+            self._finish_dropped()
+            if self._backend is not None:
+                self._backend.close()
+                self._backend = None
+
+    def _finish_dropped(self) -> None:
+        with self._cv:
+            dropped, self._finished = self._finished, []
+        for d in dropped:
+            _call_safely(d.on_done, d.job, None)
+
+    def _get_backend(self) -> LlmBackend:
+        if self._backend is None:
+            arg = self._backend_arg
+            if arg is None:
+                from inference.llm.backend import LlamaBackend
+
+                path = self._model_path
+                if path is None:
+                    from models.registry import model_path
+
+                    path = model_path(self.config.pack)
+                cfg = self.config
+                backend: LlmBackend = LlamaBackend(
+                    LlmConfig(
+                        model_path=path,
+                        n_ctx=cfg.n_ctx,
+                        n_threads=cfg.n_threads,
+                        n_gpu_layers=cfg.n_gpu_layers,
+                        n_parallel=cfg.n_parallel,
+                    )
+                )
+            elif callable(arg) and not hasattr(arg, "stream_branches"):
+                backend = arg()
+            else:
+                backend = arg  # type: ignore[assignment]
+            self._report(
+                "loading", self.config.pack if self._model_path is None else str(self._model_path)
+            )
+            info = backend.load()
+            self._backend = backend
+            self._report(
+                "ready",
+                f"{info.path.name}: {info.threads} threads, {info.gpu_layers} GPU layers",
+            )
+        return self._backend
+
+    def _report(self, state: str, detail: str) -> None:
+        if self._status is not None:
+            _call_safely(self._status, "llm", state, detail)
+
+    def _prompt(self, context: tuple[ContextLine, ...], lang: str, task: str) -> str:
+        backend = self._get_backend()
+        messages = messages_for(
+            context, lang, self._rules, task, self.config.limits, self._strategies
+        )
+        return backend.render_chat(messages)
+
+    def _run_prefill(self, context: tuple[ContextLine, ...], lang: str) -> None:
+        try:
+            prefix = cut_prefix(self._prompt(context, lang, CUT_MARKER))
+            if not prefix or prefix == self._last_prefill:
+                return
+            self._get_backend().prefill(prefix, cancel=self._prefill_cancel)
+            if not self._prefill_cancel.is_set():
+                self._last_prefill = prefix
+        except Exception:
+            log.exception("prefill of the language model failed")
+
+    def _run_job(self, item: _Submitted) -> None:
+        job = item.job
+        error: Exception | None = None
+        try:
+            if item.cancel.is_set():
+                return
+            self._rules = job.rules
+            self._strategies = job.strategies
+            limits = self.config.limits
+            prompt = self._prompt(job.context, job.lang, task_block(job, limits))
+            self._last_prefill = ""
+            branches = branches_for(job, limits)
+            outputs = ["", "", ""]
+            backend = self._get_backend()
+            for delta in backend.stream_branches(prompt, branches, cancel=item.cancel):
+                outputs[delta.branch] += delta.text
+                if delta.done:
+                    self._deliver(item, delta, outputs[delta.branch])
+        except Exception as e:
+            log.exception("the language model failed on job %s", job.job_id)
+            error = e
+        finally:
+            _call_safely(item.on_done, job, error)
+
+    def _deliver(self, item: _Submitted, delta: BranchDelta, output: str) -> None:
+        if delta.reason == "cancelled" or item.cancel.is_set():
+            return
+        parsed = parse_branch(output)
+        if parsed is None:
+            log.info("path %d of job %d did not parse: %r", delta.branch, item.job.job_id, output)
+            return
+        entries = item.job.entries[: self.config.limits.max_entries]
+        indices = grounded_entries(parsed.text, entries, parsed.entry)
+        path = RefinedPath(slot=delta.branch, text=parsed.text, entry_indices=indices)
+        _call_safely(item.on_path, item.job, path)
+
+
+def build_writer(
+    pack: str = "llm-default",
+    *,
+    device: str = "auto",
+    status: StatusFn | None = None,
+    config: LlmWriterConfig | None = None,
+    rules: tuple[str, ...] = (),
+) -> LlmRefinedWriter:
+    """The refined writer for a session; the model loads at once on the writer's thread.
+
+    Args:
+        pack: a model pack name (resolved through the model registry) or a path to a GGUF
+            chat model.
+        device: "cpu" keeps every layer on the CPU; "auto" or "cuda" offload all layers when
+            llama.cpp was built with GPU support.
+        status: receives ("llm", "loading"/"ready", detail) from the writer's thread.
+        config: writer settings (defaults otherwise).
+        rules: the playbook's rule sentences, for the cached system prompt.
+    """
+    cfg = config or LlmWriterConfig()
+    path: Path | None = None
+    candidate = Path(pack).expanduser()
+    if pack.lower().endswith(".gguf") or candidate.is_file():
+        path = candidate
+    else:
+        cfg = replace(cfg, pack=pack)
+    if device == "cpu":
+        cfg = replace(cfg, n_gpu_layers=0)
+    return LlmRefinedWriter(cfg, model_path=path, status=status, rules=rules, preload=True)
+
+
+def _call_safely(fn: Callable[..., object], *args: object) -> None:
+    try:
+        fn(*args)
+    except Exception:
+        log.exception("a refined-writer callback raised")

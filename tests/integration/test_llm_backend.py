@@ -1,0 +1,173 @@
+"""The llama.cpp backend with the tiny SmolLM2 model: grammar, branches, cancel, prefix cache."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from inference.llm.backend import LlamaBackend
+from inference.llm.grammar import choice_grammar, json_object_grammar, string_tail_grammar
+from inference.llm.types import Branch, BranchDelta, ChatMessage, LlmConfig, Segment
+from models.errors import ModelError
+
+pytest.importorskip("llama_cpp")
+
+
+@pytest.fixture(scope="module")
+def tiny_path() -> Path:
+    from models.registry import model_path
+
+    return model_path("llm-tiny")
+
+
+@pytest.fixture(scope="module")
+def backend(tiny_path: Path) -> Iterator[LlamaBackend]:
+    b = LlamaBackend(LlmConfig(model_path=tiny_path, n_ctx=1024, n_threads=1))
+    b.load()
+    yield b
+    b.close()
+
+
+def _prompt(b: LlamaBackend, question: str) -> str:
+    return b.render_chat(
+        [ChatMessage("system", "You answer in JSON."), ChatMessage("user", question)]
+    )
+
+
+def _collect(deltas: Iterator[BranchDelta], n: int) -> tuple[list[str], list[str | None]]:
+    texts: list[str] = [""] * n
+    reasons: list[str | None] = [None] * n
+    for d in deltas:
+        texts[d.branch] += d.text
+        if d.done:
+            reasons[d.branch] = d.reason
+    return texts, reasons
+
+
+def test_chat_template_comes_from_the_gguf_metadata(backend: LlamaBackend) -> None:
+    info = backend.info
+    assert info.chat_template is not None and "im_start" in info.chat_template
+    assert info.gpu_layers == 0  # this build has no GPU backend: everything on the CPU
+    text = _prompt(backend, "Hello?")
+    assert text.startswith("<|im_start|>system\nYou answer in JSON.<|im_end|>")
+    assert text.endswith("<|im_start|>assistant\n")
+    # The template's special markers become single special tokens, not text.
+    tokens = backend.tokenize(text)
+    assert tokens.count(tokens[0]) == 3  # <|im_start|> opens each of the three turns
+
+
+def test_grammar_forces_a_json_object_even_from_a_babbling_model(backend: LlamaBackend) -> None:
+    grammar = json_object_grammar(("strategy", "text"), max_chars=16)
+    out = "".join(backend.stream(_prompt(backend, "Price?"), grammar=grammar, max_tokens=60))
+    data = json.loads(out)
+    assert list(data) == ["strategy", "text"]
+    assert 1 <= len(data["text"]) <= 16
+
+
+def test_branches_follow_their_forced_prefix_and_grammar(backend: LlamaBackend) -> None:
+    branches = tuple(
+        Branch(
+            (
+                Segment(f'{{"strategy": "s{i}", "entry": ', choice_grammar(("1", "2")), 1),
+                Segment(', "text": "', string_tail_grammar("}"), max_tokens=12, stop='"}'),
+            )
+        )
+        for i in range(3)
+    )
+    texts, reasons = _collect(
+        backend.stream_branches(_prompt(backend, "Why so expensive?"), branches), 3
+    )
+    for i, (text, reason) in enumerate(zip(texts, reasons, strict=True)):
+        assert text.startswith(f'{{"strategy": "s{i}", "entry": ')
+        assert text[len('{"strategy": "s0", "entry": ')] in "12"
+        assert '"text": "' in text
+        assert reason in ("stop", "length")
+        if reason == "stop":
+            assert json.loads(text)["strategy"] == f"s{i}"
+    assert backend.cached_tokens > 0
+
+
+def test_stop_when_ends_a_branch_early(backend: LlamaBackend) -> None:
+    seg = Segment("Sure:", None, max_tokens=40, stop_when=lambda text: len(text) >= 3)
+    before = backend.stats.tokens_generated
+    texts, reasons = _collect(
+        backend.stream_branches(_prompt(backend, "Say a long thing."), (Branch((seg,)),)), 1
+    )
+    assert reasons == ["stop"]
+    assert len(texts[0]) >= len("Sure:") + 3
+    assert backend.stats.tokens_generated - before < 40
+
+
+def test_cancel_stops_every_branch_between_tokens(backend: LlamaBackend) -> None:
+    cancel = threading.Event()
+    branches = tuple(Branch((Segment(f"Answer {i}:", None, max_tokens=50),)) for i in range(3))
+    before = backend.stats.tokens_generated
+    cancelled_before = backend.stats.cancelled
+    reasons: dict[int, str | None] = {}
+    generated_seen = 0
+    for d in backend.stream_branches(_prompt(backend, "Tell me more."), branches, cancel=cancel):
+        if not d.done and not d.text.startswith("Answer"):
+            generated_seen += 1
+            cancel.set()  # as if a newer objection arrived
+        if d.done:
+            reasons[d.branch] = d.reason
+    assert reasons == {0: "cancelled", 1: "cancelled", 2: "cancelled"}
+    assert backend.stats.cancelled == cancelled_before + 1
+    # One decode step serves the three branches: at most a step's worth of tokens came out.
+    assert backend.stats.tokens_generated - before <= 3
+    assert generated_seen >= 1
+
+
+def test_cancelled_before_start_yields_only_cancelled_deltas(backend: LlamaBackend) -> None:
+    cancel = threading.Event()
+    cancel.set()
+    deltas = list(
+        backend.stream_branches(
+            _prompt(backend, "Something else entirely, never seen before."),
+            (Branch((Segment("x", None, 5),)),),
+            cancel=cancel,
+        )
+    )
+    assert [(d.done, d.reason) for d in deltas] == [(True, "cancelled")]
+
+
+def test_cached_prefix_is_reused_and_only_the_new_suffix_evaluated(
+    backend: LlamaBackend,
+) -> None:
+    backend.clear_cache()
+    system = ChatMessage("system", "You coach a sales rep. " * 8)
+    conversation = "Customer: we have thirty agents.\nRep: great.\n"
+    prefix = backend.render_chat([system, ChatMessage("user", conversation)])
+    cut = prefix.rindex(conversation) + len(conversation)
+    evaluated = backend.prefill(prefix[:cut])
+    n_prefix = len(backend.tokenize(prefix[:cut]))
+    assert evaluated == n_prefix and backend.cached_tokens == n_prefix
+
+    full = backend.render_chat(
+        [system, ChatMessage("user", conversation + "Objection: too expensive.")]
+    )
+    n_full = len(backend.tokenize(full))
+    one = (Branch((Segment("", None, max_tokens=2),)),)
+    _collect(backend.stream_branches(full, one), 1)
+    stats = backend.stats
+    assert stats.last_prompt_reused >= n_prefix - 1  # the boundary token may merge
+    assert stats.last_prompt_evaluated <= n_full - n_prefix + 1
+
+    # The same prompt again: everything but the last token comes from the cache.
+    _collect(backend.stream_branches(full, one), 1)
+    assert backend.stats.last_prompt_evaluated == 0
+    assert backend.stats.last_prompt_reused == n_full - 1
+
+
+def test_load_errors_name_the_path(tmp_path: Path) -> None:
+    missing = tmp_path / "nope.gguf"
+    with pytest.raises(ModelError, match=r"nope\.gguf"):
+        LlamaBackend(LlmConfig(model_path=missing)).load()
+    bad = tmp_path / "bad.gguf"
+    bad.write_bytes(b"not a gguf file at all")
+    with pytest.raises(ModelError, match=r"bad\.gguf"):
+        LlamaBackend(LlmConfig(model_path=bad)).load()
