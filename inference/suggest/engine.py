@@ -261,8 +261,8 @@ class SuggestionEngine:
                 return
             instant = replace(job.instant[refined.slot], complete=True)
             text = refined.text.strip()
-            if _echoes(text, job.utterance_text):
-                shown = instant  # a path that only repeats the customer helps nobody
+            if any(_echoes(text, line) for line in (job.utterance_text, *job_lines(job))):
+                shown = instant  # a path that only repeats what was said helps nobody
             else:
                 draft = replace(instant, text=text)
                 result = self.guard.check(draft, fallback=instant)
@@ -270,13 +270,22 @@ class SuggestionEngine:
                 if any(action == "blocked" for _, action in result.fired):
                     shown = result.path
                 else:  # rated on what is shown, after any rewrite
-                    shown = self._refined_path(state, replace(refined, text=result.path.text))
+                    shown, grounded = self._refined_path(
+                        state, replace(refined, text=result.path.text)
+                    )
+                    if grounded < 1.0:
+                        # The model stated no fact of the entries it rests on: the retrieved
+                        # path, which quotes them, is the better answer for this slot.
+                        shown = instant
             state.slots[refined.slot] = replace(shown, complete=True)
             state.finished.add(refined.slot)
             s = state.slots
             self._emit_suggestion(job.objection, "refined", (s[0], s[1], s[2]))
 
-    def _refined_path(self, state: _JobState, refined: RefinedPath) -> SuggestionPath:
+    def _refined_path(
+        self, state: _JobState, refined: RefinedPath
+    ) -> tuple[SuggestionPath, float]:
+        """The shown form of a refined path, and how well it is grounded (see `grounding`)."""
         job = state.job
         idx = [i for i in dict.fromkeys(refined.entry_indices) if 0 <= i < len(job.entries)]
         cited = [state.hits[i] for i in idx]
@@ -297,13 +306,14 @@ class SuggestionEngine:
             *tuple(h.entry.source() for h in cited),
             Source(utterance_id=job.objection.utterance_id),
         )
-        return SuggestionPath(
+        path = SuggestionPath(
             strategy=job.strategies[refined.slot].id,
             text=refined.text.strip(),
             confidence=confidence,
             sources=sources,
             complete=True,
         )
+        return path, grounded
 
     def _on_done(self, job: RefinedJob, error: Exception | None) -> None:
         """The writer finished, was cancelled or failed on `job` (its thread)."""
@@ -347,6 +357,11 @@ class SuggestionEngine:
         with self._idle:
             self._outstanding.clear()
             self._idle.notify_all()
+
+
+def job_lines(job: RefinedJob) -> list[str]:
+    """The recent transcript lines the writer saw (either party)."""
+    return [line.text for line in job.context]
 
 
 def _echoes(text: str, utterance: str) -> bool:

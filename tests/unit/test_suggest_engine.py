@@ -204,9 +204,13 @@ def test_confidence_falls_with_weak_evidence(rig: Rig) -> None:
     cited = rig.writer.jobs[-1][0].entries[0]
     rig.writer.path(0, f"For reference: {cited.text.splitlines()[0]}", (0,))
     grounded = rig.of(SuggestionEvent)[-1].paths[0].confidence
-    rig.writer.path(0, "I understand how you feel about it.", ())
-    vague = rig.of(SuggestionEvent)[-1].paths[0].confidence
-    assert vague < grounded
+    assert grounded >= max(p.confidence for p in weak.paths)
+    # A refined path that states no fact of the playbook is not shown: the retrieved path, which
+    # quotes its entry, stays in that slot (finished).
+    instant_text = weak.paths[1].text
+    rig.writer.path(1, "I understand how you feel about it.", ())
+    shown = rig.of(SuggestionEvent)[-1].paths[1]
+    assert shown.complete and shown.text == instant_text
 
 
 def test_writer_failure_keeps_instant_paths_and_reports(rig: Rig) -> None:
