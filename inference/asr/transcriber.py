@@ -1,0 +1,370 @@
+"""The streaming transcriber of one party: a clock-driven state machine.
+
+Audio goes in with `insert_audio`, work happens in `process`, which returns transcript events
+and closed utterances. There are no threads, sleeps or wall-clock reads here: the caller owns
+time (the session clock), so live capture, paced replay and offline runs share this code.
+
+Policy: Silero VAD opens and closes utterances (Whisper never sees silence); while an utterance
+is open, its window is re-decoded every `step_s` seconds of new audio and the words on which two
+consecutive hypotheses agree are committed (LocalAgreement-2); when the VAD closes it, the
+window is decoded once more and everything left is committed at once.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+
+from audio.source import SAMPLE_RATE, AudioFrame, Party
+from inference.asr.guards import GuardConfig, guarded_words
+from inference.asr.hypothesis_buffer import HypothesisBuffer
+from inference.asr.text import ZH_PROMPT, join_words
+from inference.asr.types import AsrBackend, Word
+from inference.asr.vad import SpeechProbability, VadConfig, VadSegmenter
+from inference.clock import Clock
+from inference.events import ClosedUtterance, TranscriptEvent
+
+Mode = Literal["stream", "coarse", "once", "skip"]
+Output = TranscriptEvent | ClosedUtterance
+_PROMPT_WORDS = 40
+
+
+@dataclass(frozen=True, slots=True)
+class TranscriberConfig:
+    """How one party is transcribed.
+
+    Attributes:
+        language: "en", "zh" or "auto" (detected on the party's first utterance, then kept).
+        hotwords: terms the user supplied (playbook terms), given to Whisper as hints.
+        step_s: new audio between two decodes of an open utterance.
+        coarse_step_s: the same while the worker is lagging.
+        min_window_s: an open utterance is first decoded when it is this long.
+        early_final_s: once the speaker has paused this long, the utterance is decoded with
+            the final beam; if the VAD then closes it with no more speech, that hypothesis is
+            committed at once instead of decoding again (the pause overlaps the decode).
+        trim_s: the decoded window is cut at the last committed word when longer than this.
+        final_beam_size: beam of the decode that closes an utterance (partials are greedy).
+        vad: the segmenter's thresholds.
+        guard: the hallucination guards.
+    """
+
+    language: str = "auto"
+    hotwords: tuple[str, ...] = ()
+    step_s: float = 1.0
+    coarse_step_s: float = 2.5
+    min_window_s: float = 1.0
+    early_final_s: float = 0.15
+    trim_s: float = 12.0
+    final_beam_size: int = 5
+    vad: VadConfig = field(default_factory=VadConfig)
+    guard: GuardConfig = field(default_factory=GuardConfig)
+
+
+@dataclass(frozen=True, slots=True)
+class CommittedWords:
+    """Words committed by one final event (for latency measurements)."""
+
+    party: Party
+    utterance_id: str
+    t: float
+    words: tuple[Word, ...]
+
+
+class _Utterance:
+    def __init__(self, start: float) -> None:
+        self.start = start
+        self.end: float | None = None
+        self.id: str | None = None
+        self.lang = ""
+        self.hb = HypothesisBuffer()
+        self.window_start = start
+        self.last_decode_end = start
+        self.tentative = ""
+        self.heard_to = start  # end of the audio the last hypothesis covered
+        self.words: list[Word] = []  # everything committed in this utterance
+
+
+class _Audio:
+    """Contiguous samples of one party from `start` on."""
+
+    def __init__(self) -> None:
+        self.start = 0.0
+        self.samples = np.zeros(0, dtype=np.float32)
+
+    @property
+    def end(self) -> float:
+        return self.start + len(self.samples) / SAMPLE_RATE
+
+    def append(self, samples: np.ndarray) -> None:
+        self.samples = np.concatenate([self.samples, samples.astype(np.float32, copy=False)])
+
+    def slice(self, t0: float, t1: float) -> np.ndarray:
+        i0 = max(0, round((t0 - self.start) * SAMPLE_RATE))
+        i1 = max(i0, round((t1 - self.start) * SAMPLE_RATE))
+        return self.samples[i0:i1].copy()
+
+    def trim_before(self, t: float) -> None:
+        n = max(0, round((t - self.start) * SAMPLE_RATE))
+        if n > 0:
+            self.samples = self.samples[n:]
+            self.start += n / SAMPLE_RATE
+
+
+class StreamingTranscriber:
+    """Streaming transcription of one party.
+
+    Args:
+        party: "customer" or "rep"; utterance ids are "c1", "c2", ... or "r1", ...
+        backend: the recogniser (Whisper in production, scripted in tests).
+        vad: speech probability per 512-sample chunk (a `SileroVad` of its own).
+        config: the policy.
+        clock: the session clock; events are stamped with it when they are produced.
+    """
+
+    def __init__(
+        self,
+        party: Party,
+        *,
+        backend: AsrBackend,
+        vad: SpeechProbability,
+        config: TranscriberConfig,
+        clock: Clock,
+    ) -> None:
+        self.party: Party = party
+        self.mode: Mode = "stream"
+        self.partials = True  # whether tentative tails are decoded and emitted
+        self.final_beam: int | None = None  # overrides config.final_beam_size (lagging)
+        self.skipped = 0  # utterances dropped undecoded in "skip" mode
+        self.decodes = 0
+        self._backend = backend
+        self._config = config
+        self._clock = clock
+        self._vad = VadSegmenter(vad, config.vad)
+        self._audio = _Audio()
+        self._open: _Utterance | None = None
+        self._closed: deque[_Utterance] = deque()
+        self._count = 0
+        self._history: list[str] = []  # committed words of the party, for the prompt
+        self._hotwords = ", ".join(h.strip() for h in config.hotwords if h.strip()) or None
+        lang = config.language
+        self._lang: str | None = None if lang == "auto" else lang
+        if not backend.multilingual:
+            self._lang = "en"
+        self.committed_log: list[CommittedWords] = []
+        self._started = False
+
+    # ---- input ---------------------------------------------------------------------------
+
+    @property
+    def audio_end(self) -> float:
+        return self._audio.end
+
+    def insert_audio(self, frame: AudioFrame) -> None:
+        """Append one frame of this party (gaps are filled with silence, overlaps cut)."""
+        samples = frame.samples
+        if not self._started:
+            self._started = True
+            self._audio.start = frame.start
+            self._vad.jump(frame.start)
+        gap = frame.start - self._audio.end
+        if gap > 1.0 / SAMPLE_RATE:
+            self._feed(np.zeros(round(gap * SAMPLE_RATE), dtype=np.float32))
+        elif gap < -1.0 / SAMPLE_RATE:
+            samples = samples[min(len(samples), round(-gap * SAMPLE_RATE)) :]
+        if len(samples):
+            self._feed(samples)
+
+    def _feed(self, samples: np.ndarray) -> None:
+        self._audio.append(samples)
+        for turn in self._vad.feed(samples):
+            self._on_turn(turn.kind, turn.start, turn.end)
+        if self._open is None and not self._closed:
+            self._audio.trim_before(self._audio.end - 1.0)
+
+    def _on_turn(self, kind: str, start: float, end: float) -> None:
+        if kind == "open":
+            self._open = _Utterance(max(start, self._audio.start))
+            return
+        u, self._open = self._open, None
+        if u is None or kind == "discard":
+            return
+        u.end = min(end, self._audio.end)
+        self._closed.append(u)
+
+    def finish(self) -> None:
+        """End of the stream: close the open utterance (process() then finalizes it)."""
+        turn = self._vad.close()
+        if turn is not None:
+            self._on_turn(turn.kind, turn.start, turn.end)
+
+    # ---- work ----------------------------------------------------------------------------
+
+    def ready_position(self) -> float:
+        """Session time up to which all due work is done (lag = now minus this)."""
+        if self._closed:  # its final decode was due when the VAD closed it
+            return self._closed[0].end or self._audio.end
+        u = self._open
+        if u is not None and self.mode in ("stream", "coarse") and self.partials:
+            return min(self._audio.end, u.last_decode_end + self._step())
+        return self._audio.end
+
+    def has_final_due(self) -> bool:
+        return bool(self._closed)
+
+    def process(self, now: float) -> list[Output]:
+        """Do the work that is due at session time `now`: finalize closed utterances, then at
+        most one partial decode of the open one. Returns what it produced, in order."""
+        out: list[Output] = []
+        while self._closed:
+            closed = self._closed.popleft()
+            if self.mode == "skip" and closed.id is None:
+                self.skipped += 1
+                continue
+            out.extend(self._finish(closed))
+        u = self._open
+        if u is not None and self._partial_due(u, now):
+            out.extend(self._partial(u))
+        if self._open is None and not self._closed:
+            self._audio.trim_before(self._audio.end - 1.0)
+        return out
+
+    def _step(self) -> float:
+        return self._config.step_s if self.mode == "stream" else self._config.coarse_step_s
+
+    def _partial_due(self, u: _Utterance, now: float) -> bool:
+        if self.mode in ("once", "skip") or not self.partials:
+            return False
+        end = self._audio.end
+        if end - u.start < self._config.min_window_s:
+            return False
+        pause = self._vad.pause_start()
+        if pause is not None and end - pause >= self._config.early_final_s:
+            return u.heard_to < pause + 0.05  # an early final, once per pause
+        return end - u.last_decode_end >= self._step()
+
+    def _partial(self, u: _Utterance) -> list[Output]:
+        end = self._audio.end
+        early = self._vad.pause_start() is not None
+        beam = (self.final_beam or self._config.final_beam_size) if early else None
+        words = self._decode(u, end, beam=beam)
+        u.heard_to = end
+        u.hb.insert(words)
+        out: list[Output] = []
+        committed = u.hb.flush()
+        if committed:
+            out.append(self._final(u, committed))
+        tail = u.hb.tail()
+        text = join_words(w.text for w in tail)
+        if text != u.tentative:
+            u.tentative = text
+            start = tail[0].start if tail else u.hb.last_committed_end or u.start
+            out.append(self._event(u, start, tail[-1].end if tail else end, text, final=False))
+        if end - u.window_start > self._config.trim_s and u.hb.committed:
+            cut = u.hb.committed[-1].end
+            u.hb.pop_committed(cut)
+            u.window_start = max(u.window_start, cut)
+            self._audio.trim_before(min(self._pending_start(), u.window_start))
+        return out
+
+    def _pending_start(self) -> float:
+        starts = [c.window_start for c in self._closed]
+        if self._open is not None:
+            starts.append(self._open.window_start)
+        return min(starts) if starts else self._audio.end
+
+    def _finish(self, u: _Utterance) -> list[Output]:
+        assert u.end is not None
+        out: list[Output] = []
+        speech_end = u.end - self._config.vad.pad_s
+        if u.heard_to >= speech_end + 0.05:
+            committed = u.hb.commit_tail()  # the early final already heard all the speech
+        else:
+            beam = self.final_beam or self._config.final_beam_size
+            words = self._decode(u, u.end, beam=beam) if u.end - u.window_start > 0.1 else []
+            u.hb.insert(words)
+            committed = u.hb.flush_all()
+        if committed:
+            out.append(self._final(u, committed))
+        elif u.tentative:  # nothing survived: clear the tail shown so far
+            out.append(self._event(u, u.start, u.end, "", final=False))
+        if u.words:
+            out.append(
+                ClosedUtterance(
+                    speaker=self.party,
+                    utterance_id=self._id(u),
+                    start=u.start,
+                    end=u.end,
+                    text=self._join(u.words, u.lang),
+                    lang=u.lang,
+                    audio=self._audio.slice(u.start, u.end),
+                )
+            )
+        self._history.extend(w.text for w in u.words)
+        del self._history[:-_PROMPT_WORDS]
+        if self._open is None and not self._closed:
+            self._audio.trim_before(self._audio.end - 1.0)
+        return out
+
+    def _decode(self, u: _Utterance, end: float, *, beam: int | None = None) -> list[Word]:
+        t0 = u.window_start
+        audio = self._audio.slice(t0, end)
+        result = self._backend.transcribe(
+            audio,
+            language=self._lang,
+            prompt=self._prompt(u),
+            hotwords=self._hotwords,
+            beam_size=beam,
+        )
+        self.decodes += 1
+        u.last_decode_end = end
+        if self._lang is None and len(audio) >= SAMPLE_RATE:
+            self._lang = result.language if result.language in ("en", "zh") else "en"
+        u.lang = u.lang or self._lang or result.language
+        words = guarded_words(result.segments, self._config.guard)
+        return [w.shifted(t0) for w in words if w.text.strip()]
+
+    def _prompt(self, u: _Utterance) -> str | None:
+        inside = {id(w) for w in u.hb.committed}
+        done = [w.text for w in u.words if id(w) not in inside]
+        words = (self._history + done)[-_PROMPT_WORDS:]
+        text = join_words(words) if (self._lang or u.lang) != "zh" else "".join(words).strip()
+        if (self._lang or u.lang) == "zh":
+            return ZH_PROMPT + text
+        return text or None
+
+    def _final(self, u: _Utterance, words: list[Word]) -> TranscriptEvent:
+        u.words.extend(words)
+        event = self._event(u, words[0].start, words[-1].end, self._join(words, u.lang), final=True)
+        self.committed_log.append(
+            CommittedWords(self.party, event.utterance_id, event.t, tuple(words))
+        )
+        return event
+
+    def _event(
+        self, u: _Utterance, start: float, end: float, text: str, *, final: bool
+    ) -> TranscriptEvent:
+        return TranscriptEvent(
+            t=self._clock.now(),
+            speaker=self.party,
+            utterance_id=self._id(u),
+            start=start,
+            end=end,
+            text=text,
+            final=final,
+            lang=u.lang or self._lang or "en",
+        )
+
+    @staticmethod
+    def _join(words: list[Word], lang: str) -> str:
+        if lang == "zh":
+            return "".join(w.text.strip() for w in words)
+        return join_words(w.text for w in words)
+
+    def _id(self, u: _Utterance) -> str:
+        if u.id is None:
+            self._count += 1
+            u.id = f"{'c' if self.party == 'customer' else 'r'}{self._count}"
+        return u.id

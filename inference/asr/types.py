@@ -1,0 +1,82 @@
+"""Plain results of a speech-recognition backend, and the backend protocol.
+
+Times are seconds from the start of the audio handed to the backend; the transcriber moves
+them onto the session clock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+
+
+@dataclass(frozen=True, slots=True)
+class Word:
+    """One recognised word (or, in Chinese, one token of characters).
+
+    Attributes:
+        start: seconds where the word begins.
+        end: seconds where it ends.
+        text: the word as the model wrote it, with its leading space if any.
+        probability: the model's probability for it.
+    """
+
+    start: float
+    end: float
+    text: str
+    probability: float = 1.0
+
+    def shifted(self, offset: float) -> Word:
+        return Word(self.start + offset, self.end + offset, self.text, self.probability)
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """One decoded segment with the scores the hallucination guards look at."""
+
+    start: float
+    end: float
+    text: str
+    avg_logprob: float
+    no_speech_prob: float
+    compression_ratio: float
+    words: tuple[Word, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Transcription:
+    """What one backend call produced.
+
+    Attributes:
+        language: the language decoded ("en", "zh", ...).
+        language_probability: how sure the model was of it (1.0 when it was given).
+        segments: decoded segments in order.
+        language_probs: probabilities of the languages Parley supports, when detected.
+    """
+
+    language: str
+    language_probability: float
+    segments: tuple[Segment, ...]
+    language_probs: dict[str, float] = field(default_factory=dict)
+
+
+class AsrBackend(Protocol):
+    """A speech recogniser for one window of 16 kHz mono audio (Whisper in production)."""
+
+    @property
+    def multilingual(self) -> bool: ...
+
+    def transcribe(
+        self,
+        audio: np.ndarray,
+        *,
+        language: str | None,
+        prompt: str | None,
+        hotwords: str | None,
+        beam_size: int | None = None,
+    ) -> Transcription:
+        """Decode `audio`; `language=None` asks the backend to detect it; `beam_size=None`
+        is the backend's default (greedy for streaming)."""
+        ...

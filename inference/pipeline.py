@@ -1,0 +1,329 @@
+"""The ASR side of a session: an audio source in, transcript events and closed utterances out.
+
+`run_audio` owns two threads: a reader that pulls frames from the source into a bounded queue
+(and advances the session clock as audio is captured), and the calling thread, the one ASR
+worker, which serves both parties, customer first. When the worker falls behind by more than a
+bound it coarsens its work and says so in a status event, so the lag stays bounded.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+
+from audio.source import SAMPLE_RATE, AudioFrame, AudioSource, Party, SourceNote
+from inference.asr.transcriber import CommittedWords, StreamingTranscriber, TranscriberConfig
+from inference.asr.types import AsrBackend
+from inference.asr.vad import SileroVad, SpeechProbability, VadConfig
+from inference.clock import SessionClock
+from inference.events import ClosedUtterance, Event, StatusEvent, TranscriptEvent
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class AsrConfig:
+    """Settings of the transcription side of a session.
+
+    Attributes:
+        model: a model pack name ("asr-base", "asr-tiny-en") or a model folder.
+        language: "en", "zh" or "auto" (detected once per party).
+        hotwords: terms from the playbook, given to Whisper as hints.
+        device: "auto", "cpu" or "cuda".
+        cpu_threads: CTranslate2 threads.
+        streaming: False decodes each utterance once when it closes (used at --speed max).
+        lag_bound_s: lag (captured audio whose due work is not done) that makes the worker
+            coarsen its work.
+        queue_frames: bound of the frame queue; the oldest frame is dropped when it is full.
+        step_s: new audio between two partial decodes of an utterance.
+        vad: the segmenter's thresholds.
+    """
+
+    model: str = "asr-base"
+    language: str = "auto"
+    hotwords: tuple[str, ...] = ()
+    device: str = "auto"
+    cpu_threads: int = 2
+    streaming: bool = True
+    lag_bound_s: float = 3.0
+    queue_frames: int = 600
+    step_s: float = 1.0
+    vad: VadConfig = field(default_factory=VadConfig)
+
+    def transcriber_config(self) -> TranscriberConfig:
+        return TranscriberConfig(
+            language=self.language, hotwords=self.hotwords, step_s=self.step_s, vad=self.vad
+        )
+
+
+class Hub(Protocol):
+    """Where results go (`inference.conversation.ConversationHub` in a session)."""
+
+    def emit(self, event: Event) -> None: ...
+
+    def on_utterance(self, utterance: ClosedUtterance) -> None: ...
+
+
+class AsrObserver(Protocol):
+    """Optional probe for benchmarks: committed words and lag as they happen."""
+
+    def on_commit(self, words: CommittedWords) -> None: ...
+
+    def on_lag(self, now: float, lag: float) -> None: ...
+
+
+def load_backend(config: AsrConfig) -> AsrBackend:
+    """Load the Whisper model the config names.
+
+    Raises:
+        ModelError: the pack is not installed or the model does not load.
+    """
+    from inference.asr.whisper_backend import WhisperBackend, resolve_model_dir
+
+    return WhisperBackend(
+        resolve_model_dir(config.model), device=config.device, cpu_threads=config.cpu_threads
+    )
+
+
+_END = object()
+_HOLD_S = 10.0  # session seconds a coarser level is kept before it may recover
+_LEVELS = {
+    1: "customer partials every few seconds, the rep decoded once per utterance",
+    2: "every utterance decoded once",
+    3: "the rep's speech is skipped until the customer's is caught up",
+}
+
+
+class _FrameQueue:
+    """Bounded frame queue: a paced producer drops the oldest frame when it is full, an
+    unpaced one waits."""
+
+    def __init__(self, maxsize: int) -> None:
+        self._items: deque[object] = deque()
+        self._max = maxsize
+        self._cond = threading.Condition()
+        self.dropped = 0
+        self.dropped_s = 0.0
+
+    def put(self, item: object, *, drop_oldest: bool, stop: threading.Event) -> None:
+        with self._cond:
+            while len(self._items) >= self._max and item is not _END:
+                if drop_oldest:
+                    old = self._items.popleft()
+                    self.dropped += 1
+                    if isinstance(old, AudioFrame):
+                        self.dropped_s += old.end - old.start
+                    break
+                if stop.is_set():
+                    return
+                self._cond.wait(0.1)
+            self._items.append(item)
+            self._cond.notify_all()
+
+    def get_batch(self, limit: int, timeout: float) -> list[object]:
+        with self._cond:
+            if not self._items:
+                self._cond.wait(timeout)
+            out: list[object] = []
+            while self._items and len(out) < limit:
+                out.append(self._items.popleft())
+            self._cond.notify_all()
+            return out
+
+
+def run_audio(
+    source: AudioSource,
+    *,
+    config: AsrConfig,
+    clock: SessionClock,
+    hub: Hub,
+    stop: threading.Event | None = None,
+    backend: AsrBackend | None = None,
+    vad_factory: Callable[[], SpeechProbability] | None = None,
+    observer: AsrObserver | None = None,
+) -> None:
+    """Transcribe `source` until it ends or `stop` is set; blocks.
+
+    Emits StatusEvent(asr: loading, ready, lagging, recovered), transcript events through
+    `hub.emit` and each closed utterance through `hub.on_utterance` (after its final text).
+    Open utterances are flushed at the end.
+
+    Args:
+        source: the audio (a `FileSource`, live devices, ...). Sources with `realtime = False`
+            are consumed as fast as the worker goes, and the clock follows consumption.
+        config: model, language, hotwords, device, lag bound.
+        clock: the session clock; advanced here as audio is captured or consumed.
+        hub: receives events and closed utterances.
+        stop: set it to end the session early (what is open is still finalized).
+        backend: a recogniser to use instead of loading `config.model` (tests).
+        vad_factory: speech-probability model per party (default Silero).
+        observer: benchmark probe.
+
+    Raises:
+        ModelError: the model could not be loaded.
+        AudioError: the source failed.
+    """
+    stop = stop or threading.Event()
+    hub.emit(StatusEvent(t=clock.now(), component="asr", state="loading", detail=config.model))
+    if backend is None:
+        backend = load_backend(config)
+        # The first call of a fresh model is slow; pay it while "loading", not on speech.
+        backend.transcribe(
+            np.zeros(SAMPLE_RATE, dtype=np.float32), language="en", prompt=None, hotwords=None
+        )
+    make_vad = vad_factory or SileroVad
+    tconfig = config.transcriber_config()
+    parties: list[Party] = [p for p in ("customer", "rep") if p in source.parties]
+    workers = {
+        p: StreamingTranscriber(p, backend=backend, vad=make_vad(), config=tconfig, clock=clock)
+        for p in parties
+    }
+    device = getattr(getattr(backend, "device", None), "device", "")
+    hub.emit(StatusEvent(t=clock.now(), component="asr", state="ready", detail=device))
+    _Worker(source, config, clock, hub, stop, workers, observer).run()
+
+
+class _Worker:
+    def __init__(
+        self,
+        source: AudioSource,
+        config: AsrConfig,
+        clock: SessionClock,
+        hub: Hub,
+        stop: threading.Event,
+        workers: dict[Party, StreamingTranscriber],
+        observer: AsrObserver | None,
+    ) -> None:
+        self._source = source
+        self._config = config
+        self._clock = clock
+        self._hub = hub
+        self._stop = stop
+        self._workers = workers
+        self._observer = observer
+        self._realtime = bool(getattr(source, "realtime", True))
+        self._queue = _FrameQueue(config.queue_frames)
+        self._error: BaseException | None = None
+        self._level = 0
+        self._level_since = 0.0
+        self._reported_drops = 0
+        self._committed = {p: 0 for p in workers}
+        self._set_level(0)
+
+    def _read(self) -> None:
+        try:
+            for item in self._source.frames():
+                if self._stop.is_set():
+                    break
+                if isinstance(item, SourceNote):
+                    detail = f"{item.party}: {item.detail}" if item.detail else item.party
+                    self._hub.emit(
+                        StatusEvent(
+                            t=max(item.t, self._clock.now()),
+                            component="audio",
+                            state=item.state,
+                            detail=detail,
+                        )
+                    )
+                    continue
+                if self._realtime:
+                    self._clock.advance_to(item.end)
+                self._queue.put(item, drop_oldest=self._realtime, stop=self._stop)
+        except BaseException as e:  # handed to the worker thread, which raises it
+            self._error = e
+        finally:
+            self._queue.put(_END, drop_oldest=True, stop=self._stop)
+
+    def run(self) -> None:
+        reader = threading.Thread(target=self._read, name="parley-audio-reader", daemon=True)
+        reader.start()
+        order = list(self._workers.values())
+        limit = 10_000 if self._realtime else 2 * len(order)
+        ended = False
+        try:
+            while not ended:
+                if self._stop.is_set():
+                    self._source.stop()
+                for item in self._queue.get_batch(limit, timeout=0.2):
+                    if item is _END:
+                        ended = True
+                    elif isinstance(item, AudioFrame) and item.party in self._workers:
+                        if not self._realtime:
+                            self._clock.advance_to(item.end)
+                        self._workers[item.party].insert_audio(item)
+                if ended:
+                    break
+                self._control_lag()
+                for worker in order:  # customer first; re-read the queue after any decode
+                    before = worker.decodes
+                    self._publish(worker, worker.process(self._clock.now()))
+                    if worker.decodes != before:
+                        break
+        finally:
+            self._source.stop()
+            reader.join(timeout=5)
+        for worker in order:
+            worker.finish()
+            self._publish(worker, worker.process(self._clock.now()))
+        if self._error is not None:
+            raise self._error
+
+    def _publish(
+        self, worker: StreamingTranscriber, outputs: list[TranscriptEvent | ClosedUtterance]
+    ) -> None:
+        for out in outputs:
+            if isinstance(out, ClosedUtterance):
+                self._hub.on_utterance(out)
+            else:
+                self._hub.emit(out)
+        if self._observer is not None:
+            log_ = worker.committed_log
+            for item in log_[self._committed[worker.party] :]:
+                self._observer.on_commit(item)
+            self._committed[worker.party] = len(log_)
+
+    def _control_lag(self) -> None:
+        now = self._clock.now()
+        lag = max(0.0, now - min(w.ready_position() for w in self._workers.values()))
+        if self._observer is not None:
+            self._observer.on_lag(now, lag)
+        bound = self._config.lag_bound_s
+        drops = self._queue.dropped
+        if lag > bound and self._level < 3:
+            level = 1 if lag <= 2 * bound else 2 if lag <= 4 * bound else 3
+            if level > self._level:
+                self._set_level(level)
+                self._status("lagging", f"{lag:.1f} s behind; {_LEVELS[level]}")
+        elif self._level > 0 and lag < bound / 2 and now - self._level_since >= _HOLD_S:
+            self._set_level(0)
+            self._status("recovered", f"{lag:.1f} s behind")
+        if drops != self._reported_drops:
+            self._reported_drops = drops
+            self._status("lagging", f"{self._queue.dropped_s:.1f} s of audio dropped so far")
+
+    def _set_level(self, level: int) -> None:
+        self._level = level
+        self._level_since = self._clock.now()
+        for party, worker in self._workers.items():
+            rep = party == "rep"
+            if level >= 3 and rep:
+                worker.mode, worker.partials = "skip", False
+            elif not self._config.streaming or level >= 2 or (level == 1 and rep):
+                worker.mode, worker.partials = "once", False
+            elif level == 1:
+                worker.mode, worker.partials = "coarse", True
+            else:
+                worker.mode, worker.partials = "stream", True
+            worker.final_beam = 1 if rep and level >= 1 else None  # the customer keeps the beam
+
+    def _status(self, state: str, detail: str) -> None:
+        log.info("asr %s: %s", state, detail)
+        self._hub.emit(
+            StatusEvent(t=self._clock.now(), component="asr", state=state, detail=detail)
+        )

@@ -1,0 +1,78 @@
+"""Streaming transcription with the real tiny.en model on real recordings."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from audio.file_source import FileSource
+from inference.clock import SessionClock
+from inference.events import ClosedUtterance, TranscriptEvent
+from inference.pipeline import AsrConfig, load_backend, run_audio
+from inference.scoring import score
+
+
+class Hub:
+    def __init__(self) -> None:
+        self.items: list = []
+
+    def emit(self, event) -> None:
+        self.items.append(event)
+
+    def on_utterance(self, utt) -> None:
+        self.items.append(utt)
+
+    def finals(self, party: str) -> str:
+        return " ".join(
+            e.text
+            for e in self.items
+            if isinstance(e, TranscriptEvent) and e.final and e.speaker == party
+        )
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    return load_backend(AsrConfig(model="asr-tiny-en", language="en"))
+
+
+@pytest.fixture(scope="module")
+def references(eval_dir: Path) -> dict:
+    return json.loads((eval_dir / "audio" / "references.json").read_text(encoding="utf-8"))
+
+
+def transcribe(path: Path, backend, *, streaming: bool = True) -> Hub:
+    hub = Hub()
+    run_audio(
+        FileSource(path, speed=None),
+        config=AsrConfig(model="asr-tiny-en", language="en", streaming=streaming),
+        clock=SessionClock(),
+        hub=hub,
+        backend=backend,
+    )
+    return hub
+
+
+def test_jfk_streaming_wer_is_within_fifteen_percent(eval_dir: Path, tiny, references) -> None:
+    hub = transcribe(eval_dir / "audio" / "jfk_en.flac", tiny)
+    text = hub.finals("customer")
+    assert score(references["jfk_en.flac"]["text"], text, "en") <= 0.15, text
+    closed = [e for e in hub.items if isinstance(e, ClosedUtterance)]
+    assert closed and all(c.audio is not None and len(c.audio) > 0 for c in closed)
+    assert " ".join(c.text for c in closed) == text
+
+
+def test_each_channel_of_a_stereo_call_goes_to_its_party(eval_dir: Path, tiny, references) -> None:
+    hub = transcribe(eval_dir / "audio" / "stereo_two_speakers_en.wav", tiny)
+    ref = references["stereo_two_speakers_en.wav"]
+    rep, customer = hub.finals("rep"), hub.finals("customer")
+    assert score(ref["left"], rep, "en") <= 0.35, rep
+    assert score(ref["right"], customer, "en") <= 0.35, customer
+    assert score(ref["left"], customer, "en") > 0.7  # not the other way round
+
+
+def test_once_mode_transcribes_librispeech(eval_dir: Path, tiny, references) -> None:
+    hub = transcribe(eval_dir / "audio" / "librispeech_en.wav", tiny, streaming=False)
+    text = hub.finals("customer")
+    assert score(references["librispeech_en.wav"]["text"], text, "en") <= 0.2, text

@@ -1,0 +1,68 @@
+"""LocalAgreement-2 commit policy with scripted hypotheses."""
+
+from __future__ import annotations
+
+from inference.asr.hypothesis_buffer import HypothesisBuffer
+from tests.unit.asr_fakes import words
+
+
+def test_commits_only_what_two_hypotheses_agree_on() -> None:
+    hb = HypothesisBuffer()
+    hb.insert(list(words("we have about")))
+    assert hb.flush() == []
+    assert [w.text for w in hb.tail()] == [" we", " have", " about"]
+    hb.insert(list(words("we have about thirty agents")))
+    assert [w.text.strip() for w in hb.flush()] == ["we", "have", "about"]
+    assert [w.text.strip() for w in hb.tail()] == ["thirty", "agents"]
+
+
+def test_disagreement_commits_nothing_and_case_or_punctuation_do_not_matter() -> None:
+    hb = HypothesisBuffer()
+    hb.insert(list(words("ask not what")))
+    hb.flush()
+    hb.insert(list(words("asked not what")))
+    assert hb.flush() == []
+    hb.insert(list(words("Asked, not what your")))
+    assert [w.text.strip() for w in hb.flush()] == ["Asked,", "not", "what"]
+
+
+def test_committed_words_are_never_committed_again() -> None:
+    hb = HypothesisBuffer()
+    for text in ("one two three", "one two three four", "one two three four five"):
+        hb.insert(list(words(text)))
+        hb.flush()
+    hb.insert(list(words("one two three four five six")))
+    all_committed = [w.text.strip() for w in hb.committed] + [
+        w.text.strip() for w in hb.flush_all()
+    ]
+    assert all_committed == ["one", "two", "three", "four", "five", "six"]
+
+
+def test_overlap_with_committed_tail_is_dropped_after_a_trim() -> None:
+    hb = HypothesisBuffer()
+    hb.insert(list(words("a b c")))
+    hb.flush()
+    hb.insert(list(words("a b c d")))
+    hb.flush()  # commits a b c (ends at 0.85)
+    hb.pop_committed(0.3)
+    # The trimmed window starts later but re-hears "c" with a slightly earlier time.
+    again = list(words("c d e", start=0.8))
+    hb.insert(again)
+    assert [w.text.strip() for w in hb.flush_all()] == ["d", "e"]
+
+
+def test_flush_all_commits_the_latest_hypothesis_at_once() -> None:
+    hb = HypothesisBuffer()
+    hb.insert(list(words("send it over")))
+    hb.flush()
+    hb.insert(list(words("send it over and I will see")))
+    assert [w.text.strip() for w in hb.flush_all()] == [
+        "send",
+        "it",
+        "over",
+        "and",
+        "I",
+        "will",
+        "see",
+    ]
+    assert hb.tail() == []

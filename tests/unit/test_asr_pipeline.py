@@ -1,0 +1,117 @@
+"""run_audio: reader thread, one worker for both parties, status events, lag control."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+import numpy as np
+
+from audio.source import AudioFrame, SourceNote
+from inference.clock import SessionClock
+from inference.events import ClosedUtterance, StatusEvent, TranscriptEvent
+from inference.pipeline import AsrConfig, run_audio
+from tests.unit.asr_fakes import AmplitudeVad, ScriptedBackend, segment, silence, tone
+
+
+class ListSource:
+    def __init__(
+        self, customer: np.ndarray, rep: np.ndarray, *, notes: list[SourceNote] = ()
+    ) -> None:
+        self.parties = ("customer", "rep")
+        self.realtime = False
+        self._audio = {"customer": customer, "rep": rep}
+        self._notes = list(notes)
+        self._stop = threading.Event()
+
+    def frames(self) -> Iterator[AudioFrame | SourceNote]:
+        yield from self._notes
+        n = 1600
+        for i in range(0, max(len(a) for a in self._audio.values()), n):
+            if self._stop.is_set():
+                return
+            for party in ("customer", "rep"):
+                chunk = self._audio[party][i : i + n]
+                if len(chunk):
+                    yield AudioFrame(party=party, start=i / 16000, samples=chunk)
+
+    def stop(self) -> None:
+        self._stop.set()
+
+
+class Hub:
+    def __init__(self) -> None:
+        self.items: list = []
+
+    def emit(self, event) -> None:
+        self.items.append(event)
+
+    def on_utterance(self, utt) -> None:
+        self.items.append(utt)
+
+
+def test_both_parties_are_transcribed_and_open_utterances_flushed_at_the_end() -> None:
+    customer = np.concatenate([tone(2.0), silence(1.5), tone(2.0)])  # still speaking at the end
+    rep = np.concatenate([silence(2.5), tone(1.5), silence(1.5)])
+    backend = ScriptedBackend(lambda d: [segment("words of the window")])
+    hub = Hub()
+    note = SourceNote(t=0.0, party="rep", state="device_lost", detail="mic unplugged")
+    run_audio(
+        ListSource(customer, rep, notes=[note]),
+        config=AsrConfig(model="fake", language="en"),
+        clock=SessionClock(),
+        hub=hub,
+        backend=backend,
+        vad_factory=AmplitudeVad,
+    )
+    states = [e.state for e in hub.items if isinstance(e, StatusEvent) and e.component == "asr"]
+    assert states[:2] == ["loading", "ready"]
+    assert any(isinstance(e, StatusEvent) and e.state == "device_lost" for e in hub.items)
+    closed = [e for e in hub.items if isinstance(e, ClosedUtterance)]
+    assert sorted(c.utterance_id for c in closed) == ["c1", "c2", "r1"]
+    for c in closed:  # each utterance's final text comes before it closes
+        i = hub.items.index(c)
+        assert any(
+            isinstance(e, TranscriptEvent) and e.final and e.utterance_id == c.utterance_id
+            for e in hub.items[:i]
+        )
+    assert {c.speaker for c in closed} == {"customer", "rep"}
+
+
+def test_streaming_off_decodes_each_utterance_once() -> None:
+    customer = np.concatenate([tone(4.0), silence(1.0), tone(3.0), silence(1.0)])
+    backend = ScriptedBackend(lambda d: [segment("hello")])
+    run_audio(
+        ListSource(customer, silence(9.0)),
+        config=AsrConfig(model="fake", language="en", streaming=False),
+        clock=SessionClock(),
+        hub=Hub(),
+        backend=backend,
+        vad_factory=AmplitudeVad,
+    )
+    assert len(backend.calls) == 2
+
+
+def test_a_slow_worker_reports_lagging_and_coarsens_instead_of_falling_behind() -> None:
+    clock = SessionClock()
+    # Each decode "takes" 4 s of session time: audio piles up while the worker decodes.
+    backend = ScriptedBackend(
+        lambda d: [segment("some words here")], on_call=lambda: clock.advance_to(clock.now() + 4.0)
+    )
+    customer = np.concatenate([tone(8.0), silence(1.0)] * 3)
+    hub = Hub()
+    run_audio(
+        ListSource(customer, customer.copy()),
+        config=AsrConfig(model="fake", language="en", lag_bound_s=3.0),
+        clock=clock,
+        hub=hub,
+        backend=backend,
+        vad_factory=AmplitudeVad,
+    )
+    states = [e.state for e in hub.items if isinstance(e, StatusEvent)]
+    assert "lagging" in states
+    # coarsened: far fewer decodes than one per second of speech for two parties
+    assert len(backend.calls) < 20
+    closed = [e for e in hub.items if isinstance(e, ClosedUtterance)]
+    # the customer is served first: all of their utterances end up transcribed
+    assert sum(c.speaker == "customer" for c in closed) == 3

@@ -1,0 +1,174 @@
+"""The streaming transcriber's state machine with a scripted backend and an amplitude VAD."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from inference.asr.transcriber import StreamingTranscriber, TranscriberConfig
+from inference.events import ClosedUtterance, TranscriptEvent
+from tests.unit.asr_fakes import (
+    AmplitudeVad,
+    ManualClock,
+    ScriptedBackend,
+    frames,
+    segment,
+    silence,
+    tone,
+)
+
+SENTENCE = "we have about thirty agents and a shared inbox for tickets"
+
+
+def growing(dur: float) -> list:
+    """A hypothesis that grows with the window: about three words a second."""
+    n = max(1, int(dur * 3))
+    return [segment(" ".join(SENTENCE.split()[:n]))]
+
+
+def run(transcriber: StreamingTranscriber, clock: ManualClock, audio: np.ndarray, party="customer"):
+    out = []
+    for frame in frames(audio, party):
+        clock.advance_to(frame.end)
+        transcriber.insert_audio(frame)
+        out += transcriber.process(clock.now())
+    transcriber.finish()
+    out += transcriber.process(clock.now())
+    return out
+
+
+def make(backend, **config) -> tuple[StreamingTranscriber, ManualClock]:
+    clock = ManualClock()
+    t = StreamingTranscriber(
+        "customer",
+        backend=backend,
+        vad=AmplitudeVad(),
+        config=TranscriberConfig(**config),
+        clock=clock,
+    )
+    return t, clock
+
+
+def test_finals_never_repeat_and_join_to_the_utterance_text() -> None:
+    backend = ScriptedBackend(growing)
+    t, clock = make(backend)
+    out = run(t, clock, np.concatenate([silence(0.5), tone(4.0), silence(1.0)]))
+    finals = [e for e in out if isinstance(e, TranscriptEvent) and e.final]
+    closed = [e for e in out if isinstance(e, ClosedUtterance)]
+    assert len(closed) == 1
+    assert len(finals) >= 2  # words committed while speaking, the rest at the close
+    assert " ".join(f.text for f in finals) == closed[0].text
+    joined = " ".join(f.text for f in finals).split()
+    assert len(joined) == len(set(joined))  # no word sent twice
+    assert out[-1] is closed[0]  # the utterance closes after its final text
+    assert {e.utterance_id for e in out if isinstance(e, TranscriptEvent)} == {"c1"}
+    assert closed[0].audio is not None
+    assert abs(len(closed[0].audio) / 16000 - (closed[0].end - closed[0].start)) < 0.01
+
+
+def test_tentative_events_carry_the_uncommitted_tail() -> None:
+    t, clock = make(ScriptedBackend(growing))
+    out = run(t, clock, np.concatenate([tone(3.0), silence(1.0)]))
+    committed: list[str] = []
+    tentatives = 0
+    for e in out:
+        if not isinstance(e, TranscriptEvent):
+            continue
+        if e.final:
+            committed += e.text.split()
+        elif e.text:
+            tentatives += 1
+            # committed words followed by the tail read as the hypothesis: nothing twice
+            assert SENTENCE.startswith(" ".join([*committed, e.text]))
+    assert tentatives >= 2 and committed
+
+
+def test_the_close_commits_the_tail_without_waiting_for_agreement() -> None:
+    # Every hypothesis differs, so LocalAgreement never commits; the VAD close must.
+    calls = {"n": 0}
+
+    def unstable(dur: float) -> list:
+        calls["n"] += 1
+        return [segment(f"variant{calls['n']} words here")]
+
+    t, clock = make(ScriptedBackend(unstable))
+    out = run(t, clock, np.concatenate([tone(3.0), silence(1.0)]))
+    finals = [e for e in out if isinstance(e, TranscriptEvent) and e.final]
+    assert len(finals) == 1
+    assert finals[0].text == f"variant{calls['n']} words here"
+
+
+def test_silence_never_reaches_the_backend() -> None:
+    backend = ScriptedBackend(lambda d: [segment("thank you for watching")])
+    t, clock = make(backend)
+    out = run(t, clock, silence(30.0))
+    assert backend.calls == []
+    assert out == []
+
+
+def test_a_short_click_is_not_decoded() -> None:
+    backend = ScriptedBackend(lambda d: [segment("uh")])
+    t, clock = make(backend)
+    out = run(t, clock, np.concatenate([silence(1.0), tone(0.1), silence(2.0)]))
+    assert backend.calls == [] and out == []
+
+
+def test_no_speech_segments_and_repetition_loops_are_dropped() -> None:
+    def script(dur: float) -> list:
+        return [
+            segment("phantom words", no_speech_prob=0.9, avg_logprob=-0.9),
+            segment("go go go go go go go go now"),
+        ]
+
+    t, clock = make(ScriptedBackend(script), step_s=100.0)
+    out = run(t, clock, np.concatenate([tone(2.0), silence(1.0)]))
+    text = " ".join(e.text for e in out if isinstance(e, TranscriptEvent) and e.final)
+    assert "phantom" not in text
+    assert text.split().count("go") <= 3 and text.endswith("now")
+
+
+def test_ids_are_unique_per_party_and_events_carry_the_clock() -> None:
+    t, clock = make(ScriptedBackend(lambda d: [segment("hello there")]), step_s=100.0)
+    out = run(t, clock, np.concatenate([tone(1.5), silence(1.0), tone(1.5), silence(1.0)]))
+    closed = [e for e in out if isinstance(e, ClosedUtterance)]
+    assert [c.utterance_id for c in closed] == ["c1", "c2"]
+    finals = [e for e in out if isinstance(e, TranscriptEvent) and e.final]
+    assert all(f.t >= c.end for f, c in zip(finals, closed, strict=True))
+
+
+def test_language_is_detected_once_then_kept_and_chinese_is_joined_without_spaces() -> None:
+    backend = ScriptedBackend(lambda d: [segment("广州 市")], language="zh")
+    t, clock = make(backend, step_s=100.0)
+    out = run(t, clock, np.concatenate([tone(1.5), silence(1.0), tone(1.5), silence(1.0)]))
+    assert backend.calls[0]["language"] is None
+    assert all(c["language"] == "zh" for c in backend.calls[1:])
+    assert str(backend.calls[1]["prompt"]).startswith("以下是")
+    closed = [e for e in out if isinstance(e, ClosedUtterance)]
+    assert closed[0].text == "广州市" and closed[0].lang == "zh"
+
+
+def test_committed_text_becomes_the_prompt_and_hotwords_are_passed() -> None:
+    backend = ScriptedBackend(lambda d: [segment("hello there")])
+    t, clock = make(backend, step_s=100.0, language="en", hotwords=("Acme", " Widget "))
+    run(t, clock, np.concatenate([tone(1.5), silence(1.0), tone(1.5), silence(1.0)]))
+    assert backend.calls[0]["hotwords"] == "Acme, Widget"
+    assert backend.calls[0]["prompt"] is None
+    assert backend.calls[1]["prompt"] == "hello there"
+
+
+def test_once_mode_decodes_each_utterance_once() -> None:
+    backend = ScriptedBackend(growing)
+    t, clock = make(backend)
+    t.mode, t.partials = "once", False
+    run(t, clock, np.concatenate([tone(5.0), silence(1.0), tone(3.0), silence(1.0)]))
+    assert len(backend.calls) == 2
+
+
+def test_an_early_final_in_the_pause_is_committed_at_the_close_without_another_decode() -> None:
+    backend = ScriptedBackend(growing)
+    t, clock = make(backend)
+    out = run(t, clock, np.concatenate([tone(3.0), silence(1.0)]))
+    beams = [c["beam"] for c in backend.calls]
+    assert beams[-1] == 5 and beams.count(5) == 1  # one final-beam decode, during the pause
+    assert all(b is None for b in beams[:-1])  # partials are greedy
+    closed = [e for e in out if isinstance(e, ClosedUtterance)]
+    assert closed[0].text == " ".join(SENTENCE.split()[: int(backend.calls[-1]["dur"] * 3)])
