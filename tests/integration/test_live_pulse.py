@@ -73,7 +73,7 @@ def _live(env, tmp_path, duration: float, *extra: str) -> tuple[subprocess.Popen
         "--events",
         str(events),
         "--asr-model",
-        "asr-tiny-en",
+        "asr-base",
         "--language",
         "en",
         "--no-llm",
