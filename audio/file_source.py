@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from audio.errors import AudioFileError
+from audio.playback import PlaybackControl
 from audio.source import SAMPLE_RATE, AudioFrame, Party, SourceNote
 
 _PROBE_S = 30.0  # audio looked at to tell a two-party recording from a mono one
@@ -117,6 +118,9 @@ class FileSource:
         frame_s: length of each frame in seconds.
         clock: monotonic seconds used for pacing (default `time.monotonic`).
         sleeper: waits that many seconds (default `time.sleep`).
+        start_at: seconds into the recording where the replay starts (a seek); frames keep
+            the recording's own time stamps.
+        control: pause/resume of a paced replay (the paused time is not counted as lag).
 
     Raises:
         AudioFileError: the file is missing, not audio, empty or unreadable.
@@ -131,8 +135,12 @@ class FileSource:
         frame_s: float = 0.1,
         clock: Callable[[], float] = time.monotonic,
         sleeper: Callable[[float], None] = time.sleep,
+        start_at: float = 0.0,
+        control: PlaybackControl | None = None,
     ) -> None:
         self.path = Path(path)
+        self._start_sample = max(0, round(start_at * SAMPLE_RATE))
+        self._control = control
         if not self.path.is_file():
             raise AudioFileError(f"{self.path} does not exist or is not a file. {_FIX_HINT}")
         if speed is not None and speed <= 0:
@@ -189,9 +197,15 @@ class FileSource:
         """
         t0 = self._clock()
         pos = 0  # samples delivered per party
+        skip = self._start_sample  # a replay that starts part way skips what comes before
         buf = np.zeros((0, max(1, self._decoder.channels)), dtype=np.float32)
         try:
             for chunk in self._all_chunks():
+                if skip:
+                    dropped = min(skip, len(chunk))
+                    chunk, skip, pos = chunk[dropped:], skip - dropped, pos + dropped
+                    if not len(chunk):
+                        continue
                 buf = np.concatenate([buf, chunk], axis=0) if len(buf) else chunk
                 while len(buf) >= self._frame_n:
                     if self._stop.is_set():
@@ -206,7 +220,12 @@ class FileSource:
 
     def _deliver(self, block: np.ndarray, pos: int, t0: float) -> Iterator[AudioFrame]:
         if self.speed is not None:
-            due = t0 + (pos + len(block)) / SAMPLE_RATE / self.speed
+            paused = 0.0
+            if self._control is not None:
+                self._control.wait_while_paused()
+                paused = self._control.paused_total
+            played = (pos - self._start_sample + len(block)) / SAMPLE_RATE
+            due = t0 + paused + played / self.speed
             wait = due - self._clock()
             if wait > 0:
                 self._sleeper(wait)
@@ -217,6 +236,8 @@ class FileSource:
     def stop(self) -> None:
         """End `frames()` at the next frame boundary (callable from any thread)."""
         self._stop.set()
+        if self._control is not None:
+            self._control.release()
 
 
 def read_channels(path: str | Path, *, mono_party: Party = "customer") -> dict[Party, np.ndarray]:

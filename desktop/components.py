@@ -67,13 +67,19 @@ def build_suggester(
     )
 
 
-def build_source(options: SessionOptions) -> Any:
+def build_source(options: SessionOptions, *, control: Any = None) -> Any:
     """The audio source: a recording for replay, the devices for a live session."""
     if options.mode == "replay":
         from audio.file_source import FileSource
 
         assert options.input is not None
-        return FileSource(options.input, speed=options.speed, mono_party=options.mono_party)
+        return FileSource(
+            options.input,
+            speed=options.speed,
+            mono_party=options.mono_party,
+            start_at=options.start_at,
+            control=control,
+        )
     from audio.live_source import LiveSource
 
     return LiveSource(

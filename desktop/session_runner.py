@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from audio.playback import PlaybackControl
 from inference.bus import EventBus, Sink
 from inference.clock import SessionClock
 from inference.conversation import ConversationHub
@@ -50,6 +51,7 @@ class SessionOptions:
         llm_pack: the LLM model pack (or a path to a GGUF file).
         language: "auto", "en" or "zh".
         device: "auto", "cpu" or "cuda".
+        start_at: replay only: seconds into the recording or transcript to start from (seek).
     """
 
     mode: Literal["replay", "live"]
@@ -67,6 +69,7 @@ class SessionOptions:
     llm_pack: str = "llm-default"
     language: str = "auto"
     device: str = "auto"
+    start_at: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
 
@@ -91,6 +94,7 @@ class RunningSession:
         self.on_finished: list[Callable[[], None]] = []
         self._stop = threading.Event()
         self._done = threading.Event()
+        self.control = PlaybackControl()
         self._source: Any = None
         self._hub: ConversationHub | None = None
         self._thread = threading.Thread(target=self._run, name="parley-session", daemon=True)
@@ -104,6 +108,7 @@ class RunningSession:
     def stop(self) -> None:
         """Ask the session to end; what it produced so far is kept."""
         self._stop.set()
+        self.control.release()
         source = self._source
         if source is not None:
             source.stop()
@@ -115,6 +120,18 @@ class RunningSession:
     def run(self) -> None:
         """Run in the calling thread until the session ends."""
         self._run()
+
+    def pause(self) -> None:
+        """Hold a paced replay where it is (live capture cannot pause)."""
+        if self.options.mode == "replay" and self.options.speed is not None:
+            self.control.pause()
+
+    def resume(self) -> None:
+        self.control.resume()
+
+    @property
+    def paused(self) -> bool:
+        return self.control.paused
 
     def record_choice(self, objection_utterance_id: str, path_index: int) -> None:
         """The rep picked path `path_index` (0-2) for an objection (keys 1/2/3)."""
@@ -159,7 +176,7 @@ class RunningSession:
             ):
                 self._run_timed_transcript(opts.input, hub)
             else:
-                self._source = components.build_source(opts)
+                self._source = components.build_source(opts, control=self.control)
                 if self._stop.is_set():
                     self._source.stop()
                 components.run_asr(
@@ -201,9 +218,14 @@ class RunningSession:
         speed = self.options.speed
         began = time.monotonic()
         counters = {"rep": 0, "customer": 0}
+        start_at = self.options.start_at
         for turn in turns:
+            if turn.end < start_at:
+                continue
             if speed:
-                delay = turn.end / speed - (time.monotonic() - began)
+                self.control.wait_while_paused()
+                played = (turn.end - start_at) / speed + self.control.paused_total
+                delay = played - (time.monotonic() - began)
                 if delay > 0 and self._stop.wait(delay):
                     break
             elif self._stop.is_set():

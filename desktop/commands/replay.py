@@ -41,6 +41,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=None,
         help="1, 2 or max (default: 1 for a file, max for a folder)",
     )
+    p.add_argument(
+        "--start",
+        type=float,
+        default=0.0,
+        metavar="S",
+        help="start S seconds into the recording or transcript (seek)",
+    )
     p.add_argument("--events", metavar="OUT.jsonl", help="write events as JSONL ('-' = stdout)")
     p.add_argument("--report", type=Path, metavar="OUT.html", help="write an HTML report")
     p.add_argument("--report-dir", type=Path, metavar="DIR", help="a report per replayed file")
@@ -131,7 +138,9 @@ def _replay_one(
     from desktop.commands.common import session_options_from_args
     from desktop.session_runner import RunningSession
 
-    options = session_options_from_args(args, mode="replay", input=path, speed=speed)
+    options = session_options_from_args(
+        args, mode="replay", input=path, speed=speed, start_at=max(0.0, args.start)
+    )
     collected: list[Event] = []
     sinks = [collected.append]
     if events_stream is not None:

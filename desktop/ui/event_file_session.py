@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
+from audio.playback import PlaybackControl
 from inference.events import Event, from_dict
 from models.errors import ParleyError
 
@@ -31,6 +32,7 @@ class EventFileSession:
         *,
         sinks: list[Callable[[Event], None]],
         speed: float | None = 1.0,
+        start_at: float = 0.0,
     ) -> None:
         self.session_id = f"events-{uuid.uuid4().hex[:8]}"
         self.choices: list[tuple[str, int]] = []
@@ -38,6 +40,8 @@ class EventFileSession:
         self._sinks = list(sinks)
         self._speed = speed
         self._stop = threading.Event()
+        self._start_at = start_at
+        self.control = PlaybackControl()
         self._thread: threading.Thread | None = None
         self._events = self._read(path)
 
@@ -66,6 +70,18 @@ class EventFileSession:
 
     def stop(self) -> None:
         self._stop.set()
+        self.control.release()
+
+    def pause(self) -> None:
+        if self._speed:
+            self.control.pause()
+
+    def resume(self) -> None:
+        self.control.resume()
+
+    @property
+    def paused(self) -> bool:
+        return self.control.paused
 
     def wait(self, timeout: float | None = None) -> bool:
         if self._thread is None:
@@ -79,8 +95,12 @@ class EventFileSession:
     def _run(self) -> None:
         begin = time.monotonic()
         for event in self._events:
+            if event.t < self._start_at:
+                continue
             if self._speed:
-                delay = event.t / self._speed - (time.monotonic() - begin)
+                self.control.wait_while_paused()
+                played = (event.t - self._start_at) / self._speed + self.control.paused_total
+                delay = played - (time.monotonic() - begin)
                 if delay > 0 and self._stop.wait(delay):
                     return
             if self._stop.is_set():

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QGroupBox,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
     QMainWindow,
     QPushButton,
@@ -120,6 +121,12 @@ class MainWindow(QMainWindow):
         self.start_button.setDefault(True)
         self.settings_button = QPushButton()
         self._t(self.settings_button.setText, "Settings…")
+        self.pause_button = QPushButton()
+        self._t(self.pause_button.setText, "Pause")
+        self.jump_button = QPushButton()
+        self._t(self.jump_button.setText, "Jump to…")
+        self.start_at = 0.0
+        self._restart_pending = False
         self.review_button = QPushButton()
         self._t(self.review_button.setText, "Review sessions…")
         self._review_window: QWidget | None = None
@@ -132,6 +139,8 @@ class MainWindow(QMainWindow):
         top.addWidget(self.file_button)
         top.addWidget(self.file_label, 1)
         top.addWidget(self.start_button)
+        top.addWidget(self.pause_button)
+        top.addWidget(self.jump_button)
         top.addWidget(self.overlay_button)
         top.addWidget(self.review_button)
         top.addWidget(self.settings_button)
@@ -200,6 +209,8 @@ class MainWindow(QMainWindow):
         self.devices_listed.connect(self.set_devices)
         self.settings_button.clicked.connect(self.open_settings)
         self.review_button.clicked.connect(self.open_review)
+        self.pause_button.clicked.connect(self.toggle_pause)
+        self.jump_button.clicked.connect(self.ask_jump)
         self.overlay_button.clicked.connect(self.overlay.toggle)
 
     def open_review(self) -> None:
@@ -235,6 +246,7 @@ class MainWindow(QMainWindow):
             asr_model=s.asr_model,
             llm_model=s.llm_model if self.use_llm.isChecked() else "",
             speed=self.replay_speed,
+            start_at=0.0 if live else self.start_at,
         )
 
     def toggle_session(self) -> None:
@@ -265,11 +277,55 @@ class MainWindow(QMainWindow):
     def _on_finished(self) -> None:
         self._update_session_ui()
         self.state_label.setText(tr("Session ended"))
+        if self._restart_pending:
+            self._restart_pending = False
+            self.toggle_session()
+
+    # --- pause and seek (replay) -----------------------------------------------------------
+
+    def toggle_pause(self) -> None:
+        """Hold or continue a paced replay."""
+        session = self.controller.session
+        if session is None or not hasattr(session, "pause"):
+            return
+        if session.paused:
+            session.resume()
+        else:
+            session.pause()
+        self._update_session_ui()
+
+    def ask_jump(self) -> None:
+        text, ok = QInputDialog.getText(
+            self, tr("Jump to…"), tr("Position in the recording (m:ss)")
+        )
+        if not ok:
+            return
+        seconds = parse_position(text)
+        if seconds is None:
+            self.problems.add(tr("Give the position as minutes:seconds, for example 2:30."))
+            return
+        self.jump_to(seconds)
+
+    def jump_to(self, seconds: float) -> None:
+        """Replay from `seconds` into the recording (restarts a running replay there)."""
+        self.start_at = max(0.0, seconds)
+        if self.controller.running:
+            self._restart_pending = True
+            self.controller.stop()
+        else:
+            self.toggle_session()
 
     def _update_session_ui(self) -> None:
         running = self.controller.running
         live = bool(self.mode.currentData())
         self.start_button.setText(tr("Stop") if running else tr("Start"))
+        session = self.controller.session
+        paused = bool(getattr(session, "paused", False))
+        self.pause_button.setText(tr("Resume") if paused else tr("Pause"))
+        self.pause_button.setEnabled(
+            running and not live and self.replay_speed is not None and hasattr(session, "pause")
+        )
+        self.jump_button.setEnabled(not live)
         self.mode.setEnabled(not running)
         self.file_button.setEnabled(not running and not live)
         self.setup.set_enabled_for(
@@ -450,3 +506,18 @@ class MainWindow(QMainWindow):
 
 def _with_detail(sentence: str, detail: str) -> str:
     return f"{sentence} ({detail})" if detail else sentence
+
+
+def parse_position(text: str) -> float | None:
+    """'2:30' or '150' or '1:02:03' as seconds; None when it is not a position."""
+    parts = text.strip().split(":")
+    try:
+        values = [float(p) for p in parts]
+    except ValueError:
+        return None
+    if not values or len(values) > 3 or any(v < 0 for v in values):
+        return None
+    seconds = 0.0
+    for value in values:
+        seconds = seconds * 60 + value
+    return seconds

@@ -40,6 +40,7 @@ class SessionRequest:
         asr_model: speech pack name.
         llm_model: LLM pack name, "" for none (instant suggestions only).
         speed: replay pace (1 = real time, None = as fast as possible).
+        start_at: replay: seconds into the recording to start from (a seek).
     """
 
     live: bool
@@ -50,6 +51,7 @@ class SessionRequest:
     asr_model: str = "asr-base"
     llm_model: str = "llm-default"
     speed: float | None = 1.0
+    start_at: float = 0.0
 
 
 class SessionLike(Protocol):
@@ -61,6 +63,11 @@ class SessionLike(Protocol):
     def stop(self) -> None: ...
     def wait(self, timeout: float | None = None) -> bool: ...
     def record_choice(self, objection_utterance_id: str, path_index: int) -> None: ...
+    def pause(self) -> None: ...
+    def resume(self) -> None: ...
+
+    @property
+    def paused(self) -> bool: ...
 
 
 SessionFactory = Callable[[SessionRequest, list[Sink]], SessionLike]
@@ -75,7 +82,9 @@ def default_session_factory(request: SessionRequest, sinks: list[Sink]) -> Sessi
     if not request.live and request.input is not None and request.input.suffix == ".jsonl":
         from desktop.ui.event_file_session import EventFileSession
 
-        return EventFileSession(request.input, sinks=sinks, speed=request.speed)
+        return EventFileSession(
+            request.input, sinks=sinks, speed=request.speed, start_at=request.start_at
+        )
     from desktop.session_runner import RunningSession, SessionOptions
 
     kwargs: dict[str, Any] = {
@@ -88,6 +97,7 @@ def default_session_factory(request: SessionRequest, sinks: list[Sink]) -> Sessi
     }
     if not request.live:
         kwargs["speed"] = request.speed
+        kwargs["start_at"] = request.start_at
     # Model choices travel only if the runner's options know them.
     names = {f.name for f in dataclasses.fields(SessionOptions)}
     for name, value in (("asr_pack", request.asr_model), ("llm_pack", request.llm_model)):

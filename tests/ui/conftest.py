@@ -39,6 +39,14 @@ class FakeSession:
     def record_choice(self, objection_utterance_id: str, path_index: int) -> None:
         self.choices.append((objection_utterance_id, path_index))
 
+    paused = False
+
+    def pause(self) -> None:
+        self.paused = True
+
+    def resume(self) -> None:
+        self.paused = False
+
     def emit(self, event: Event) -> None:
         for sink in self.sinks:
             sink(event)

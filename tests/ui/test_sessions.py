@@ -113,3 +113,26 @@ def test_requests_map_onto_the_real_session_options(tmp_path) -> None:
         "USB",
         "llm-tiny",
     )  # type: ignore[attr-defined]
+
+
+def test_pause_and_jump_in_a_replay(window, factory, qtbot) -> None:  # type: ignore[no-untyped-def]
+    import dataclasses
+
+    from desktop.ui.main_window import parse_position
+
+    window.apply_settings(dataclasses.replace(window.settings, replay_file="/tmp/call.wav"))
+    window.mode.setCurrentIndex(1)  # replay
+    window.toggle_session()
+    session = factory.sessions[-1]
+    assert window.pause_button.isEnabled()
+    window.toggle_pause()
+    assert session.paused and window.pause_button.text() == "Resume"
+    window.toggle_pause()
+    assert not session.paused
+    # Jumping restarts the replay at that position once the running one has finished.
+    window.jump_to(parse_position("1:30"))
+    assert session.done
+    window.controller._check_finished()
+    qtbot.waitUntil(lambda: len(factory.sessions) == 2)
+    assert factory.sessions[-1].request.start_at == 90.0
+    assert parse_position("2:30") == 150.0 and parse_position("x") is None
