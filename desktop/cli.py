@@ -54,20 +54,19 @@ def main(argv: list[str] | None = None) -> int:
         format="%(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    func = getattr(args, "func", None)
-    if func is None:
-        from desktop.app_main import run_app
-
-        return run_app(argv or [])
-
+    from desktop.privacy import netguard
     from inference.errors import USER_ERRORS
 
+    guard = None
     if not (args.command == "models" and getattr(args, "models_command", None) == "install"):
         # Nothing but `parley models install` (pip) may reach the network; enforce it.
-        from desktop.privacy import netguard
-
-        netguard.install()
+        guard = netguard.install()
+    func = getattr(args, "func", None)
     try:
+        if func is None:
+            from desktop.app_main import run_app
+
+            return run_app(argv or [])
         return int(func(args) or 0)
     except USER_ERRORS as e:
         print(f"parley: {e}", file=sys.stderr)
@@ -75,6 +74,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("parley: interrupted", file=sys.stderr)
         return 1
+    finally:
+        if guard is not None:
+            netguard.uninstall(guard)
 
 
 if __name__ == "__main__":
