@@ -18,30 +18,27 @@ def _home() -> Path | None:
     return Path(value).expanduser() if value else None
 
 
-def data_dir() -> Path:
-    """User data: sessions, audit log, keys, imported models' registrations."""
+def _user_dir(kind: str) -> Path:
     home = _home()
     if home is not None:
-        path = home / "data"
+        path = home / kind
     else:
         import platformdirs
 
-        path = Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+        where = platformdirs.user_data_dir if kind == "data" else platformdirs.user_cache_dir
+        path = Path(where(APP_NAME, appauthor=False))
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def data_dir() -> Path:
+    """User data: sessions, audit log, keys, imported models' registrations."""
+    return _user_dir("data")
 
 
 def cache_dir() -> Path:
     """Rebuildable files: the assembled model cache."""
-    home = _home()
-    if home is not None:
-        path = home / "cache"
-    else:
-        import platformdirs
-
-        path = Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False))
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return _user_dir("cache")
 
 
 def models_dir() -> Path:

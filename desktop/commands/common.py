@@ -110,3 +110,14 @@ def attach_store(
             say("part of this session could not be saved (see the warnings above)")
 
     session.on_finished.append(close)
+
+
+def run_until_done(session: Any, command: str) -> None:
+    """Run a started session to its end; Ctrl-C stops it and keeps what it produced."""
+    try:
+        while not session.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        print(f"parley {command}: stopping; keeping what was produced so far", file=sys.stderr)
+        session.stop()
+        session.wait()

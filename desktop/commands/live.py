@@ -12,6 +12,7 @@ from desktop.commands.common import (
     add_playbook_option,
     attach_store,
     open_events_output,
+    run_until_done,
     session_options_from_args,
 )
 from inference.sinks import ConsoleSink, JsonlSink
@@ -69,13 +70,7 @@ def run(args: argparse.Namespace) -> int:
         session = RunningSession(options, sinks=sinks)
         attach_store(session, options, enabled=not args.no_store)
         session.start()
-        try:
-            while not session.wait(0.5):
-                pass
-        except KeyboardInterrupt:
-            print("parley live: stopping; keeping what was captured", file=sys.stderr)
-            session.stop()
-            session.wait()
+        run_until_done(session, "live")
     if session.error is not None:
         return 1
     return 0

@@ -149,17 +149,11 @@ def _replay_one(
         sinks.append(ConsoleSink(sys.stderr))
     began = time.monotonic()
     session = RunningSession(options, sinks=sinks)
-    from desktop.commands.common import attach_store
+    from desktop.commands.common import attach_store, run_until_done
 
     attach_store(session, options, enabled=not args.no_store)
     session.start()
-    try:
-        while not session.wait(0.5):
-            pass
-    except KeyboardInterrupt:
-        print("parley replay: interrupted; writing what was produced so far", file=sys.stderr)
-        session.stop()
-        session.wait()
+    run_until_done(session, "replay")
     elapsed = time.monotonic() - began
     objections = sum(
         1 for e in collected if isinstance(e, SuggestionEvent) and e.stage == "instant"

@@ -65,7 +65,15 @@ def export(timeline: Timeline, fmt: str, path: str | Path, *, redact: bool = Tru
     Raises:
         ExportError: unknown format, or the file cannot be written.
     """
-    text = render(timeline, fmt, redact=redact)
+    return write_text(path, render(timeline, fmt, redact=redact))
+
+
+def write_text(path: str | Path, text: str) -> Path:
+    """Write an export as UTF-8, creating folders; a failure says what to do.
+
+    Raises:
+        ExportError: the file cannot be written.
+    """
     out = Path(path)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)

@@ -15,7 +15,7 @@ from __future__ import annotations
 from html import escape
 from pathlib import Path
 
-from desktop.report.exports import ExportError
+from desktop.report.exports import write_text
 from desktop.report.plots import Axis, Marker, Point, Series, chart, legend
 from desktop.report.redaction import redact_timeline, redactor
 from desktop.report.timeline import ObjectionReview, PathSlot, Timeline, Utterance
@@ -338,13 +338,4 @@ def write_report(timeline: Timeline, path: str | Path, *, title: str, redact: bo
     Raises:
         ExportError: the file cannot be written.
     """
-    text = render_report(timeline, title=title, redact=redact)
-    out = Path(path)
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(text, encoding="utf-8", newline="\n")
-    except OSError as e:
-        raise ExportError(
-            f"Could not write {out}: {e.strerror or e}. Choose another folder."
-        ) from e
-    return out
+    return write_text(path, render_report(timeline, title=title, redact=redact))
