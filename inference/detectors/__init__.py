@@ -2,7 +2,10 @@
 
 `SignalDetectors` implements `inference.conversation.Detectors`; `detect_text` serves
 `parley detect`. Chinese and English are both first-class: lexicons and rules for each
-language (Chinese segmented with jieba), prosody from numpy. Emotion data serves the live
+language (Chinese segmented with jieba), prosody from numpy. Objection and valence come from
+small linear models (`model.py`, weights in `model_{en,zh}.json`, trained offline by
+`scripts/train_detectors.py` on the labelled lines in `data/`) that read the words, word
+families (`concepts.json`) and the rule evidence together. Emotion data serves the live
 conversation only; it is never turned into a score of the rep.
 """
 

@@ -101,6 +101,11 @@ def read_emotion(
     return TextEmotion(valence, label, confidence, round(score, 3))
 
 
+def emotion_label(text: str, lang: str, valence: str, objection: str | None) -> str:
+    """The finer emotion label for a valence already decided (e.g. by the learned model)."""
+    return _label(text, lang, valence, objection, _is_question(text, lang))
+
+
 def _label(text: str, lang: str, valence: str, objection: str | None, question: bool) -> str:
     labels = lexicon(lang).labels
     hit = {name for name, pat in labels.items() if pat.search(text)}

@@ -8,8 +8,22 @@ from dataclasses import dataclass
 from typing import cast
 
 from inference.conversation import Signals
-from inference.detectors.emotion import EmotionTrend, TextEmotion, TrendTracker, read_emotion
-from inference.detectors.objection import classify
+from inference.detectors.emotion import (
+    EmotionTrend,
+    TextEmotion,
+    TrendTracker,
+    emotion_label,
+    read_emotion,
+)
+from inference.detectors.model import (
+    NONE,
+    LanguageModels,
+    combine,
+    load_models,
+    rule_features,
+    text_features,
+)
+from inference.detectors.objection import ObjectionResult, classify
 from inference.detectors.prosody import ArousalTracker, measure
 from inference.detectors.roles import find_roles
 from inference.detectors.terms import TermHits, TermSpotter, builtin_terms
@@ -23,6 +37,8 @@ from inference.events import (
     Valence,
 )
 
+_NAMED_COMPETITOR = 2.0  # log-odds added to "competitor" when a known competitor is named
+_RUNNER_UP_MIN = 0.05  # least probability for a second category to be reported
 _LETTERS = re.compile(r"[A-Za-z\u3400-\u9fff]")
 
 
@@ -87,12 +103,19 @@ class SignalDetectors:
     Args:
         config: detector settings.
         glossary: user and playbook terms to spot (more can be added with `add_terms`).
+        use_model: read objection and valence with the learned models (`model.py`) on top of
+            the rule evidence; False gives the rules alone (what the models are trained on).
     """
 
     def __init__(
-        self, config: DetectorConfig | None = None, *, glossary: Iterable[str] = ()
+        self,
+        config: DetectorConfig | None = None,
+        *,
+        glossary: Iterable[str] = (),
+        use_model: bool = True,
     ) -> None:
         self.config = config or DetectorConfig()
+        self._use_model = use_model
         self._seg = Segmenter.create()
         initial = list(builtin_terms()) if self.config.builtin_terms else []
         self._terms = TermSpotter(
@@ -134,7 +157,32 @@ class SignalDetectors:
         """
         return self._read(text, lang)[0]
 
-    def _read(self, text: str, lang: str) -> tuple[TextDetection, TermHits]:
+    def _models(self, lang: str) -> LanguageModels | None:
+        return load_models(lang) if self._use_model else None
+
+    def features(self, text: str, lang: str = "auto") -> dict[str, float]:
+        """The learned models' features of one line (the training script calls this)."""
+        lang, _norm, low, roles, obj, emo, _named = self._rules(text, lang)
+        return self._features(low, lang, roles, obj.scores, obj.category, emo.score)
+
+    def _features(
+        self,
+        low: str,
+        lang: str,
+        roles: tuple[str, ...],
+        scores: dict[str, float],
+        rule_objection: str | None,
+        emotion_score: float,
+    ) -> dict[str, float]:
+        words = self._seg.words(low, lang) if lang == "zh" else ()
+        return combine(
+            text_features(low, lang, words),
+            rule_features(scores, rule_objection, emotion_score, roles),
+        )
+
+    def _rules(
+        self, text: str, lang: str
+    ) -> tuple[str, str, str, tuple[str, ...], ObjectionResult, TextEmotion, bool]:
         lang = detect_lang(text, lang)
         if lang not in ("en", "zh"):
             lang = detect_lang(text)
@@ -152,17 +200,46 @@ class SignalDetectors:
         emo = read_emotion(
             low, lang, objection=obj.category, threshold=self.config.valence_threshold
         )
+        return lang, norm, low, roles, obj, emo, named
+
+    def _read(self, text: str, lang: str) -> tuple[TextDetection, TermHits]:
+        lang, norm, low, roles, obj, emo, named = self._rules(text, lang)
+        category, confidence, runner_up = obj.category, obj.confidence, obj.runner_up
+        valence, label, val_conf = emo.valence, emo.label, emo.confidence
+        models = self._models(lang)
+        if models is not None:
+            feats = self._features(low, lang, roles, obj.scores, obj.category, emo.score)
+            # A competitor the playbook names is evidence the text model never saw.
+            shift = {"competitor": _NAMED_COMPETITOR} if named else None
+            p = models.objection.probabilities(feats, shift)
+            ranked = sorted(zip(models.objection.classes, p, strict=True), key=lambda cp: -cp[1])
+            top, top_p = ranked[0]
+            category = None if top == NONE else top
+            confidence = round(top_p, 3)
+            # The next category with evidence: the model leans on it, or a rule cue found it.
+            runner_up = next(
+                (
+                    c
+                    for c, pc in ranked[1:]
+                    if c != NONE and (pc >= _RUNNER_UP_MIN or obj.scores.get(c, 0.0) > 0)
+                ),
+                None,
+            )
+            pv = models.valence.probabilities(feats)
+            best = max(range(len(pv)), key=pv.__getitem__)
+            valence, val_conf = models.valence.classes[best], round(pv[best], 3)
+            label = emotion_label(low, lang, valence, category)
         hits = self._terms.find(norm, lang)
         detection = TextDetection(
-            objection=obj.category,
-            objection_confidence=obj.confidence,
-            runner_up=obj.runner_up,
-            valence=emo.valence,
-            label=emo.label,
+            objection=category,
+            objection_confidence=confidence,
+            runner_up=runner_up,
+            valence=valence,
+            label=label,
             roles=roles,
             terms=hits.terms,
             lang=lang,
-            valence_confidence=emo.confidence,
+            valence_confidence=val_conf,
         )
         return detection, hits
 

@@ -126,3 +126,14 @@ def test_bench_detect_without_data_fails_with_a_sentence(tmp_path: Path, missing
     proc = _run(["bench", "detect", "--data", str(tmp_path / missing)], "")
     assert proc.returncode == 1
     assert "--data" in proc.stderr
+
+
+def test_bench_detect_corpus_reports_unseen_industries() -> None:
+    proc = _run(["bench", "detect", "--corpus", "--repeat", "1"], "")
+    assert proc.returncode == 0, proc.stderr
+    figures = json.loads(proc.stdout)
+    for lang in ("en", "zh"):
+        f = figures["languages"][lang]
+        assert f["n"] >= 150
+        assert f["objection_accuracy"] >= 0.85
+        assert "roles_exact" not in f  # the corpus does not label roles

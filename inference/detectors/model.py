@@ -1,0 +1,265 @@
+"""Learned objection and valence classifiers: sparse features, linear weights from package JSON.
+
+A multinomial logistic regression per language and task, trained offline by
+`scripts/train_detectors.py` on the labelled lines in `inference/detectors/data/` (many
+industries, both languages) and shipped as `model_<lang>.json`. Its features are the words
+and word pairs of the line (English: light stems; Chinese: jieba words and character pairs),
+the same marked when they follow a contrast ("but", 但是) or a negation, and the evidence of
+the rule detectors (`objection.classify`, `emotion.read_emotion`), so the model learns how far
+to trust each rule cue instead of replacing it. Scoring is a dictionary look-up and a sum: far
+below a millisecond. Nothing is trained at runtime.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from inference.events import OBJECTION_CATEGORIES
+
+NONE = "none"
+OBJECTION_CLASSES: tuple[str, ...] = (NONE, *OBJECTION_CATEGORIES)
+VALENCE_CLASSES: tuple[str, ...] = ("negative", "neutral", "positive")
+
+_EN_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[?]")
+_EN_CONTRAST = frozenset({"but", "though", "although", "however", "just", "only", "except"})
+_EN_NEGATORS = frozenset({"not", "no", "never", "nothing", "isn't", "aren't", "don't"})
+_EN_NEG_SPLIT = re.compile(r"n't\b")
+_ZH_CONTRAST = ("但是", "但", "可是", "可", "不过", "就是", "只是", "而是", "关键是", "主要是")
+_ZH_NEGATORS = ("不是", "不", "没", "没有", "别", "无")
+_ZH_DROP = re.compile(r"^[\W_]+$")
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def _stem(word: str) -> str:
+    """A light English stem: enough to fold plurals and -ing/-ed forms together."""
+    if len(word) <= 4 or not word.isalpha():
+        return word
+    for suffix in ("ing", "ed", "es", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]
+    return word
+
+
+def _en_tokens(text: str) -> list[str]:
+    text = _EN_NEG_SPLIT.sub(" not", text.replace("can't", "can not").replace("won't", "will not"))
+    return [_stem(w) for w in _EN_WORD.findall(text)]
+
+
+def _marked(
+    tokens: Sequence[str], contrast: frozenset[str] | Sequence[str], negators: Any
+) -> list[str]:
+    """Words with their context marks: c| after a contrast connector, n| shortly after a negation."""
+    out: list[str] = []
+    after_contrast = False
+    neg_left = 0
+    for tok in tokens:
+        if tok in contrast:
+            after_contrast = True
+            neg_left = 0
+            continue
+        if tok in negators:
+            neg_left = 3
+            continue
+        if after_contrast:
+            out.append("c|" + tok)
+        if neg_left > 0:
+            out.append("n|" + tok)
+            neg_left -= 1
+    return out
+
+
+_CONTRAST_RE = {
+    "en": re.compile(
+        r"\b(?:but|though|although|however|except|only thing|real (?:issue|problem))\b"
+    ),
+    "zh": re.compile(
+        r"但是|可是|(?:^|[，,;；])(?:但|不过|就是|只是)|而是|关键是|主要是|问题是|唯一"
+    ),
+}
+_NEG_BEFORE = {
+    "en": re.compile(
+        r"\b(?:not|no|never|isn't|aren't|don't|doesn't|nothing|without)\b[^,.;]{0,12}$"
+    ),
+    "zh": re.compile(r"(?:不是|没有|没|不|无|别)[^，。；,;]{0,3}$"),
+}
+_NEG_AFTER = {
+    "en": re.compile(
+        r"^[^,.;]{0,14}?\b(?:isn't|is not|aren't|are not|wasn't|not)\b[^,.;]{0,12}"
+        r"\b(?:issue|problem|concern|point|question|worry)|^[^,.;]{0,10}\b(?:aside|is fine|"
+        r"are fine|is reasonable|is fair|works|looks solid|look fine)"
+    ),
+    "zh": re.compile(
+        r"^[^，。；,;]{0,4}(?:不是问题|不是重点|没问题|倒是|能接受|合理|没意见|挺好|合适|可以)"
+    ),
+}
+
+
+@cache
+def _concepts(lang: str) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    raw = resources.files("inference.detectors").joinpath("concepts.json").read_text("utf-8")
+    families: dict[str, list[str]] = json.loads(raw)[lang]
+    out = []
+    for name, entries in families.items():
+        alts = "|".join(re.escape(e.lower()) for e in sorted(entries, key=len, reverse=True))
+        out.append((name, re.compile(rf"\b(?:{alts})" if lang == "en" else f"(?:{alts})")))
+    return tuple(out)
+
+
+def concept_features(low: str, lang: str) -> list[str]:
+    """Word-family features: x|family, and cx| after a contrast, nx| when set aside."""
+    lang = "zh" if lang == "zh" else "en"
+    contrast_at = -1
+    for m in _CONTRAST_RE[lang].finditer(low):
+        contrast_at = m.end()
+    feats: list[str] = []
+    for name, pat in _concepts(lang):
+        hit = plain = False
+        for m in pat.finditer(low):
+            hit = True
+            negated = bool(
+                _NEG_BEFORE[lang].search(low[max(0, m.start() - 16) : m.start()])
+                or _NEG_AFTER[lang].search(low[m.end() : m.end() + 40])
+            )
+            if negated:
+                feats.append("nx|" + name)
+            else:
+                plain = True
+            if contrast_at >= 0 and m.start() >= contrast_at:
+                feats.append("cx|" + name)
+        if hit:
+            feats.append("x|" + name)
+            if plain:
+                feats.append("px|" + name)
+    return feats
+
+
+def text_features(low: str, lang: str, words: Sequence[str] = ()) -> list[str]:
+    """Sparse binary features of a normalised, lower-cased line.
+
+    Args:
+        low: the line, normalised and lower-cased.
+        lang: "en" or "zh".
+        words: for Chinese, the jieba words of the line (ignored for English).
+    """
+    feats: list[str] = concept_features(low, lang)
+    if lang == "zh":
+        toks = [w for w in words if not _ZH_DROP.match(w)]
+        feats += ["w|" + t for t in toks]
+        feats += [f"b|{a}_{b}" for a, b in itertools.pairwise(toks)]
+        chars = [c for c in low if _CJK.match(c)]
+        feats += ["k|" + a + b for a, b in itertools.pairwise(chars)]
+        feats += ["u|" + c for c in chars]
+        feats += _marked(toks, _ZH_CONTRAST, _ZH_NEGATORS)
+        if "?" in low or "吗" in low or "呢" in low:
+            feats.append("q|?")
+    else:
+        toks = _en_tokens(low)
+        feats += ["w|" + t for t in toks if t != "?"]
+        plain = [t for t in toks if t != "?"]
+        feats += [f"b|{a}_{b}" for a, b in itertools.pairwise(plain)]
+        feats += _marked(plain, _EN_CONTRAST, _EN_NEGATORS)
+        if "?" in low:
+            feats.append("q|?")
+    return feats
+
+
+def rule_features(
+    objection_scores: Mapping[str, float],
+    rule_objection: str | None,
+    emotion_score: float,
+    roles: Sequence[str],
+) -> dict[str, float]:
+    """Real-valued features from the rule detectors' evidence (scaled to about 0..2)."""
+    feats: dict[str, float] = {}
+    for cat, s in objection_scores.items():
+        if s > 0:
+            feats["r|" + cat] = min(2.0, s / 3.0)
+    feats["rt|" + (rule_objection or NONE)] = 1.0
+    if emotion_score > 0:
+        feats["e|pos"] = min(2.0, emotion_score / 2.0)
+    elif emotion_score < 0:
+        feats["e|neg"] = min(2.0, -emotion_score / 2.0)
+    if roles:
+        feats["role|any"] = 1.0
+    return feats
+
+
+@dataclass(frozen=True, slots=True)
+class LinearModel:
+    """One multinomial logistic regression: weights per feature, one per class."""
+
+    classes: tuple[str, ...]
+    bias: tuple[float, ...]
+    weights: Mapping[str, Sequence[float]]
+
+    def probabilities(
+        self, features: Mapping[str, float], shift: Mapping[str, float] | None = None
+    ) -> list[float]:
+        """Class probabilities for features (binary text features with value 1.0).
+
+        Args:
+            features: the feature map (`combine`).
+            shift: evidence known outside the text, added to a class's log-odds.
+        """
+        z = list(self.bias)
+        for cls_name, delta in (shift or {}).items():
+            if cls_name in self.classes:
+                z[self.classes.index(cls_name)] += delta
+        for name, value in features.items():
+            w = self.weights.get(name)
+            if w is not None:
+                for i, wi in enumerate(w):
+                    z[i] += wi * value
+        top = max(z)
+        e = [math.exp(v - top) for v in z]
+        total = sum(e)
+        return [v / total for v in e]
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> LinearModel:
+        return cls(
+            classes=tuple(data["classes"]),
+            bias=tuple(float(b) for b in data["bias"]),
+            weights={k: tuple(float(x) for x in v) for k, v in data["weights"].items()},
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class LanguageModels:
+    """The objection and valence models of one language."""
+
+    objection: LinearModel
+    valence: LinearModel
+
+
+def model_file(lang: str) -> str:
+    """The package-data file name of a language's weights."""
+    return f"model_{lang}.json"
+
+
+@cache
+def load_models(lang: str) -> LanguageModels | None:
+    """The shipped models of `lang`, or None when the package has none for it."""
+    res = resources.files("inference.detectors").joinpath(model_file(lang))
+    if not res.is_file():
+        return None
+    data = json.loads(res.read_text(encoding="utf-8"))
+    return LanguageModels(
+        objection=LinearModel.from_dict(data["objection"]),
+        valence=LinearModel.from_dict(data["valence"]),
+    )
+
+
+def combine(text_feats: Sequence[str], rule_feats: Mapping[str, float]) -> dict[str, float]:
+    """One feature map: binary text features plus the real-valued rule features."""
+    out = dict.fromkeys(text_feats, 1.0)
+    out.update(rule_feats)
+    return out
