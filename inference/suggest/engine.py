@@ -282,9 +282,7 @@ class SuggestionEngine:
             s = state.slots
             self._emit_suggestion(job.objection, "refined", (s[0], s[1], s[2]))
 
-    def _refined_path(
-        self, state: _JobState, refined: RefinedPath
-    ) -> tuple[SuggestionPath, float]:
+    def _refined_path(self, state: _JobState, refined: RefinedPath) -> tuple[SuggestionPath, float]:
         """The shown form of a refined path, and how well it is grounded (see `grounding`)."""
         job = state.job
         idx = [i for i in dict.fromkeys(refined.entry_indices) if 0 <= i < len(job.entries)]
