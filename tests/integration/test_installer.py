@@ -30,7 +30,14 @@ def _offline(*cmd: str, env: dict[str, str]) -> subprocess.CompletedProcess:
 def test_deb_installs_runs_offline_and_removes(tmp_path, eval_dir):
     out = tmp_path / "build"
     built = subprocess.run(
-        ["bash", str(ROOT / "installer" / "linux" / "build.sh"), "--models", "test", "--out", str(out)],
+        [
+            "bash",
+            str(ROOT / "installer" / "linux" / "build.sh"),
+            "--models",
+            "test",
+            "--out",
+            str(out),
+        ],
         capture_output=True,
         text=True,
         timeout=1800,
@@ -55,15 +62,31 @@ def test_deb_installs_runs_offline_and_removes(tmp_path, eval_dir):
         (tmp_path / "short.json").write_text(json.dumps(script))
         wav = tmp_path / "short.wav"
         subprocess.run(
-            [sys.executable, str(eval_dir.parent / "tools" / "render_call.py"),
-             str(tmp_path / "short.json"), str(wav)],
+            [
+                sys.executable,
+                str(eval_dir.parent / "tools" / "render_call.py"),
+                str(tmp_path / "short.json"),
+                str(wav),
+            ],
             check=True,
             capture_output=True,
         )
         events = tmp_path / "events.jsonl"
         replay = _offline(
-            "parley", "replay", str(wav), "--speed", "max", "--asr-model", "asr-tiny-en",
-            "--language", "en", "--no-llm", "--quiet", "--no-store", "--events", str(events),
+            "parley",
+            "replay",
+            str(wav),
+            "--speed",
+            "max",
+            "--asr-model",
+            "asr-tiny-en",
+            "--language",
+            "en",
+            "--no-llm",
+            "--quiet",
+            "--no-store",
+            "--events",
+            str(events),
             env=env,
         )
         assert replay.returncode == 0, replay.stderr[-3000:]
@@ -71,11 +94,12 @@ def test_deb_installs_runs_offline_and_removes(tmp_path, eval_dir):
         speakers = {e["speaker"] for e in lines if e["type"] == "transcript" and e["final"]}
         assert speakers == {"rep", "customer"}
     finally:
-        removed = subprocess.run(["dpkg", "-r", "parley"], capture_output=True, text=True)
+        # --purge: a package with maintainer scripts otherwise stays listed as "config-files".
+        removed = subprocess.run(["dpkg", "--purge", "parley"], capture_output=True, text=True)
     assert removed.returncode == 0, removed.stderr
     assert not Path("/opt/parley").exists()
     assert not Path("/usr/bin/parley").exists()
     assert not Path("/usr/share/applications/parley.desktop").exists()
-    listed = subprocess.run(["dpkg", "-L", "parley"], capture_output=True, text=True)
+    listed = subprocess.run(["dpkg-query", "-W", "parley"], capture_output=True, text=True)
     assert listed.returncode != 0  # the package is gone from dpkg's database
     assert home.exists()  # user data stays
