@@ -102,13 +102,20 @@ def run_asr(
     """Stream the source through ASR into the hub until the source ends or `stop` is set."""
     from inference.pipeline import AsrConfig, run_audio
 
-    hotwords = list(options.hotwords)
+    from inference.asr.hotwords import select_hotwords
+
+    hotwords = tuple(options.hotwords)  # the user's own, as given
     if playbook is not None:
-        hotwords += [t for t in playbook.terms if t not in hotwords]
+        picked = select_hotwords(
+            playbook.terms,
+            names=playbook.competitors,
+            headings=[entry.heading for entry in playbook.entries],
+        )
+        hotwords += tuple(t for t in picked if t not in hotwords)
     config = AsrConfig(
         model=options.asr_pack,
         language=options.language,
-        hotwords=tuple(hotwords),
+        hotwords=hotwords,
         device=options.device,
         streaming=options.mode == "live" or options.speed is not None,
     )
