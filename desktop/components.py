@@ -100,9 +100,8 @@ def run_asr(
     stop: threading.Event,
 ) -> None:
     """Stream the source through ASR into the hub until the source ends or `stop` is set."""
-    from inference.pipeline import AsrConfig, run_audio
-
     from inference.asr.hotwords import select_hotwords
+    from inference.pipeline import AsrConfig, run_audio
 
     hotwords = tuple(options.hotwords)  # the user's own, as given
     if playbook is not None:
