@@ -45,9 +45,9 @@ def select_hotwords(
         limit: the most hotwords kept.
     """
     heading_set = {h.strip().lower() for h in headings}
-    kept: list[str] = [
-        n.strip() for n in names if n.strip() and not any(ch.isdigit() for ch in n)
-    ][:limit]
+    kept: list[str] = [n.strip() for n in names if n.strip() and not any(ch.isdigit() for ch in n)][
+        :limit
+    ]
     for term in terms:
         term = term.strip()
         if term and term.lower() not in heading_set and _is_name(term) and term not in kept:
