@@ -42,6 +42,9 @@ class AsrConfig:
             coarsen its work.
         queue_frames: bound of the frame queue; the oldest frame is dropped when it is full.
         step_s: new audio between two partial decodes of an utterance.
+        rep_partials: decode the rep's open utterances too (tentative text and early commits);
+            by default the rep's utterances are decoded once, when they close, so the single
+            worker's time goes to the customer, whose words are the latency-critical ones.
         vad: the segmenter's thresholds.
     """
 
@@ -54,6 +57,7 @@ class AsrConfig:
     lag_bound_s: float = 3.0
     queue_frames: int = 600
     step_s: float = 1.0
+    rep_partials: bool = False
     vad: VadConfig = field(default_factory=VadConfig)
 
     def transcriber_config(self) -> TranscriberConfig:
@@ -261,6 +265,8 @@ class _Worker:
                     break
                 self._control_lag()
                 for worker in order:  # customer first; re-read the queue after any decode
+                    if worker.party != "customer" and self._customer_final_imminent(worker):
+                        continue  # never start other work while the customer's final is near
                     before = worker.decodes
                     self._publish(worker, worker.process(self._clock.now()))
                     if worker.decodes != before:
@@ -273,6 +279,15 @@ class _Worker:
             self._publish(worker, worker.process(self._clock.now()))
         if self._error is not None:
             raise self._error
+
+    def _customer_final_imminent(self, other: StreamingTranscriber) -> bool:
+        """The customer paused inside an utterance (their final is due within the VAD's
+        closing silence) and their audio is still arriving (a stalled customer stream must
+        not hold the other party back)."""
+        customer = self._workers.get("customer")
+        if customer is None or not customer.final_imminent():
+            return False
+        return customer.audio_end >= other.audio_end - 1.0
 
     def _publish(
         self, worker: StreamingTranscriber, outputs: list[TranscriptEvent | ClosedUtterance]
@@ -314,13 +329,17 @@ class _Worker:
             rep = party == "rep"
             if level >= 3 and rep:
                 worker.mode, worker.partials = "skip", False
-            elif not self._config.streaming or level >= 2 or (level == 1 and rep):
+            elif not self._config.streaming or level >= 2 or (rep and not self._partials(level)):
                 worker.mode, worker.partials = "once", False
             elif level == 1:
                 worker.mode, worker.partials = "coarse", True
             else:
                 worker.mode, worker.partials = "stream", True
-            worker.final_beam = 1 if rep and level >= 1 else None  # the customer keeps the beam
+            worker.final_beam = 1 if rep and level >= 1 else None  # the customer keeps its beam
+
+    def _partials(self, level: int) -> bool:
+        """Whether the rep gets partial decodes at this level."""
+        return level == 0 and self._config.rep_partials
 
     def _status(self, state: str, detail: str) -> None:
         log.info("asr %s: %s", state, detail)

@@ -65,7 +65,36 @@ def cut_repeats(words: list[Word], max_repeats: int) -> list[Word]:
     return out
 
 
-def guarded_words(segments: tuple[Segment, ...], config: GuardConfig) -> list[Word]:
-    """The words of the believable segments, with repetition loops cut."""
-    words = [w for seg in segments if keep_segment(seg, config) for w in seg.words]
+def segment_words(seg: Segment) -> tuple[Word, ...]:
+    """The segment's words; when it was decoded without word timestamps, its text split at
+    spaces with the segment's span shared out by length (an estimate good enough for the
+    agreement of partial hypotheses; finals are decoded with the model's word times)."""
+    if seg.words or not seg.text.strip():
+        return seg.words
+    parts: list[str] = []
+    for piece in seg.text.split(" "):
+        if piece:
+            parts.append(" " + piece if parts or seg.text.startswith(" ") else piece)
+    total = sum(len(p) for p in parts) or 1
+    span = max(0.0, seg.end - seg.start)
+    out: list[Word] = []
+    at = seg.start
+    for part in parts:
+        end = at + span * len(part) / total
+        out.append(Word(at, end, part))
+        at = end
+    return tuple(out)
+
+
+def guarded_words(
+    segments: tuple[Segment, ...], config: GuardConfig, *, estimate: bool = False
+) -> list[Word]:
+    """The words of the believable segments, with repetition loops cut; `estimate` splits
+    segments decoded without word timestamps into words (`segment_words`)."""
+    words = [
+        w
+        for seg in segments
+        if keep_segment(seg, config)
+        for w in (segment_words(seg) if estimate else seg.words)
+    ]
     return cut_repeats(words, config.max_repeats)

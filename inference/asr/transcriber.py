@@ -45,8 +45,14 @@ class TranscriberConfig:
         early_final_s: once the speaker has paused this long, the utterance is decoded with
             the final beam; if the VAD then closes it with no more speech, that hypothesis is
             committed at once instead of decoding again (the pause overlaps the decode).
+        load_factor: partial decodes are spaced at least this many times the recent decode
+            time apart (measured on the session clock), so a slow machine keeps the worker
+            free for the finals; 0 turns it off.
         trim_s: the decoded window is cut at the last committed word when longer than this.
         final_beam_size: beam of the decode that closes an utterance (partials are greedy).
+        partial_word_times: align words in partial decodes too; when False, English partials
+            skip the alignment pass and share their segment's span out among the words
+            (finals, early finals and Chinese always carry the model's word times).
         vad: the segmenter's thresholds.
         guard: the hallucination guards.
     """
@@ -57,8 +63,10 @@ class TranscriberConfig:
     coarse_step_s: float = 2.5
     min_window_s: float = 1.0
     early_final_s: float = 0.15
+    load_factor: float = 2.0
     trim_s: float = 12.0
-    final_beam_size: int = 5
+    final_beam_size: int = 1
+    partial_word_times: bool = True
     vad: VadConfig = field(default_factory=VadConfig)
     guard: GuardConfig = field(default_factory=GuardConfig)
 
@@ -139,6 +147,7 @@ class StreamingTranscriber:
         self.final_beam: int | None = None  # overrides config.final_beam_size (lagging)
         self.skipped = 0  # utterances dropped undecoded in "skip" mode
         self.decodes = 0
+        self.decode_s = 0.0  # running mean of a decode's duration on the session clock
         self._backend = backend
         self._config = config
         self._clock = clock
@@ -214,6 +223,11 @@ class StreamingTranscriber:
     def has_final_due(self) -> bool:
         return bool(self._closed)
 
+    def final_imminent(self) -> bool:
+        """The open utterance is in a pause: its final (early or closing) decode and commit
+        are due within the VAD's `min_silence_s`, so other work should wait."""
+        return self._open is not None and self._vad.pause_start() is not None
+
     def process(self, now: float) -> list[Output]:
         """Do the work that is due at session time `now`: finalize closed utterances, then at
         most one partial decode of the open one. Returns what it produced, in order."""
@@ -232,7 +246,8 @@ class StreamingTranscriber:
         return out
 
     def _step(self) -> float:
-        return self._config.step_s if self.mode == "stream" else self._config.coarse_step_s
+        step = self._config.step_s if self.mode == "stream" else self._config.coarse_step_s
+        return max(step, self._config.load_factor * self.decode_s)
 
     def _partial_due(self, u: _Utterance, now: float) -> bool:
         if self.mode in ("once", "skip") or not self.partials:
@@ -249,7 +264,8 @@ class StreamingTranscriber:
         end = self._audio.end
         early = self._vad.pause_start() is not None
         beam = (self.final_beam or self._config.final_beam_size) if early else None
-        words = self._decode(u, end, beam=beam)
+        align = beam is not None or self._config.partial_word_times or self._lang != "en"
+        words = self._decode(u, end, beam=beam, word_timestamps=align)
         u.heard_to = end
         u.hb.insert(words)
         out: list[Output] = []
@@ -308,22 +324,28 @@ class StreamingTranscriber:
             self._audio.trim_before(self._audio.end - 1.0)
         return out
 
-    def _decode(self, u: _Utterance, end: float, *, beam: int | None = None) -> list[Word]:
+    def _decode(
+        self, u: _Utterance, end: float, *, beam: int | None = None, word_timestamps: bool = True
+    ) -> list[Word]:
         t0 = u.window_start
         audio = self._audio.slice(t0, end)
+        began = self._clock.now()
         result = self._backend.transcribe(
             audio,
             language=self._lang,
             prompt=self._prompt(u),
             hotwords=self._hotwords,
             beam_size=beam,
+            **({} if word_timestamps else {"word_timestamps": False}),
         )
         self.decodes += 1
+        took = max(0.0, self._clock.now() - began)
+        self.decode_s = took if self.decodes == 1 else 0.7 * self.decode_s + 0.3 * took
         u.last_decode_end = end
         if self._lang is None and len(audio) >= SAMPLE_RATE:
             self._lang = result.language if result.language in ("en", "zh") else "en"
         u.lang = u.lang or self._lang or result.language
-        words = guarded_words(result.segments, self._config.guard)
+        words = guarded_words(result.segments, self._config.guard, estimate=not word_timestamps)
         return [w.shifted(t0) for w in words if w.text.strip()]
 
     def _prompt(self, u: _Utterance) -> str | None:

@@ -76,7 +76,9 @@ class AsrBackend(Protocol):
         prompt: str | None,
         hotwords: str | None,
         beam_size: int | None = None,
+        word_timestamps: bool = True,
     ) -> Transcription:
         """Decode `audio`; `language=None` asks the backend to detect it; `beam_size=None`
-        is the backend's default (greedy for streaming)."""
+        is the backend's default (greedy for streaming); `word_timestamps=False` skips the
+        word alignment pass (segments then carry no words, only text and times)."""
         ...

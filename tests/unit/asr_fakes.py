@@ -81,6 +81,7 @@ class ScriptedBackend:
         prompt: str | None,
         hotwords: str | None,
         beam_size: int | None = None,
+        word_timestamps: bool = True,
     ) -> Transcription:
         dur = len(audio) / SAMPLE_RATE
         self.calls.append(
@@ -90,6 +91,7 @@ class ScriptedBackend:
                 "prompt": prompt,
                 "hotwords": hotwords,
                 "beam": beam_size,
+                "word_timestamps": word_timestamps,
             }
         )
         if self.on_call is not None:

@@ -115,3 +115,25 @@ def test_a_slow_worker_reports_lagging_and_coarsens_instead_of_falling_behind() 
     closed = [e for e in hub.items if isinstance(e, ClosedUtterance)]
     # the customer is served first: all of their utterances end up transcribed
     assert sum(c.speaker == "customer" for c in closed) == 3
+
+
+def rep_calls(rep_partials: bool) -> list[dict]:
+    backend = ScriptedBackend(lambda d: [segment("words of the rep")])
+    hub = Hub()
+    run_audio(
+        ListSource(silence(7.0), np.concatenate([tone(5.0), silence(2.0)])),
+        config=AsrConfig(model="fake", language="en", rep_partials=rep_partials),
+        clock=SessionClock(),
+        hub=hub,
+        backend=backend,
+        vad_factory=AmplitudeVad,
+    )
+    assert [e.speaker for e in hub.items if isinstance(e, ClosedUtterance)] == ["rep"]
+    return backend.calls
+
+
+def test_the_rep_is_decoded_once_per_utterance_unless_rep_partials_are_asked_for() -> None:
+    once = rep_calls(False)
+    assert len(once) == 1 and once[0]["beam"] is not None  # the final decode only
+    streamed = rep_calls(True)
+    assert any(c["beam"] is None for c in streamed)  # greedy partials too

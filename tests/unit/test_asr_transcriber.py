@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import numpy as np
 
 from inference.asr.transcriber import StreamingTranscriber, TranscriberConfig
@@ -165,10 +167,55 @@ def test_once_mode_decodes_each_utterance_once() -> None:
 
 def test_an_early_final_in_the_pause_is_committed_at_the_close_without_another_decode() -> None:
     backend = ScriptedBackend(growing)
-    t, clock = make(backend)
+    t, clock = make(backend, final_beam_size=5)  # the default final is greedy, like partials
     out = run(t, clock, np.concatenate([tone(3.0), silence(1.0)]))
     beams = [c["beam"] for c in backend.calls]
     assert beams[-1] == 5 and beams.count(5) == 1  # one final-beam decode, during the pause
     assert all(b is None for b in beams[:-1])  # partials are greedy
     closed = [e for e in out if isinstance(e, ClosedUtterance)]
     assert closed[0].text == " ".join(SENTENCE.split()[: int(backend.calls[-1]["dur"] * 3)])
+
+
+def test_partials_may_skip_word_alignment_but_finals_keep_it() -> None:
+    backend = ScriptedBackend(growing)
+    t, clock = make(backend, language="en", partial_word_times=False)
+    out = run(t, clock, np.concatenate([tone(4.0), silence(1.0)]))
+    partial = [c for c in backend.calls if c["beam"] is None]
+    final = [c for c in backend.calls if c["beam"] is not None]
+    assert partial and final
+    assert all(c["word_timestamps"] is False for c in partial)
+    assert all(c["word_timestamps"] is True for c in final)
+    assert any(isinstance(e, ClosedUtterance) for e in out)
+
+
+def test_partials_are_spaced_by_the_measured_decode_time_under_load() -> None:
+    def spaced(load_factor: float) -> list[float]:
+        clock = ManualClock()
+        backend = ScriptedBackend(growing, on_call=lambda: clock.advance_to(clock.t + 1.0))
+        t = StreamingTranscriber(
+            "customer",
+            backend=backend,
+            vad=AmplitudeVad(),
+            config=TranscriberConfig(language="en", load_factor=load_factor),
+            clock=clock,
+        )
+        run(t, clock, np.concatenate([tone(12.0), silence(1.0)]))
+        return [c["dur"] for c in backend.calls if c["beam"] is None]
+
+    plain, loaded = spaced(0.0), spaced(2.0)
+    assert len(loaded) < len(plain)
+    gaps = [b - a for a, b in pairwise(loaded)]
+    assert gaps and min(gaps) >= 2.0 - 0.11  # two decode times of new audio between partials
+
+
+def test_final_is_imminent_only_during_a_pause_of_an_open_utterance() -> None:
+    t, clock = make(ScriptedBackend(growing), language="en")
+    states = []
+    for frame in frames(np.concatenate([tone(1.0), silence(0.2), tone(0.5), silence(1.0)])):
+        clock.advance_to(frame.end)
+        t.insert_audio(frame)
+        states.append(t.final_imminent())
+        t.process(clock.now())
+    assert states[5] is False  # speaking
+    assert True in states  # the short pause
+    assert states[-1] is False  # closed
