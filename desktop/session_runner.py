@@ -12,7 +12,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -70,7 +70,6 @@ class SessionOptions:
     language: str = "auto"
     device: str = "auto"
     start_at: float = 0.0
-    extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
 
 class RunningSession:
