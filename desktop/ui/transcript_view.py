@@ -14,6 +14,7 @@ from PySide6.QtGui import QColor, QFont, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import QTextEdit, QWidget
 
 from desktop.ui.i18n import tr
+from inference.asr.text import join_pieces
 from inference.events import TranscriptEvent
 
 _SPEAKER_COLORS = {"rep": QColor("#2f6fd6"), "customer": QColor("#c8671f")}
@@ -26,15 +27,7 @@ def _is_cjk(ch: str) -> bool:
 
 def join_words(left: str, right: str) -> str:
     """Join two pieces of transcript: a space between words, none around CJK characters."""
-    right = right.strip()
-    left = left.rstrip()
-    if not left:
-        return right
-    if not right:
-        return left
-    if _is_cjk(left[-1]) or _is_cjk(right[0]):
-        return left + right
-    return f"{left} {right}"
+    return join_pieces(left, right)
 
 
 @dataclass(slots=True)

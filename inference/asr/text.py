@@ -23,6 +23,25 @@ def join_words(texts: Iterable[str]) -> str:
     return "".join(texts).strip()
 
 
+_ATTACHES = set(",.!?;:%)]}'’…") | set("，。！？；：、）】」』")
+
+
+def _is_cjk(ch: str) -> bool:
+    return "\u3000" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef"
+
+
+def join_pieces(left: str, right: str) -> str:
+    """Append one piece of transcript (a final event's text) to what came before: a space
+    between words; none around CJK characters, nor before a piece that continues the last
+    word (",000", "'s", closing punctuation), which a commit may split from it."""
+    right, left = right.strip(), left.rstrip()
+    if not left or not right:
+        return left or right
+    if _is_cjk(left[-1]) or _is_cjk(right[0]) or right[0] in _ATTACHES:
+        return left + right
+    return f"{left} {right}"
+
+
 @lru_cache(maxsize=1)
 def _t2s() -> Any:
     import opencc

@@ -22,7 +22,7 @@ from audio.source import SAMPLE_RATE, AudioFrame, Party
 from inference.asr.guards import GuardConfig, guarded_words
 from inference.asr.hypothesis_buffer import HypothesisBuffer
 from inference.asr.text import ZH_PROMPT, join_words
-from inference.asr.types import AsrBackend, Word
+from inference.asr.types import AsrBackend, Transcription, Word
 from inference.asr.vad import SpeechProbability, VadConfig, VadSegmenter
 from inference.clock import Clock
 from inference.events import ClosedUtterance, TranscriptEvent
@@ -49,7 +49,8 @@ class TranscriberConfig:
             time apart (measured on the session clock), so a slow machine keeps the worker
             free for the finals; 0 turns it off.
         trim_s: the decoded window is cut at the last committed word when longer than this.
-        final_beam_size: beam of the decode that closes an utterance (partials are greedy).
+        final_beam_size: beam of the decode that closes an utterance.
+        partial_beam_size: beam of the partial decodes (their agreed words are committed).
         partial_word_times: align words in partial decodes too; when False, English partials
             skip the alignment pass and share their segment's span out among the words
             (finals, early finals and Chinese always carry the model's word times).
@@ -63,9 +64,10 @@ class TranscriberConfig:
     coarse_step_s: float = 2.5
     min_window_s: float = 1.0
     early_final_s: float = 0.15
-    load_factor: float = 2.0
+    load_factor: float = 1.2
     trim_s: float = 12.0
-    final_beam_size: int = 1
+    final_beam_size: int = 5
+    partial_beam_size: int = 1
     partial_word_times: bool = True
     vad: VadConfig = field(default_factory=VadConfig)
     guard: GuardConfig = field(default_factory=GuardConfig)
@@ -81,6 +83,18 @@ class CommittedWords:
     words: tuple[Word, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class ClosedWindow:
+    """A closed utterance handed out for a batched decode (see `take_closed`)."""
+
+    party: Party
+    end: float
+    language: str
+    audio: np.ndarray  # the window to decode
+    prompt: str | None
+    utterance: _Utterance
+
+
 class _Utterance:
     def __init__(self, start: float) -> None:
         self.start = start
@@ -93,6 +107,7 @@ class _Utterance:
         self.tentative = ""
         self.heard_to = start  # end of the audio the last hypothesis covered
         self.words: list[Word] = []  # everything committed in this utterance
+        self.audio: np.ndarray | None = None  # its samples, once handed out for a batch
 
 
 class _Audio:
@@ -263,8 +278,9 @@ class StreamingTranscriber:
     def _partial(self, u: _Utterance) -> list[Output]:
         end = self._audio.end
         early = self._vad.pause_start() is not None
-        beam = (self.final_beam or self._config.final_beam_size) if early else None
-        align = beam is not None or self._config.partial_word_times or self._lang != "en"
+        size = self._config.final_beam_size if early else self._config.partial_beam_size
+        beam = self.final_beam or size
+        align = early or self._config.partial_word_times or self._lang != "en"
         words = self._decode(u, end, beam=beam, word_timestamps=align)
         u.heard_to = end
         u.hb.insert(words)
@@ -293,7 +309,6 @@ class StreamingTranscriber:
 
     def _finish(self, u: _Utterance) -> list[Output]:
         assert u.end is not None
-        out: list[Output] = []
         speech_end = u.end - self._config.vad.pad_s
         if u.heard_to >= speech_end + 0.05:
             committed = u.hb.commit_tail()  # the early final already heard all the speech
@@ -302,6 +317,11 @@ class StreamingTranscriber:
             words = self._decode(u, u.end, beam=beam) if u.end - u.window_start > 0.1 else []
             u.hb.insert(words)
             committed = u.hb.flush_all()
+        return self._close(u, committed)
+
+    def _close(self, u: _Utterance, committed: list[Word]) -> list[Output]:
+        assert u.end is not None
+        out: list[Output] = []
         if committed:
             out.append(self._final(u, committed))
         elif u.tentative:  # nothing survived: clear the tail shown so far
@@ -315,7 +335,7 @@ class StreamingTranscriber:
                     end=u.end,
                     text=self._join(u.words, u.lang),
                     lang=u.lang,
-                    audio=self._audio.slice(u.start, u.end),
+                    audio=u.audio if u.audio is not None else self._audio.slice(u.start, u.end),
                 )
             )
         self._history.extend(w.text for w in u.words)
@@ -323,6 +343,38 @@ class StreamingTranscriber:
         if self._open is None and not self._closed:
             self._audio.trim_before(self._audio.end - 1.0)
         return out
+
+    # ---- batched decoding (replay at max speed) --------------------------------------------
+
+    def take_closed(self, max_s: float = 28.0) -> list[ClosedWindow]:
+        """Hand out closed utterances for one batched decode; each comes back through
+        `finish_decoded`. Only in "once" mode and once the party's language is known (the
+        first utterance detects it the usual way); an utterance longer than `max_s` and those
+        after it stay for `process`."""
+        out: list[ClosedWindow] = []
+        if self.mode != "once" or self._lang is None:
+            return out
+        while self._closed:
+            u = self._closed[0]
+            assert u.end is not None
+            if u.end - u.window_start > max_s:
+                break
+            self._closed.popleft()
+            u.audio = self._audio.slice(u.start, u.end)
+            window = self._audio.slice(u.window_start, u.end)
+            out.append(ClosedWindow(self.party, u.end, self._lang, window, self._prompt(u), u))
+        if self._open is None and not self._closed:
+            self._audio.trim_before(self._audio.end - 1.0)
+        return out
+
+    def finish_decoded(self, window: ClosedWindow, result: Transcription) -> list[Output]:
+        """Close an utterance from `take_closed` with its batched decode."""
+        u = window.utterance
+        self.decodes += 1
+        u.lang = u.lang or self._lang or result.language
+        words = guarded_words(result.segments, self._config.guard, estimate=True)
+        u.hb.insert([w.shifted(u.window_start) for w in words if w.text.strip()])
+        return self._close(u, u.hb.flush_all())
 
     def _decode(
         self, u: _Utterance, end: float, *, beam: int | None = None, word_timestamps: bool = True

@@ -15,6 +15,10 @@ from models.errors import ModelError
 
 log = logging.getLogger(__name__)
 SUPPORTED_LANGUAGES = ("en", "zh")
+_FRAMES_PER_S = 100  # log-mel frames per second of audio
+_MIN_ENCODER_FRAMES = 1000  # shorter contexts garble short windows ("that sounds good")
+_WINDOW_SAMPLES = 30 * 16000  # Whisper's window
+_TOKENS_PER_S = 12  # a generous bound on speech tokens per second, English or Chinese
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +83,11 @@ class WhisperBackend:
         device: "auto", "cpu" or "cuda".
         cpu_threads: CTranslate2 threads on the CPU.
         beam_size: 1 is greedy decoding (what the streaming transcriber uses).
+        encoder_margin_s: the encoder sees the window plus this much padding instead of the
+            full 30 s Whisper pads every window to; None keeps the full padding. Streaming
+            windows are a few seconds long, so this makes a decode 2-4x cheaper on a CPU (the
+            encoder is most of a decode's cost); the encoder always sees at least 10 s, as
+            shorter contexts garble short windows. None keeps the full padding.
 
     Raises:
         ModelError: the model could not be loaded.
@@ -91,6 +100,7 @@ class WhisperBackend:
         device: str = "auto",
         cpu_threads: int = 2,
         beam_size: int = 1,
+        encoder_margin_s: float | None = 1.0,
     ) -> None:
         try:
             from faster_whisper import WhisperModel
@@ -100,8 +110,9 @@ class WhisperBackend:
             ) from e
         self.device = choose_device(device)
         self._beam_size = beam_size
+        self._margin = encoder_margin_s
         try:
-            self._model: Any = WhisperModel(
+            self._model: Any = _make_model(WhisperModel)(
                 str(model_dir),
                 device=self.device.device,
                 compute_type=self.device.compute_type,
@@ -131,6 +142,8 @@ class WhisperBackend:
     ) -> Transcription:
         """Decode one window (greedy, no temperature fallback, no built-in VAD)."""
         probs: dict[str, float] = {}
+        self._model.encoder_frames = self._encoder_frames(len(audio))
+        self._model.one_pass = len(audio) <= _WINDOW_SAMPLES
         if not self.multilingual:
             language = "en"
         elif language is None:
@@ -146,22 +159,167 @@ class WhisperBackend:
             initial_prompt=prompt or None,
             hotwords=hotwords or None,
             word_timestamps=word_timestamps,
+            max_new_tokens=_max_tokens(len(audio)),
             vad_filter=False,
-            without_timestamps=False,
+            without_timestamps=True,
         )
         lang = str(info.language)
         out = tuple(_segment(s, zh=lang == "zh") for s in segments)
         confidence = probs.get(lang, 1.0) if probs else float(info.language_probability)
         return Transcription(lang, confidence, out, probs)
 
+    def transcribe_batch(
+        self,
+        audios: list[np.ndarray],
+        *,
+        language: str,
+        prompts: list[str | None],
+        hotwords: str | None,
+        beam_size: int = 5,
+    ) -> list[Transcription]:
+        """Decode several short windows (each at most 30 s) of one language in one batch.
+
+        Used at replay's max speed, where closed utterances are decoded once: CTranslate2
+        decodes a batch's beams together, about twice the throughput of one window after
+        another on two cores. Each window gives one segment spanning it, without word times
+        (the caller shares the span out among the words) and without the guards' per-segment
+        details that need timestamp tokens.
+        """
+        from faster_whisper.tokenizer import Tokenizer
+        from faster_whisper.transcribe import get_compression_ratio, get_suppressed_tokens
+
+        if not audios:
+            return []
+        if any(len(a) > _WINDOW_SAMPLES for a in audios):
+            raise ValueError("transcribe_batch takes windows of at most 30 s")
+        model = self._model
+        lang = language if self.multilingual else "en"
+        tokenizer = Tokenizer(
+            model.hf_tokenizer, model.model.is_multilingual, task="transcribe", language=lang
+        )
+        frames = max(self._encoder_frames(len(a)) or 3000 for a in audios)
+        mels = model.feature_extractor.mel_filters.shape[0]
+        batch = np.zeros((len(audios), mels, frames), np.float32)
+        for i, audio in enumerate(audios):
+            feats = model.feature_extractor(audio.astype(np.float32, copy=False))[:, :frames]
+            batch[i, :, : feats.shape[1]] = feats
+        # CTranslate2 wants <|startoftranscript|> at one position in the whole batch: each
+        # window keeps the most recent previous-text tokens that all of them have.
+        previous = [tokenizer.encode(" " + p.strip()) if p else [] for p in prompts]
+        keep = min(len(t) for t in previous)
+        prompt_tokens = [
+            model.get_prompt(
+                tokenizer,
+                t[len(t) - keep :] if keep else [],
+                without_timestamps=True,
+                hotwords=hotwords or None,
+            )
+            for t in previous
+        ]
+        longest = max(len(t) for t in prompt_tokens)
+        new_tokens = _max_tokens(max(len(a) for a in audios))
+        encoded = model.encode(batch)
+        results = model.model.generate(
+            encoded,
+            prompt_tokens,
+            beam_size=beam_size,
+            max_length=min(model.max_length, longest + new_tokens),
+            return_scores=True,
+            return_no_speech_prob=True,
+            suppress_blank=True,
+            suppress_tokens=get_suppressed_tokens(tokenizer, [-1]),
+        )
+        out = []
+        for audio, result in zip(audios, results, strict=True):
+            tokens = result.sequences_ids[0]
+            text = tokenizer.decode(tokens).strip()
+            text = to_simplified(text) if lang == "zh" else text
+            segment = Segment(
+                start=0.0,
+                end=len(audio) / 16000,
+                text=text if lang == "zh" else " " + text,
+                avg_logprob=float(result.scores[0]) * len(tokens) / (len(tokens) + 1),
+                no_speech_prob=float(result.no_speech_prob),
+                compression_ratio=get_compression_ratio(text),
+            )
+            out.append(Transcription(lang, 1.0, (segment,) if text else ()))
+        return out
+
+    def transcribe_whole(
+        self, audio: np.ndarray, *, language: str, prompt: str | None, hotwords: str | None
+    ) -> Transcription:
+        """The offline baseline of the benchmarks: the same model on a whole recording with
+        faster-whisper's own defaults (beam 5, timestamp tokens, each 30 s window conditioned
+        on the previous one, full encoder windows)."""
+        self._model.encoder_frames, self._model.one_pass = None, False
+        segments, info = self._model.transcribe(
+            audio.astype(np.float32, copy=False),
+            language=language if self.multilingual else "en",
+            initial_prompt=prompt or None,
+            hotwords=hotwords or None,
+            vad_filter=False,
+        )
+        lang = str(info.language)
+        out = tuple(_segment(s, zh=lang == "zh") for s in segments)
+        return Transcription(lang, float(info.language_probability), out, {})
+
+    def _encoder_frames(self, samples: int) -> int | None:
+        if self._margin is None:
+            return None
+        frames = max(_MIN_ENCODER_FRAMES, int((samples / 16000 + self._margin) * _FRAMES_PER_S))
+        return frames + frames % 2  # the encoder's convolution halves the frames
+
     def _detect(self, audio: np.ndarray) -> tuple[str, dict[str, float]]:
-        """The more likely of the supported languages (Parley serves English and Chinese)."""
+        """The more likely of the supported languages (Parley serves English and Chinese).
+
+        It sees the same trimmed encoder context as decoding (at least 10 s): on the eval
+        recordings and call turns it chose as the full 30 s window did, 4x cheaper; with
+        only the window's own length it mistook short English windows for Chinese.
+        """
         _, _, all_probs = self._model.detect_language(audio=audio.astype(np.float32, copy=False))
         probs = {code: float(p) for code, p in all_probs if code in SUPPORTED_LANGUAGES}
         total = sum(probs.values()) or 1.0
         probs = {code: p / total for code, p in probs.items()}
         best = max(probs, key=lambda c: probs[c]) if probs else "en"
         return best, probs
+
+
+def _max_tokens(samples: int) -> int:
+    """A bound on the tokens one window can need: a decoder caught in a repetition loop
+    otherwise runs to Whisper's 448 tokens, seconds of the one ASR worker's time."""
+    return min(440, int(samples / 16000 * _TOKENS_PER_S) + 16)
+
+
+def _make_model(base: type) -> type:
+    """faster-whisper's model, made cheaper for short streaming windows.
+
+    - The encoder may see fewer than Whisper's 3000 frames: faster-whisper pads every window's
+      features with zeros to 30 s before encoding; CTranslate2's encoder takes shorter inputs
+      too (its positions are absolute, so the frames that carry audio are encoded the same
+      way), and the decoder only attends to what the encoder produced.
+    - One pass per window (`one_pass`): decoding without timestamp tokens but with word times,
+      faster-whisper seeks to the last word's end and decodes the few tenths of a second after
+      it once more (a second encoder and decoder run that doubles a partial's cost and at best
+      re-hears a cut-off word the next partial hears anyway).
+
+    Both are set per call by `WhisperBackend.transcribe`.
+    """
+
+    class _TrimmedEncoderWhisper(base):  # type: ignore[misc, valid-type]
+        encoder_frames: int | None = None
+        one_pass = False
+
+        def _split_segments_by_timestamps(self, **kwargs: Any) -> Any:
+            segments, seek, single_ending = super()._split_segments_by_timestamps(**kwargs)
+            return segments, seek, single_ending or self.one_pass
+
+        def encode(self, features: np.ndarray) -> Any:
+            n = self.encoder_frames
+            if n is not None and features.shape[-1] > n:
+                features = np.ascontiguousarray(features[..., :n])
+            return super().encode(features)
+
+    return _TrimmedEncoderWhisper
 
 
 def _segment(s: Any, *, zh: bool) -> Segment:

@@ -76,3 +76,35 @@ def test_once_mode_transcribes_librispeech(eval_dir: Path, tiny, references) -> 
     hub = transcribe(eval_dir / "audio" / "librispeech_en.wav", tiny, streaming=False)
     text = hub.finals("customer")
     assert score(references["librispeech_en.wav"]["text"], text, "en") <= 0.2, text
+
+
+def test_a_short_window_is_encoded_once_with_a_trimmed_context(eval_dir: Path, tiny) -> None:
+    from faster_whisper.audio import decode_audio
+
+    audio = decode_audio(str(eval_dir / "audio" / "jfk_en.flac"))[: 4 * 16000]
+    seen: list[int] = []
+    base = type(tiny._model).__mro__[1]  # faster-whisper's WhisperModel, below the trimming
+    encode = base.encode
+
+    def spy(self, features):
+        seen.append(int(features.shape[-1]))
+        return encode(self, features)
+
+    try:
+        base.encode = spy
+        trimmed = tiny.transcribe(audio, language="en", prompt=None, hotwords=None)
+    finally:
+        base.encode = encode
+    assert len(seen) == 1  # no second pass over the tail after the last word
+    assert seen[0] < 3000  # not padded to Whisper's 30 s
+    text = " ".join(w.text for s in trimmed.segments for w in s.words)
+    assert score("And so my fellow Americans, ask not", text, "en") <= 0.15, text
+
+
+def test_the_offline_baseline_uses_full_windows(eval_dir: Path, tiny, references) -> None:
+    from faster_whisper.audio import decode_audio
+
+    audio = decode_audio(str(eval_dir / "audio" / "jfk_en.flac"))
+    result = tiny.transcribe_whole(audio, language="en", prompt=None, hotwords=None)
+    text = " ".join(s.text for s in result.segments)
+    assert score(references["jfk_en.flac"]["text"], text, "en") <= 0.1, text

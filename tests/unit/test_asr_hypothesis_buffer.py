@@ -66,3 +66,13 @@ def test_flush_all_commits_the_latest_hypothesis_at_once() -> None:
         "see",
     ]
     assert hb.tail() == []
+
+
+def test_final_pieces_join_with_spaces_but_keep_split_words_whole() -> None:
+    from inference.asr.text import join_pieces
+
+    assert join_pieces("over 10", ",000 a year") == "over 10,000 a year"
+    assert join_pieces("the customer", "'s data.") == "the customer's data."
+    assert join_pieces("Sure, we", "have about") == "Sure, we have about"
+    assert join_pieces("价格", "有点高") == "价格有点高"
+    assert join_pieces("", " first ") == "first"

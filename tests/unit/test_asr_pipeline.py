@@ -134,6 +134,44 @@ def rep_calls(rep_partials: bool) -> list[dict]:
 
 def test_the_rep_is_decoded_once_per_utterance_unless_rep_partials_are_asked_for() -> None:
     once = rep_calls(False)
-    assert len(once) == 1 and once[0]["beam"] is not None  # the final decode only
+    assert len(once) == 1 and once[0]["beam"] == 5  # the final decode only
     streamed = rep_calls(True)
-    assert any(c["beam"] is None for c in streamed)  # greedy partials too
+    assert any(c["beam"] == 1 for c in streamed)  # greedy partials too
+
+
+class BatchingBackend(ScriptedBackend):
+    def __init__(self) -> None:
+        super().__init__(lambda d: [segment(f"said {round(d)}")])
+        self.batches: list[int] = []
+
+    def transcribe_batch(self, audios, *, language, prompts, hotwords, beam_size=5):
+        self.batches.append(len(audios))
+        assert len(prompts) == len(audios)
+        return [
+            self.transcribe(a, language=language, prompt=p, hotwords=hotwords)
+            for a, p in zip(audios, prompts, strict=True)
+        ]
+
+
+def test_at_max_speed_closed_utterances_are_decoded_in_batches_in_order() -> None:
+    def speech(lengths: list[float]) -> np.ndarray:
+        return np.concatenate([np.concatenate([tone(s), silence(1.2)]) for s in lengths])
+
+    customer = speech([2.0, 3.0, 2.0, 4.0, 2.0])
+    rep = np.concatenate([silence(1.0), speech([3.0, 2.0, 3.0, 2.0])])
+    backend = BatchingBackend()
+    hub = Hub()
+    run_audio(
+        ListSource(customer, rep),
+        config=AsrConfig(model="scripted", language="en", streaming=False, batch_size=4),
+        clock=SessionClock(),
+        hub=hub,
+        backend=backend,
+        vad_factory=AmplitudeVad,
+    )
+    closed = [u for u in hub.items if isinstance(u, ClosedUtterance)]
+    assert len(closed) == 9  # every utterance, none lost in a batch
+    assert backend.batches == [4, 4, 1]  # the language is known: every utterance is batched
+    assert [u.end for u in closed[:4]] == sorted(u.end for u in closed[:4])
+    assert {u.speaker for u in closed[:4]} == {"customer", "rep"}
+    assert all(u.text.startswith("said") for u in closed)

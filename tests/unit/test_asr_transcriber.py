@@ -167,11 +167,11 @@ def test_once_mode_decodes_each_utterance_once() -> None:
 
 def test_an_early_final_in_the_pause_is_committed_at_the_close_without_another_decode() -> None:
     backend = ScriptedBackend(growing)
-    t, clock = make(backend, final_beam_size=5)  # the default final is greedy, like partials
+    t, clock = make(backend, final_beam_size=5, partial_beam_size=1)
     out = run(t, clock, np.concatenate([tone(3.0), silence(1.0)]))
     beams = [c["beam"] for c in backend.calls]
     assert beams[-1] == 5 and beams.count(5) == 1  # one final-beam decode, during the pause
-    assert all(b is None for b in beams[:-1])  # partials are greedy
+    assert all(b == 1 for b in beams[:-1])  # partials are greedy
     closed = [e for e in out if isinstance(e, ClosedUtterance)]
     assert closed[0].text == " ".join(SENTENCE.split()[: int(backend.calls[-1]["dur"] * 3)])
 
@@ -180,8 +180,8 @@ def test_partials_may_skip_word_alignment_but_finals_keep_it() -> None:
     backend = ScriptedBackend(growing)
     t, clock = make(backend, language="en", partial_word_times=False)
     out = run(t, clock, np.concatenate([tone(4.0), silence(1.0)]))
-    partial = [c for c in backend.calls if c["beam"] is None]
-    final = [c for c in backend.calls if c["beam"] is not None]
+    partial = [c for c in backend.calls if c["beam"] == 1]
+    final = [c for c in backend.calls if c["beam"] == 5]
     assert partial and final
     assert all(c["word_timestamps"] is False for c in partial)
     assert all(c["word_timestamps"] is True for c in final)
@@ -200,7 +200,7 @@ def test_partials_are_spaced_by_the_measured_decode_time_under_load() -> None:
             clock=clock,
         )
         run(t, clock, np.concatenate([tone(12.0), silence(1.0)]))
-        return [c["dur"] for c in backend.calls if c["beam"] is None]
+        return [c["dur"] for c in backend.calls if c["beam"] == 1]
 
     plain, loaded = spaced(0.0), spaced(2.0)
     assert len(loaded) < len(plain)
