@@ -55,7 +55,9 @@ class Suggester(Protocol):
 
     def observe(self, utterance: ClosedUtterance) -> None: ...
 
-    def observe_partial(self, event: TranscriptEvent) -> None: ...
+    def observe_partial(self, event: TranscriptEvent) -> None:
+        """A customer transcript event (final or tentative) of an utterance still open."""
+        ...
 
     def on_objection(
         self,
@@ -170,7 +172,7 @@ class ConversationHub:
             self._handle_utterance(item)
         elif isinstance(item, TranscriptEvent):
             self._bus.emit(item)
-            if not item.final and item.speaker == "customer" and self._suggester is not None:
+            if item.speaker == "customer" and self._suggester is not None:
                 self._suggester.observe_partial(item)
         elif callable(item):
             item()

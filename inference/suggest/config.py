@@ -11,12 +11,15 @@ class SuggestionConfig:
 
     Attributes:
         retrieval_k: playbook entries retrieved per objection (and handed to the writer).
-        context_utterances: closed utterances kept as recent transcript.
+        context_utterances: closed utterances kept as recent transcript: the oldest are
+            dropped in chunks, keeping between this many and twice this many, so the
+            conversation in the writer's prompt grows append-only between two drops (its
+            cached prefix stays valid) instead of shifting by a line with every utterance.
         roles_kept: decision-maker mentions remembered for the writer.
     """
 
     retrieval_k: int = 5
-    context_utterances: int = 8
+    context_utterances: int = 6
     roles_kept: int = 6
 
 

@@ -20,6 +20,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
+from inference.asr.text import join_pieces
 from inference.clock import Clock
 from inference.events import (
     ClosedUtterance,
@@ -90,7 +91,7 @@ class SuggestionEngine:
         self._writer = writer
         self._lock = threading.RLock()
         self._idle = threading.Condition(self._lock)
-        self._context: deque[ContextLine] = deque(maxlen=config.context_utterances)
+        self._context: list[ContextLine] = []
         self._roles: deque[str] = deque(maxlen=config.roles_kept)
         self._lang = "en"
         self._current: _JobState | None = None
@@ -99,6 +100,9 @@ class SuggestionEngine:
         self._closed = False
         self._warm_zh = any(e.lang == "zh" for e in playbook.entries)
         self.superseded = 0
+        self._open_id = ""  # the customer's open utterance, as observe_partial saw it
+        self._open_final = ""
+        self._open_tail = ""
 
     # ------------------------------------------------------------------ context
 
@@ -110,6 +114,9 @@ class SuggestionEngine:
             self._context.append(
                 ContextLine(utterance.speaker, utterance.text, utterance.utterance_id)
             )
+            keep = max(1, self.config.context_utterances)
+            if len(self._context) > 2 * keep:
+                del self._context[:-keep]
             if utterance.speaker == "customer":
                 self._lang = _lang_of(utterance.lang, utterance.text)
                 if self._lang == "zh" and not self._warm_zh:
@@ -121,12 +128,26 @@ class SuggestionEngine:
             self._writer.prefill(context, lang)
 
     def observe_partial(self, event: TranscriptEvent) -> None:
-        """A tentative customer line: lets the writer feed the conversation into its cache."""
-        if self._writer is None or self._closed or not event.text.strip():
+        """A customer transcript event of an open utterance: its committed words and its
+        tentative tail so far, as the conversation's last line, let the writer feed the
+        conversation into its cache while the customer speaks (the final line then differs
+        from the cached one in its last words at most)."""
+        if self._writer is None or self._closed:
             return
         with self._lock:
-            context = (*self._context, ContextLine(event.speaker, event.text, event.utterance_id))
-            lang = _lang_of(event.lang, event.text)
+            uid = event.utterance_id
+            if uid != self._open_id:
+                self._open_id, self._open_final, self._open_tail = uid, "", ""
+            if event.final:
+                self._open_final = join_pieces(self._open_final, event.text)
+                self._open_tail = ""
+            else:
+                self._open_tail = event.text
+            text = join_pieces(self._open_final, self._open_tail)
+            if not text.strip():
+                return
+            context = (*self._context, ContextLine(event.speaker, text, uid))
+            lang = _lang_of(event.lang, text)
         self._writer.prefill(context, lang)
 
     # ------------------------------------------------------------------ objections

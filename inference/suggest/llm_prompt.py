@@ -73,7 +73,9 @@ class PromptLimits:
     """How much of each input goes into a prompt (prompt tokens cost time on 2 cores).
 
     Attributes:
-        context_lines: most recent utterances shown.
+        context_lines: recent utterances shown: up to twice this many, as the suggestion
+            engine keeps them (it drops the oldest in chunks, so the prompt's conversation
+            grows append-only and its cached prefix stays valid).
         line_chars: characters kept of each utterance.
         max_entries: playbook entries shown (at most 6).
         entry_chars_en: characters kept of each entry in an English prompt.
@@ -82,7 +84,7 @@ class PromptLimits:
     """
 
     context_lines: int = 6
-    line_chars: int = 240
+    line_chars: int = 200
     max_entries: int = 3
     entry_chars_en: int = 240
     entry_chars_zh: int = 110
@@ -148,7 +150,7 @@ def conversation_block(context: Sequence[ContextLine], lang: str, limits: Prompt
     zh = is_chinese(lang)
     names = {"customer": "客户", "rep": "销售"} if zh else {"customer": "Customer", "rep": "Rep"}
     sep = "：" if zh else ": "
-    recent = list(context)[-limits.context_lines :]
+    recent = list(context)[-2 * limits.context_lines :]  # the engine drops old lines in chunks
     lines = [
         f"{names.get(c.speaker, c.speaker)}{sep}{_clip(c.text, limits.line_chars)}"
         for c in recent

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -271,7 +272,18 @@ class LlmRefinedWriter:
             prefix = cut_prefix(self._prompt(context, lang, CUT_MARKER))
             if not prefix or prefix == self._last_prefill:
                 return
-            self._get_backend().prefill(prefix, cancel=self._prefill_cancel)
+            began = time.monotonic()
+            backend = self._get_backend()
+            backend.prefill(prefix, cancel=self._prefill_cancel)
+            evaluated, reused, _ = _counts(backend)
+            log.info(
+                "prefill of %d lines: %d tokens evaluated, %d reused, %.1f s%s",
+                len(context),
+                evaluated,
+                reused,
+                time.monotonic() - began,
+                " (interrupted)" if self._prefill_cancel.is_set() else "",
+            )
             if not self._prefill_cancel.is_set():
                 self._last_prefill = prefix
         except Exception:
@@ -291,10 +303,22 @@ class LlmRefinedWriter:
             branches = branches_for(job, limits)
             outputs = ["", "", ""]
             backend = self._get_backend()
+            began = time.monotonic()
+            generated = _counts(backend)[2]
             for delta in backend.stream_branches(prompt, branches, cancel=item.cancel):
                 outputs[delta.branch] += delta.text
                 if delta.done:
                     self._deliver(item, delta, outputs[delta.branch])
+            evaluated, reused, total = _counts(backend)
+            log.info(
+                "job %d: %d prompt tokens evaluated, %d reused, %d generated, %.1f s%s",
+                job.job_id,
+                evaluated,
+                reused,
+                total - generated,
+                time.monotonic() - began,
+                " (cancelled)" if item.cancel.is_set() else "",
+            )
         except Exception as e:
             log.exception("the language model failed on job %s", job.job_id)
             error = e
@@ -343,6 +367,15 @@ def build_writer(
     if device == "cpu":
         cfg = replace(cfg, n_gpu_layers=0)
     return LlmRefinedWriter(cfg, model_path=path, status=status, rules=rules, preload=True)
+
+
+def _counts(backend: LlmBackend) -> tuple[int, int, int]:
+    """Prompt tokens evaluated and reused by the last request, tokens generated in all (for
+    the log; a backend without counters gives zeros)."""
+    stats = getattr(backend, "stats", None)
+    if stats is None:
+        return 0, 0, 0
+    return stats.last_prompt_evaluated, stats.last_prompt_reused, stats.tokens_generated
 
 
 def _call_safely(fn: Callable[..., object], *args: object) -> None:

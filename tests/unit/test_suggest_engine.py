@@ -277,3 +277,26 @@ def test_paths_cite_an_entry_even_when_nothing_matches(tmp_path: Path) -> None:
     (event,) = rig.of(SuggestionEvent)
     assert all(any(s.file == "sheet.md" for s in p.sources) for p in event.paths)
     assert max(p.confidence for p in event.paths) < 0.5
+
+
+def test_a_prefill_hint_carries_the_committed_words_and_the_tail(rig: Rig) -> None:
+    def event(t: float, text: str, final: bool) -> TranscriptEvent:
+        return TranscriptEvent(t, "customer", "c1", 2.5, t, text, final, "en")
+
+    rig.engine.observe_partial(event(3.0, "Well the price", False))
+    rig.engine.observe_partial(event(4.0, "Well the price is", True))
+    rig.engine.observe_partial(event(4.5, "a lot more", False))
+    context, _ = rig.writer.prefills[-1]
+    assert context[-1].text == "Well the price is a lot more"
+
+
+def test_the_writers_context_grows_append_only_between_chunked_drops(rig: Rig) -> None:
+    keep = rig.engine.config.context_utterances
+    seen: list[tuple[str, ...]] = []
+    for i in range(4 * keep):
+        rig.engine.observe(ClosedUtterance("rep", f"r{i}", i, i + 0.5, f"line {i}", "en"))
+        seen.append(tuple(c.text for c in rig.writer.prefills[-1][0]))
+    assert max(len(s) for s in seen) == 2 * keep
+    drops = [i for i in range(1, len(seen)) if seen[i][: len(seen[i - 1])] != seen[i - 1]]
+    assert len(drops) == 2  # the prompt's conversation is rewritten only when a chunk goes
+    assert all(len(seen[i]) == keep for i in drops)
