@@ -43,6 +43,7 @@ def build_suggester(
     bus: EventBus,
     clock: SessionClock,
     status: StatusFn,
+    cpu: Any = None,
 ) -> Any:
     """The suggestion engine, with the LLM writer when asked for; None without a playbook."""
     if playbook is None:
@@ -61,6 +62,7 @@ def build_suggester(
             device=options.device,
             status=status,
             rules=tuple(rule.sentence for rule in playbook.rules),
+            threads_fn=cpu.llm_threads if cpu is not None else None,
         )
     return SuggestionEngine(
         SuggestionConfig(), playbook=playbook, emit=bus.emit, clock=clock, writer=writer
@@ -98,8 +100,10 @@ def run_asr(
     clock: SessionClock,
     hub: ConversationHub,
     stop: threading.Event,
+    cpu: Any = None,
 ) -> None:
-    """Stream the source through ASR into the hub until the source ends or `stop` is set."""
+    """Stream the source through ASR into the hub until the source ends or `stop` is set;
+    `cpu` (a `CpuShare`) learns when transcription needs the cores."""
     from inference.asr.hotwords import select_hotwords
     from inference.pipeline import AsrConfig, run_audio
 
@@ -118,4 +122,4 @@ def run_asr(
         device=options.device,
         streaming=options.mode == "live" or options.speed is not None,
     )
-    run_audio(source, config=config, clock=clock, hub=hub, stop=stop)
+    run_audio(source, config=config, clock=clock, hub=hub, stop=stop, cpu=cpu)

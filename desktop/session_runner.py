@@ -153,11 +153,18 @@ class RunningSession:
         hub: ConversationHub | None = None
         try:
             from desktop import components
+            from inference.cpu_share import CpuShare
 
+            cpu = CpuShare()  # ASR's claim on the cores, read by the LLM between decodes
             playbook = components.load_playbook(self.options)
             detectors = components.build_detectors(self.options, playbook)
             suggester = components.build_suggester(
-                self.options, playbook, bus=self.bus, clock=self.clock, status=self._status
+                self.options,
+                playbook,
+                bus=self.bus,
+                clock=self.clock,
+                status=self._status,
+                cpu=cpu,
             )
             hub = ConversationHub(
                 bus=self.bus,
@@ -173,6 +180,7 @@ class RunningSession:
                 and opts.input is not None
                 and looks_like_timed_transcript(opts.input)
             ):
+                cpu.set_asr_busy(False)  # no speech to recognise
                 self._run_timed_transcript(opts.input, hub)
             else:
                 self._source = components.build_source(opts, control=self.control)
@@ -185,6 +193,7 @@ class RunningSession:
                     clock=self.clock,
                     hub=hub,
                     stop=self._stop,
+                    cpu=cpu,
                 )
             hub.drain()
         except USER_ERRORS as e:

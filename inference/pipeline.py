@@ -27,6 +27,7 @@ from inference.asr.transcriber import (
 from inference.asr.types import AsrBackend, Transcription
 from inference.asr.vad import SileroVad, SpeechProbability, VadConfig
 from inference.clock import SessionClock
+from inference.cpu_share import CpuShare
 from inference.events import ClosedUtterance, Event, StatusEvent, TranscriptEvent
 
 log = logging.getLogger(__name__)
@@ -159,6 +160,7 @@ def run_audio(
     backend: AsrBackend | None = None,
     vad_factory: Callable[[], SpeechProbability] | None = None,
     observer: AsrObserver | None = None,
+    cpu: CpuShare | None = None,
 ) -> None:
     """Transcribe `source` until it ends or `stop` is set; blocks.
 
@@ -176,6 +178,8 @@ def run_audio(
         backend: a recogniser to use instead of loading `config.model` (tests).
         vad_factory: speech-probability model per party (default Silero).
         observer: benchmark probe.
+        cpu: told when the worker needs its cores (the customer speaks or a final decode is
+            due), so that the LLM can use them otherwise.
 
     Raises:
         ModelError: the model could not be loaded.
@@ -199,7 +203,7 @@ def run_audio(
     device = getattr(getattr(backend, "device", None), "device", "")
     hub.emit(StatusEvent(t=clock.now(), component="asr", state="ready", detail=device))
     batch = getattr(backend, "transcribe_batch", None)
-    worker = _Worker(source, config, clock, hub, stop, workers, observer)
+    worker = _Worker(source, config, clock, hub, stop, workers, observer, cpu)
     if batch is not None and not config.streaming and not worker.realtime:
         worker.batcher = _Batcher(batch, config, workers)
     worker.run()
@@ -252,7 +256,9 @@ class _Worker:
         stop: threading.Event,
         workers: dict[Party, StreamingTranscriber],
         observer: AsrObserver | None,
+        cpu: CpuShare | None = None,
     ) -> None:
+        self._cpu = cpu
         self._source = source
         self._config = config
         self._clock = clock
@@ -314,6 +320,7 @@ class _Worker:
                 if ended:
                     break
                 self._control_lag()
+                self._claim_cores()
                 if self.batcher is not None:
                     self._batch(final=False)
                 for worker in order:  # customer first; re-read the queue after any decode
@@ -326,6 +333,8 @@ class _Worker:
         finally:
             self._source.stop()
             reader.join(timeout=5)
+        if self._cpu is not None:
+            self._cpu.set_asr_busy(True)  # the closing decodes
         for worker in order:
             worker.finish()
             if self.batcher is not None:
@@ -333,8 +342,23 @@ class _Worker:
             self._publish(worker, worker.process(self._clock.now()))
         if self.batcher is not None:
             self._batch(final=True)
+        if self._cpu is not None:
+            self._cpu.set_asr_busy(False)
         if self._error is not None:
             raise self._error
+
+    def _claim_cores(self) -> None:
+        """Tell the CPU share whether transcription needs the cores now: while the customer
+        speaks (partials every second) or a final decode is due. At max speed the worker
+        waits on the analysis of each utterance, so it never claims them there."""
+        if self._cpu is None:
+            return
+        customer = self._workers.get("customer")
+        busy = self._realtime and (
+            (customer is not None and customer.speaking)
+            or any(w.has_final_due() for w in self._workers.values())
+        )
+        self._cpu.set_asr_busy(busy)
 
     @property
     def realtime(self) -> bool:

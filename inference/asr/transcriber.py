@@ -235,6 +235,11 @@ class StreamingTranscriber:
             return min(self._audio.end, u.last_decode_end + self._step())
         return self._audio.end
 
+    @property
+    def speaking(self) -> bool:
+        """The VAD has an utterance of this party open."""
+        return self._open is not None
+
     def has_final_due(self) -> bool:
         return bool(self._closed)
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import codecs
 import ctypes
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -91,9 +91,11 @@ class LlamaBackend:
     requests. `load()` happens on first use if not called.
     """
 
-    def __init__(self, config: LlmConfig) -> None:
+    def __init__(self, config: LlmConfig, *, threads_fn: Callable[[], int] | None = None) -> None:
         self.config = config
         self.stats = BackendStats()
+        self._threads_fn = threads_fn  # asked before each decode call (see CpuShare)
+        self._threads_now = 0
         self._lock = threading.RLock()
         self._lib: Any = None
         self._model: Any = None
@@ -158,6 +160,7 @@ class LlamaBackend:
                     "lower the context length or free memory."
                 ) from e
             self._lib, self._model, self._ctx = lib, model, ctx
+            self._threads_now = threads
             self._batch = lib.llama_batch_init(cfg.n_batch, 0, 1)
             metadata = model.metadata()
             self._template = ChatTemplate(
@@ -204,6 +207,7 @@ class LlamaBackend:
         with self._lock:
             self.load()
             self._ctx.set_n_threads(n_threads, n_threads)
+            self._threads_now = n_threads
 
     # -- text ------------------------------------------------------------------------------
 
@@ -319,6 +323,11 @@ class LlamaBackend:
         b.n_tokens = len(items)
 
     def _decode(self) -> None:
+        if self._threads_fn is not None:
+            n = max(1, int(self._threads_fn()))
+            if n != self._threads_now:
+                self._ctx.set_n_threads(n, n)
+                self._threads_now = n
         rc = self._lib.llama_decode(self._ctx.ctx, self._batch)
         self.stats.decode_calls += 1
         if rc != 0:

@@ -90,6 +90,8 @@ class LlmRefinedWriter:
             starts loading ("loading") and is ready ("ready"; detail: model, threads, GPU
             layers).
         preload: load the model as soon as the worker starts, not at the first job or hint.
+        threads_fn: asked before each decode call how many threads the LLM may use (a
+            `CpuShare`'s `llm_threads`); None keeps the configured count.
     """
 
     def __init__(
@@ -101,8 +103,10 @@ class LlmRefinedWriter:
         rules: tuple[str, ...] = (),
         status: StatusFn | None = None,
         preload: bool = False,
+        threads_fn: Callable[[], int] | None = None,
     ) -> None:
         self.config = config or LlmWriterConfig()
+        self._threads_fn = threads_fn
         self._model_path = model_path
         self._backend_arg = backend
         self._backend: LlmBackend | None = None
@@ -239,7 +243,8 @@ class LlmRefinedWriter:
                         n_threads=cfg.n_threads,
                         n_gpu_layers=cfg.n_gpu_layers,
                         n_parallel=cfg.n_parallel,
-                    )
+                    ),
+                    threads_fn=self._threads_fn if cfg.n_threads is None else None,
                 )
             elif callable(arg) and not hasattr(arg, "stream_branches"):
                 backend = arg()
@@ -345,6 +350,7 @@ def build_writer(
     status: StatusFn | None = None,
     config: LlmWriterConfig | None = None,
     rules: tuple[str, ...] = (),
+    threads_fn: Callable[[], int] | None = None,
 ) -> LlmRefinedWriter:
     """The refined writer for a session; the model loads at once on the writer's thread.
 
@@ -356,6 +362,7 @@ def build_writer(
         status: receives ("llm", "loading"/"ready", detail) from the writer's thread.
         config: writer settings (defaults otherwise).
         rules: the playbook's rule sentences, for the cached system prompt.
+        threads_fn: LLM threads per decode call (a `CpuShare`'s `llm_threads`).
     """
     cfg = config or LlmWriterConfig()
     path: Path | None = None
@@ -366,7 +373,9 @@ def build_writer(
         cfg = replace(cfg, pack=pack)
     if device == "cpu":
         cfg = replace(cfg, n_gpu_layers=0)
-    return LlmRefinedWriter(cfg, model_path=path, status=status, rules=rules, preload=True)
+    return LlmRefinedWriter(
+        cfg, model_path=path, status=status, rules=rules, preload=True, threads_fn=threads_fn
+    )
 
 
 def _counts(backend: LlmBackend) -> tuple[int, int, int]:

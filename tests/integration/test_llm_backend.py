@@ -171,3 +171,25 @@ def test_load_errors_name_the_path(tmp_path: Path) -> None:
     bad.write_bytes(b"not a gguf file at all")
     with pytest.raises(ModelError, match=r"bad\.gguf"):
         LlamaBackend(LlmConfig(model_path=bad)).load()
+
+
+def test_the_thread_count_follows_the_cpu_share_between_decode_calls(tiny_path: Path) -> None:
+    from inference.cpu_share import CpuShare
+
+    share = CpuShare(busy_threads=1, idle=2)
+    asked: list[int] = []
+
+    def threads() -> int:
+        asked.append(share.llm_threads())
+        return asked[-1]
+
+    b = LlamaBackend(LlmConfig(model_path=tiny_path, n_ctx=512, n_threads=1), threads_fn=threads)
+    try:
+        b.load()
+        b.prefill(_prompt(b, "Say hi."))
+        assert asked and set(asked) == {1} and b._threads_now == 1
+        share.set_asr_busy(False)
+        b.prefill(_prompt(b, "Say hello to the team."))
+        assert asked[-1] == 2 and b._threads_now == 2  # ASR idle: both cores
+    finally:
+        b.close()

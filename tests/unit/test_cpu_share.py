@@ -1,0 +1,89 @@
+"""CpuShare: the ASR worker's claim on the cores, read by the LLM between decode calls."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+
+from audio.source import AudioFrame
+from inference.clock import SessionClock
+from inference.cpu_share import CpuShare, idle_threads
+from inference.pipeline import AsrConfig, run_audio
+from tests.unit.asr_fakes import AmplitudeVad, ScriptedBackend, segment, silence, tone
+
+
+def test_the_llm_gets_every_core_of_a_small_machine_only_while_asr_is_idle() -> None:
+    share = CpuShare(busy_threads=1, idle=2)
+    assert share.llm_threads() == 1  # busy until the ASR worker says otherwise
+    share.set_asr_busy(False)
+    assert share.llm_threads() == 2
+    share.set_asr_busy(True)
+    assert share.llm_threads() == 1
+    assert idle_threads(2) == 2 and idle_threads(4) == 4 and idle_threads(16) == 8
+
+
+class RecordingShare(CpuShare):
+    def __init__(self) -> None:
+        super().__init__(busy_threads=1, idle=2)
+        self.states: list[bool] = []
+
+    def set_asr_busy(self, busy: bool) -> None:
+        self.states.append(busy)
+        super().set_asr_busy(busy)
+
+
+class LiveSource:
+    """A realtime source of one customer channel (frames as fast as they can be read)."""
+
+    parties = ("customer",)
+    realtime = True
+
+    def __init__(self, audio: np.ndarray) -> None:
+        self._audio = audio
+
+    def frames(self) -> Iterator[AudioFrame]:
+        for i in range(0, len(self._audio), 1600):
+            yield AudioFrame(party="customer", start=i / 16000, samples=self._audio[i : i + 1600])
+
+    def stop(self) -> None:
+        pass
+
+
+class Hub:
+    def __init__(self) -> None:
+        self.items: list = []
+
+    def emit(self, event) -> None:
+        self.items.append(event)
+
+    def on_utterance(self, utterance) -> None:
+        self.items.append(utterance)
+
+
+def run(source, share: CpuShare) -> Hub:
+    hub = Hub()
+    run_audio(
+        source,
+        config=AsrConfig(model="scripted", language="en"),
+        clock=SessionClock(),
+        hub=hub,
+        backend=ScriptedBackend(lambda d: [segment("words")]),
+        vad_factory=AmplitudeVad,
+        cpu=share,
+    )
+    return hub
+
+
+def test_the_asr_worker_claims_the_cores_for_speech_and_releases_them_at_the_end() -> None:
+    share = RecordingShare()
+    run(LiveSource(np.concatenate([silence(1.0), tone(3.0), silence(2.0)])), share)
+    assert True in share.states  # the utterance's decodes claimed the cores
+    assert share.states[-1] is False and not share.asr_busy  # released when the stream ended
+
+
+def test_a_silent_stream_never_claims_the_cores() -> None:
+    share = RecordingShare()
+    run(LiveSource(silence(3.0)), share)
+    assert share.states[:-2] == [False] * len(share.states[:-2])
+    assert share.states[-2:] == [True, False]  # only the closing step, then released
