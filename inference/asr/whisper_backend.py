@@ -111,15 +111,31 @@ class WhisperBackend:
         self.device = choose_device(device)
         self._beam_size = beam_size
         self._margin = encoder_margin_s
-        try:
-            self._model: Any = _make_model(WhisperModel)(
+        model_class = _make_model(WhisperModel)
+
+        def load(choice: DeviceChoice) -> Any:
+            return model_class(
                 str(model_dir),
-                device=self.device.device,
-                compute_type=self.device.compute_type,
+                device=choice.device,
+                compute_type=choice.compute_type,
                 cpu_threads=cpu_threads,
                 num_workers=1,
                 local_files_only=True,
             )
+
+        try:
+            try:
+                self._model: Any = load(self.device)
+            except Exception as e:
+                if device != "auto" or self.device.device != "cuda":
+                    raise
+                # A GPU without the CUDA libraries CTranslate2 needs (cuBLAS, cuDNN): "auto"
+                # means the CPU then, and doctor's reason says why.
+                log.warning("CUDA could not be used for speech (%s); using the CPU", e)
+                self.device = DeviceChoice(
+                    "cpu", "int8", f"CTranslate2 sees a GPU but could not use it ({e})"
+                )
+                self._model = load(self.device)
         except Exception as e:
             raise ModelError(
                 f"The speech model in {model_dir} could not be loaded ({e}); "

@@ -108,3 +108,25 @@ def test_the_offline_baseline_uses_full_windows(eval_dir: Path, tiny, references
     result = tiny.transcribe_whole(audio, language="en", prompt=None, hotwords=None)
     text = " ".join(s.text for s in result.segments)
     assert score(references["jfk_en.flac"]["text"], text, "en") <= 0.1, text
+
+
+def test_auto_falls_back_to_the_cpu_when_a_gpu_cannot_be_used(monkeypatch) -> None:
+    import ctranslate2
+
+    from inference.asr.whisper_backend import WhisperBackend, resolve_model_dir
+    from models.errors import ModelError
+
+    folder = resolve_model_dir("asr-tiny-en")
+    real_model = ctranslate2.models.Whisper
+
+    def no_cuda(*args, **kwargs):
+        if kwargs.get("device") == "cuda":
+            raise RuntimeError("CUDA failed with error no CUDA-capable device is detected")
+        return real_model(*args, **kwargs)
+
+    monkeypatch.setattr(ctranslate2, "get_cuda_device_count", lambda: 1)
+    monkeypatch.setattr(ctranslate2.models, "Whisper", no_cuda)
+    backend = WhisperBackend(folder, device="auto")
+    assert backend.device.device == "cpu" and "could not use it" in backend.device.reason
+    with pytest.raises(ModelError, match="could not be loaded"):
+        WhisperBackend(folder, device="cuda")
