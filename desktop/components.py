@@ -63,6 +63,7 @@ def build_suggester(
             status=status,
             rules=tuple(rule.sentence for rule in playbook.rules),
             threads_fn=cpu.llm_threads if cpu is not None else None,
+            library=tuple(playbook.entries),
         )
     return SuggestionEngine(
         SuggestionConfig(), playbook=playbook, emit=bus.emit, clock=clock, writer=writer

@@ -328,6 +328,7 @@ class LlamaBackend:
             if n != self._threads_now:
                 self._ctx.set_n_threads(n, n)
                 self._threads_now = n
+                self.stats.thread_switches += 1
         rc = self._lib.llama_decode(self._ctx.ctx, self._batch)
         self.stats.decode_calls += 1
         if rc != 0:

@@ -143,6 +143,7 @@ class BackendStats:
         tokens_generated: tokens sampled, over all branches.
         decode_calls: calls into llama_decode.
         cancelled: requests whose cancel event was set before they finished.
+        thread_switches: changes of the thread count between decode calls (`CpuShare`).
     """
 
     prompt_tokens_evaluated: int = 0
@@ -152,6 +153,7 @@ class BackendStats:
     tokens_generated: int = 0
     decode_calls: int = 0
     cancelled: int = 0
+    thread_switches: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -282,8 +282,13 @@ class SuggestionEngine:
                 return
             instant = replace(job.instant[refined.slot], complete=True)
             text = refined.text.strip()
+            others = [
+                state.slots[i].text for i in state.finished if i != refined.slot
+            ]  # refined paths already shown in the other slots
             if any(_echoes(text, line) for line in (job.utterance_text, *job_lines(job))):
                 shown = instant  # a path that only repeats what was said helps nobody
+            elif any(_echoes(text, other) for other in others):
+                shown = instant  # the same answer twice is not a second way to answer
             else:
                 draft = replace(instant, text=text)
                 result = self.guard.check(draft, fallback=instant)

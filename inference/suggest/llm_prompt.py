@@ -23,6 +23,7 @@ from inference.suggest.types import STRATEGIES, ContextLine, RefinedJob, Strateg
 # Cut marker: the prefill prompt is the full prompt's text up to the end of the conversation.
 _CUT = "\u2063\u2063PARLEY-CUT\u2063\u2063"
 MAX_ENTRIES = 6  # entry numbers stay single digits (one token each)
+MAX_LIBRARY = 9  # the same for a playbook placed whole in the prompt
 
 _SYSTEM_EN = (
     "You coach a sales rep during a live call. When the customer raises an objection, you "
@@ -81,6 +82,11 @@ class PromptLimits:
         entry_chars_en: characters kept of each entry in an English prompt.
         entry_chars_zh: characters kept of each entry in a Chinese prompt.
         max_tokens: tokens a path may take.
+        library_tokens: a playbook whose entries fit in about this many tokens goes whole
+            into the session's fixed prompt prefix (evaluated once, at load), so an objection
+            only adds the numbers of its retrieved entries.
+        library_chars_en: characters kept of each entry there, English.
+        library_chars_zh: the same, Chinese.
     """
 
     context_lines: int = 6
@@ -89,6 +95,9 @@ class PromptLimits:
     entry_chars_en: int = 240
     entry_chars_zh: int = 110
     max_tokens: int = 60
+    library_tokens: int = 900
+    library_chars_en: int = 420
+    library_chars_zh: int = 170
 
 
 def _clean(text: str) -> str:
@@ -117,10 +126,15 @@ def is_chinese(lang: str) -> bool:
 
 
 def system_prompt(
-    lang: str, rules: Sequence[str], strategies: Sequence[Strategy] = STRATEGIES
+    lang: str,
+    rules: Sequence[str],
+    strategies: Sequence[Strategy] = STRATEGIES,
+    library: Sequence[PlaybookEntry] = (),
+    limits: PromptLimits | None = None,
 ) -> str:
     """Everything fixed for a session, in the customer's language: the role, the three
-    strategies, the reply format and the playbook's rules (all cached in the KV prefix)."""
+    strategies, the reply format, the playbook's rules and, when it is small enough, the
+    playbook itself (all cached in the KV prefix)."""
     zh = is_chinese(lang)
     if zh:
         listed = "\n".join(f"- {s.id}：{_STRATEGY_ZH.get(s.id, s.instruction)}" for s in strategies)
@@ -142,7 +156,35 @@ def system_prompt(
         title = "销售必须遵守的规定：" if zh else "Rules the rep must follow:"
         lines = "\n".join(f"- {_clip(r, 200)}" for r in rules[:8])
         text += f"\n\n{title}\n{lines}"
+    if library:
+        limits = limits or PromptLimits()
+        chars = limits.library_chars_zh if zh else limits.library_chars_en
+        title = "编号资料：" if zh else "Numbered playbook entries:"
+        text += f"\n\n{title}\n" + _numbered(library, chars)
     return text
+
+
+def _numbered(entries: Sequence[PlaybookEntry], chars: int) -> str:
+    return "\n".join(
+        f"[{i + 1}] {_clean(e.heading) or _clean(e.file)}: {_clip(e.text, chars)}"
+        for i, e in enumerate(entries)
+    )
+
+
+def fit_library(
+    entries: Sequence[PlaybookEntry], lang: str, limits: PromptLimits
+) -> tuple[PlaybookEntry, ...]:
+    """The entries of the customer's language (all entries when none is), if there are at
+    most nine (entry numbers are one token) and they fit in `limits.library_tokens`
+    (estimated: 4 characters a token in English, 1.3 in Chinese); else () and each
+    objection brings its retrieved entries' text instead."""
+    zh = is_chinese(lang)
+    same = [e for e in entries if is_chinese(e.lang) == zh] or list(entries)
+    chars = limits.library_chars_zh if zh else limits.library_chars_en
+    size = sum(len(_clip(e.heading + " " + e.text, chars)) + 8 for e in same)
+    tokens = size / (1.3 if zh else 4.0)
+    fits = 0 < len(same) <= MAX_LIBRARY and tokens <= limits.library_tokens
+    return tuple(same) if fits else ()
 
 
 def conversation_block(context: Sequence[ContextLine], lang: str, limits: PromptLimits) -> str:
@@ -160,15 +202,16 @@ def conversation_block(context: Sequence[ContextLine], lang: str, limits: Prompt
     return title + "\n" + "\n".join(lines) + "\n\n"
 
 
-def task_block(job: RefinedJob, limits: PromptLimits) -> str:
-    """What only the objection brings: its category, mood, decision-makers and the entries."""
+def task_block(job: RefinedJob, limits: PromptLimits, numbers: Sequence[int] | None = None) -> str:
+    """What only the objection brings: its category, mood, decision-makers and the entries
+    (their text, or with `numbers` only their numbers in the prompt's playbook)."""
     zh = is_chinese(job.lang)
     entries = job.entries[: min(limits.max_entries, MAX_ENTRIES)]
     chars = limits.entry_chars_zh if zh else limits.entry_chars_en
-    numbered = "\n".join(
-        f"[{i + 1}] {_clean(e.heading) or _clean(e.file)}: {_clip(e.text, chars)}"
-        for i, e in enumerate(entries)
-    )
+    if numbers:
+        numbered = ("、" if zh else ", ").join(f"[{n}]" for n in numbers)
+    else:
+        numbered = _numbered(entries, chars)
     category = job.objection.category
     mood = ""
     if job.emotion is not None:
@@ -184,7 +227,8 @@ def task_block(job: RefinedJob, limits: PromptLimits) -> str:
         if job.roles:
             about += "；提到的决策人：" + "、".join(_ROLE_ZH.get(r, r) for r in job.roles)
         head = f"客户的异议（{about}）：“{said}”" if said else f"客户最后一句是异议（{about}）。"
-        return f"{head}\n资料：\n{numbered or '（无）'}\n按JSON中的策略写销售的回答（简体中文）。"
+        label = "最相关的资料：" if numbers else "资料：\n"
+        return f"{head}\n{label}{numbered or '（无）'}\n按JSON中的策略写销售的回答（简体中文）。"
     about = f"category: {category}"
     if mood:
         about += f"; they sound {mood}"
@@ -194,8 +238,9 @@ def task_block(job: RefinedJob, limits: PromptLimits) -> str:
         head = f'The customer\'s objection ({about}): "{said}"'
     else:
         head = f"The customer's last line is an objection ({about})."
+    label = "Most relevant entries: " if numbers else "Playbook entries:\n"
     return (
-        f"{head}\nPlaybook entries:\n{numbered or '(none)'}\n"
+        f"{head}\n{label}{numbered or '(none)'}\n"
         "Write the rep's reply (in English) for the strategy in the JSON."
     )
 
@@ -205,9 +250,12 @@ def user_message(context: Sequence[ContextLine], lang: str, task: str, limits: P
     return conversation_block(context, lang, limits) + task
 
 
-def branches_for(job: RefinedJob, limits: PromptLimits) -> tuple[Branch, ...]:
-    """One branch per strategy: forced keys, a grammar-chosen entry number, the reply text."""
-    n_entries = min(len(job.entries), limits.max_entries, MAX_ENTRIES)
+def branches_for(
+    job: RefinedJob, limits: PromptLimits, numbers: Sequence[int] | None = None
+) -> tuple[Branch, ...]:
+    """One branch per strategy: forced keys, a grammar-chosen entry number (one of
+    `numbers` when the playbook is in the prompt), the reply text."""
+    n_entries = len(numbers) if numbers else min(len(job.entries), limits.max_entries, MAX_ENTRIES)
     out = []
     for s in job.strategies:
         head = "{" + f'"strategy": {json.dumps(s.id)}, '
@@ -221,8 +269,12 @@ def branches_for(job: RefinedJob, limits: PromptLimits) -> tuple[Branch, ...]:
         if n_entries == 0:
             out.append(Branch((replace(tail, prefix=head + tail.prefix),)))
             continue
-        numbers = tuple(str(i + 1) for i in range(n_entries))
-        pick = Segment(head + '"entry": ', grammar=choice_grammar(numbers), max_tokens=1)
+        options = (
+            tuple(str(n) for n in numbers)
+            if numbers
+            else tuple(str(i + 1) for i in range(n_entries))
+        )
+        pick = Segment(head + '"entry": ', grammar=choice_grammar(options), max_tokens=1)
         out.append(Branch((pick, tail)))
     return tuple(out)
 
@@ -234,10 +286,11 @@ def messages_for(
     task: str,
     limits: PromptLimits,
     strategies: Sequence[Strategy] = STRATEGIES,
+    library: Sequence[PlaybookEntry] = (),
 ) -> tuple[ChatMessage, ChatMessage]:
     """The system and user messages of a prompt."""
     return (
-        ChatMessage("system", system_prompt(lang, rules, strategies)),
+        ChatMessage("system", system_prompt(lang, rules, strategies, library, limits)),
         ChatMessage("user", user_message(context, lang, task, limits)),
     )
 

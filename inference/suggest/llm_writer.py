@@ -16,11 +16,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from inference.llm.types import BranchDelta, LlmBackend, LlmConfig
+from inference.playbook.model import PlaybookEntry
 from inference.suggest.llm_prompt import (
     CUT_MARKER,
     PromptLimits,
     branches_for,
     cut_prefix,
+    fit_library,
     grounded_entries,
     messages_for,
     parse_branch,
@@ -92,6 +94,10 @@ class LlmRefinedWriter:
         preload: load the model as soon as the worker starts, not at the first job or hint.
         threads_fn: asked before each decode call how many threads the LLM may use (a
             `CpuShare`'s `llm_threads`); None keeps the configured count.
+        library: the playbook's entries; when those of the customer's language are few and
+            short enough (`fit_library`) they go whole into the cached system prompt, which is
+            evaluated right after loading (in the playbook's language), so an objection adds
+            only its category and the numbers of its retrieved entries to the prompt.
     """
 
     def __init__(
@@ -104,8 +110,10 @@ class LlmRefinedWriter:
         status: StatusFn | None = None,
         preload: bool = False,
         threads_fn: Callable[[], int] | None = None,
+        library: tuple[PlaybookEntry, ...] = (),
     ) -> None:
         self.config = config or LlmWriterConfig()
+        self._library = library
         self._threads_fn = threads_fn
         self._model_path = model_path
         self._backend_arg = backend
@@ -189,6 +197,8 @@ class LlmRefinedWriter:
                     self._get_backend()
                 except Exception:
                     log.exception("the language model could not be loaded")
+                else:
+                    self._prefill_system()
             while True:
                 with self._cv:
                     while not (self._closed or self._finished or self._pending or self._prefill):
@@ -268,9 +278,22 @@ class LlmRefinedWriter:
     def _prompt(self, context: tuple[ContextLine, ...], lang: str, task: str) -> str:
         backend = self._get_backend()
         messages = messages_for(
-            context, lang, self._rules, task, self.config.limits, self._strategies
+            context,
+            lang,
+            self._rules,
+            task,
+            self.config.limits,
+            self._strategies,
+            fit_library(self._library, lang, self.config.limits),
         )
         return backend.render_chat(messages)
+
+    def _prefill_system(self) -> None:
+        """Evaluate the fixed part of the prompt (instructions, rules, the playbook) before
+        the conversation starts, in the playbook's language."""
+        langs = {"zh" if e.lang.startswith("zh") else "en" for e in self._library}
+        if len(langs) == 1 and self.config.prefill:
+            self._run_prefill((), langs.pop())
 
     def _run_prefill(self, context: tuple[ContextLine, ...], lang: str) -> None:
         try:
@@ -303,9 +326,10 @@ class LlmRefinedWriter:
             self._rules = job.rules
             self._strategies = job.strategies
             limits = self.config.limits
-            prompt = self._prompt(job.context, job.lang, task_block(job, limits))
+            numbers = self._library_numbers(job)
+            prompt = self._prompt(job.context, job.lang, task_block(job, limits, numbers))
             self._last_prefill = ""
-            branches = branches_for(job, limits)
+            branches = branches_for(job, limits, numbers)
             outputs = ["", "", ""]
             backend = self._get_backend()
             began = time.monotonic()
@@ -313,15 +337,17 @@ class LlmRefinedWriter:
             for delta in backend.stream_branches(prompt, branches, cancel=item.cancel):
                 outputs[delta.branch] += delta.text
                 if delta.done:
-                    self._deliver(item, delta, outputs[delta.branch])
+                    self._deliver(item, delta, outputs[delta.branch], numbers)
             evaluated, reused, total = _counts(backend)
             log.info(
-                "job %d: %d prompt tokens evaluated, %d reused, %d generated, %.1f s%s",
+                "job %d: %d prompt tokens evaluated, %d reused, %d generated, %.1f s, "
+                "%d thread switches so far%s",
                 job.job_id,
                 evaluated,
                 reused,
                 total - generated,
                 time.monotonic() - began,
+                getattr(getattr(backend, "stats", None), "thread_switches", 0),
                 " (cancelled)" if item.cancel.is_set() else "",
             )
         except Exception as e:
@@ -330,7 +356,22 @@ class LlmRefinedWriter:
         finally:
             _call_safely(item.on_done, job, error)
 
-    def _deliver(self, item: _Submitted, delta: BranchDelta, output: str) -> None:
+    def _library_numbers(self, job: RefinedJob) -> tuple[int, ...] | None:
+        """The prompt-playbook numbers of the job's retrieved entries, when the playbook is in
+        the prompt and holds them all; else None (the task block carries their text)."""
+        library = fit_library(self._library, job.lang, self.config.limits)
+        entries = job.entries[: self.config.limits.max_entries]
+        if not library or not entries or any(e not in library for e in entries):
+            return None
+        return tuple(library.index(e) + 1 for e in entries)
+
+    def _deliver(
+        self,
+        item: _Submitted,
+        delta: BranchDelta,
+        output: str,
+        numbers: tuple[int, ...] | None = None,
+    ) -> None:
         if delta.reason == "cancelled" or item.cancel.is_set():
             return
         parsed = parse_branch(output)
@@ -338,7 +379,10 @@ class LlmRefinedWriter:
             log.info("path %d of job %d did not parse: %r", delta.branch, item.job.job_id, output)
             return
         entries = item.job.entries[: self.config.limits.max_entries]
-        indices = grounded_entries(parsed.text, entries, parsed.entry)
+        chosen = parsed.entry
+        if numbers is not None and chosen is not None:  # a playbook number: its job index
+            chosen = numbers.index(chosen + 1) if chosen + 1 in numbers else None
+        indices = grounded_entries(parsed.text, entries, chosen)
         path = RefinedPath(slot=delta.branch, text=parsed.text, entry_indices=indices)
         _call_safely(item.on_path, item.job, path)
 
@@ -351,6 +395,7 @@ def build_writer(
     config: LlmWriterConfig | None = None,
     rules: tuple[str, ...] = (),
     threads_fn: Callable[[], int] | None = None,
+    library: tuple[PlaybookEntry, ...] = (),
 ) -> LlmRefinedWriter:
     """The refined writer for a session; the model loads at once on the writer's thread.
 
@@ -363,6 +408,8 @@ def build_writer(
         config: writer settings (defaults otherwise).
         rules: the playbook's rule sentences, for the cached system prompt.
         threads_fn: LLM threads per decode call (a `CpuShare`'s `llm_threads`).
+        library: the playbook's entries, placed whole in the cached system prompt when they
+            are few and short enough.
     """
     cfg = config or LlmWriterConfig()
     path: Path | None = None
@@ -374,7 +421,13 @@ def build_writer(
     if device == "cpu":
         cfg = replace(cfg, n_gpu_layers=0)
     return LlmRefinedWriter(
-        cfg, model_path=path, status=status, rules=rules, preload=True, threads_fn=threads_fn
+        cfg,
+        model_path=path,
+        status=status,
+        rules=rules,
+        preload=True,
+        threads_fn=threads_fn,
+        library=library,
     )
 
 

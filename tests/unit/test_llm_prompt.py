@@ -186,3 +186,24 @@ def test_a_third_sentence_stops_the_branch() -> None:
     assert stop("我们理解。标准价299元。另外")
     parsed = parse_branch('{"strategy": "x", "entry": 1, "text": "One. Two. Thr')
     assert parsed is not None and parsed.text == "One. Two."
+
+
+def test_a_small_playbook_goes_whole_into_the_system_prompt_and_jobs_cite_numbers() -> None:
+    from inference.suggest.llm_prompt import fit_library, system_prompt
+
+    limits = PromptLimits()
+    extra = PlaybookEntry("faq.md", "Support hours", "Phone support from 8:00 to 20:00.", "en")
+    library = fit_library((extra, *ENTRIES), "en", limits)
+    assert library[0] == extra and len(library) == len(ENTRIES) + 1
+    system = system_prompt("en", (), library=library, limits=limits)
+    assert "[1] Support hours: Phone support from 8:00 to 20:00." in system
+    j = job()
+    numbers = tuple(library.index(e) + 1 for e in j.entries)
+    task = task_block(j, limits, numbers)
+    assert "Most relevant entries: [2]" in task and ENTRIES[0].text not in task
+    picks = [b.segments[0].grammar for b in branches_for(j, limits, numbers)]
+    assert all('"2"' in g and '"1"' not in g for g in picks)  # only the retrieved entries
+    big = tuple(PlaybookEntry("a.md", f"H{i}", "x " * 400, "en") for i in range(9))
+    assert fit_library(big, "en", limits) == ()  # too long: entries travel with each job
+    many = tuple(PlaybookEntry("a.md", f"H{i}", "short", "en") for i in range(10))
+    assert fit_library(many, "en", limits) == ()  # entry numbers must stay one digit

@@ -300,3 +300,16 @@ def test_the_writers_context_grows_append_only_between_chunked_drops(rig: Rig) -
     drops = [i for i in range(1, len(seen)) if seen[i][: len(seen[i - 1])] != seen[i - 1]]
     assert len(drops) == 2  # the prompt's conversation is rewritten only when a chunk goes
     assert all(len(seen[i]) == keep for i in drops)
+
+
+def test_the_same_refined_answer_is_not_shown_in_two_slots(rig: Rig) -> None:
+    rig.objection("u1", "The price is too high for our fleet.")
+    instant = rig.of(SuggestionEvent)[0]
+    question = "What are you comparing the $29 per vehicle against?"
+    rig.writer.path(1, question)
+    shown = rig.of(SuggestionEvent)[-1]
+    assert shown.paths[1].text == question
+    rig.writer.path(2, question.replace("What", "So what"))
+    last = rig.of(SuggestionEvent)[-1]
+    assert last.paths[2].text == instant.paths[2].text  # the retrieved path stays
+    assert last.paths[2].complete and last.paths[1].text == question
