@@ -32,13 +32,10 @@ class CpuShare:
         self.busy_threads = busy_threads if busy_threads is not None else default_threads()
         self.idle_threads = idle if idle is not None else idle_threads()
         self._asr_busy = True  # until the ASR worker says otherwise
-        self.switches = 0
 
     def set_asr_busy(self, busy: bool) -> None:
         """Called by the ASR worker (a plain attribute write: safe across threads)."""
-        if busy != self._asr_busy:
-            self._asr_busy = busy
-            self.switches += 1
+        self._asr_busy = busy
 
     @property
     def asr_busy(self) -> bool:

@@ -179,10 +179,7 @@ class WhisperBackend:
             vad_filter=False,
             without_timestamps=True,
         )
-        lang = str(info.language)
-        out = tuple(_segment(s, zh=lang == "zh") for s in segments)
-        confidence = probs.get(lang, 1.0) if probs else float(info.language_probability)
-        return Transcription(lang, confidence, out, probs)
+        return _transcription(segments, info, probs)
 
     def transcribe_batch(
         self,
@@ -275,9 +272,7 @@ class WhisperBackend:
             hotwords=hotwords or None,
             vad_filter=False,
         )
-        lang = str(info.language)
-        out = tuple(_segment(s, zh=lang == "zh") for s in segments)
-        return Transcription(lang, float(info.language_probability), out, {})
+        return _transcription(segments, info, {})
 
     def _encoder_frames(self, samples: int) -> int | None:
         if self._margin is None:
@@ -298,6 +293,14 @@ class WhisperBackend:
         probs = {code: p / total for code, p in probs.items()}
         best = max(probs, key=lambda c: probs[c]) if probs else "en"
         return best, probs
+
+
+def _transcription(segments: Any, info: Any, probs: dict[str, float]) -> Transcription:
+    """faster-whisper's lazy segments as Parley's `Transcription` (Chinese simplified)."""
+    lang = str(info.language)
+    out = tuple(_segment(s, zh=lang == "zh") for s in segments)
+    confidence = probs.get(lang, 1.0) if probs else float(info.language_probability)
+    return Transcription(lang, confidence, out, probs)
 
 
 def _max_tokens(samples: int) -> int:

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from inference.llm.types import BranchDelta, LlmBackend, LlmConfig
+from inference.llm.types import BackendStats, BranchDelta, LlmBackend, LlmConfig
 from inference.playbook.model import PlaybookEntry
 from inference.suggest.llm_prompt import (
     CUT_MARKER,
@@ -114,6 +114,7 @@ class LlmRefinedWriter:
     ) -> None:
         self.config = config or LlmWriterConfig()
         self._library = library
+        self._libraries: dict[str, tuple[PlaybookEntry, ...]] = {}
         self._threads_fn = threads_fn
         self._model_path = model_path
         self._backend_arg = backend
@@ -284,7 +285,7 @@ class LlmRefinedWriter:
             task,
             self.config.limits,
             self._strategies,
-            fit_library(self._library, lang, self.config.limits),
+            self._library_for(lang),
         )
         return backend.render_chat(messages)
 
@@ -303,12 +304,12 @@ class LlmRefinedWriter:
             began = time.monotonic()
             backend = self._get_backend()
             backend.prefill(prefix, cancel=self._prefill_cancel)
-            evaluated, reused, _ = _counts(backend)
+            stats = _stats(backend)
             log.info(
                 "prefill of %d lines: %d tokens evaluated, %d reused, %.1f s%s",
                 len(context),
-                evaluated,
-                reused,
+                stats.last_prompt_evaluated,
+                stats.last_prompt_reused,
                 time.monotonic() - began,
                 " (interrupted)" if self._prefill_cancel.is_set() else "",
             )
@@ -333,21 +334,21 @@ class LlmRefinedWriter:
             outputs = ["", "", ""]
             backend = self._get_backend()
             began = time.monotonic()
-            generated = _counts(backend)[2]
+            generated = _stats(backend).tokens_generated
             for delta in backend.stream_branches(prompt, branches, cancel=item.cancel):
                 outputs[delta.branch] += delta.text
                 if delta.done:
                     self._deliver(item, delta, outputs[delta.branch], numbers)
-            evaluated, reused, total = _counts(backend)
+            stats = _stats(backend)
             log.info(
                 "job %d: %d prompt tokens evaluated, %d reused, %d generated, %.1f s, "
                 "%d thread switches so far%s",
                 job.job_id,
-                evaluated,
-                reused,
-                total - generated,
+                stats.last_prompt_evaluated,
+                stats.last_prompt_reused,
+                stats.tokens_generated - generated,
                 time.monotonic() - began,
-                getattr(getattr(backend, "stats", None), "thread_switches", 0),
+                stats.thread_switches,
                 " (cancelled)" if item.cancel.is_set() else "",
             )
         except Exception as e:
@@ -356,10 +357,17 @@ class LlmRefinedWriter:
         finally:
             _call_safely(item.on_done, job, error)
 
+    def _library_for(self, lang: str) -> tuple[PlaybookEntry, ...]:
+        """The playbook entries placed in the prompt for this language (computed once)."""
+        key = "zh" if lang.lower().startswith("zh") else "en"
+        if key not in self._libraries:
+            self._libraries[key] = fit_library(self._library, key, self.config.limits)
+        return self._libraries[key]
+
     def _library_numbers(self, job: RefinedJob) -> tuple[int, ...] | None:
         """The prompt-playbook numbers of the job's retrieved entries, when the playbook is in
         the prompt and holds them all; else None (the task block carries their text)."""
-        library = fit_library(self._library, job.lang, self.config.limits)
+        library = self._library_for(job.lang)
         entries = job.entries[: self.config.limits.max_entries]
         if not library or not entries or any(e not in library for e in entries):
             return None
@@ -431,13 +439,10 @@ def build_writer(
     )
 
 
-def _counts(backend: LlmBackend) -> tuple[int, int, int]:
-    """Prompt tokens evaluated and reused by the last request, tokens generated in all (for
-    the log; a backend without counters gives zeros)."""
+def _stats(backend: LlmBackend) -> BackendStats:
+    """The backend's counters, for the log (zeros for a backend without them)."""
     stats = getattr(backend, "stats", None)
-    if stats is None:
-        return 0, 0, 0
-    return stats.last_prompt_evaluated, stats.last_prompt_reused, stats.tokens_generated
+    return stats if isinstance(stats, BackendStats) else BackendStats()
 
 
 def _call_safely(fn: Callable[..., object], *args: object) -> None:
