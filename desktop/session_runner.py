@@ -52,6 +52,9 @@ class SessionOptions:
         language: "auto", "en" or "zh".
         device: "auto", "cpu" or "cuda".
         start_at: replay only: seconds into the recording or transcript to start from (seek).
+        warmup: paced replay only: start the recording once the LLM is loaded and has read
+            the session's fixed prompt (instructions, rules, a small playbook), as it has
+            when the rep opens Parley before the call; at most `WARMUP_LIMIT_S`.
     """
 
     mode: Literal["replay", "live"]
@@ -70,6 +73,10 @@ class SessionOptions:
     language: str = "auto"
     device: str = "auto"
     start_at: float = 0.0
+    warmup: bool = True
+
+
+WARMUP_LIMIT_S = 180.0  # a paced replay starts after this long even if the LLM is not ready
 
 
 class RunningSession:
@@ -175,6 +182,10 @@ class RunningSession:
             )
             self._hub = hub
             opts = self.options
+            if opts.mode == "replay" and opts.speed is not None and opts.warmup:
+                cpu.set_asr_busy(False)  # ASR starts after the warm-up: both cores for it
+                self._warm_up(suggester)
+                cpu.set_asr_busy(True)
             if (
                 opts.mode == "replay"
                 and opts.input is not None
@@ -219,6 +230,28 @@ class RunningSession:
                 except Exception:
                     log.exception("finishing the session failed")
             self._done.set()
+
+    def _warm_up(self, suggester: Any) -> None:
+        """Hold a paced replay until the LLM has its fixed prompt cached (see `warmup`)."""
+        if suggester is None or not hasattr(suggester, "wait_ready"):
+            return
+        if suggester.wait_ready(0):
+            return
+        self._status("llm", "loading", "reading the playbook before the replay starts")
+        began = time.monotonic()
+        while not self._stop.is_set() and time.monotonic() - began < WARMUP_LIMIT_S:
+            if suggester.wait_ready(0.25):
+                break
+        waited = time.monotonic() - began
+        ready = suggester.wait_ready(0)
+        log.info("warm-up took %.1f s%s", waited, "" if ready else " (gave up)")
+        self._status(
+            "llm",
+            "ready",
+            f"playbook read in {waited:.1f} s; the replay starts"
+            if ready
+            else f"not ready after {waited:.0f} s; the replay starts anyway",
+        )
 
     def _run_timed_transcript(self, path: Path, hub: ConversationHub) -> None:
         """Each turn becomes a final utterance at t = end, paced by `speed`."""

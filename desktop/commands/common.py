@@ -40,6 +40,14 @@ def add_model_options(p: argparse.ArgumentParser) -> None:
     )
 
 
+def add_warmup_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--no-warmup",
+        action="store_true",
+        help="start a paced replay at once instead of after the LLM has read the playbook",
+    )
+
+
 def open_events_output(target: str | None, stack: ExitStack) -> IO[str] | None:
     """The `--events` stream: None, stdout for '-', else a file (line-buffered)."""
     if target is None:
@@ -67,6 +75,7 @@ def session_options_from_args(args: argparse.Namespace, **overrides: Any):
         "llm_pack": getattr(args, "llm_model", "llm-default"),
         "language": getattr(args, "language", "auto"),
         "device": getattr(args, "device", "auto"),
+        "warmup": not getattr(args, "no_warmup", False),
     }
     values.update(overrides)
     return SessionOptions(**values)

@@ -13,6 +13,7 @@ from desktop.commands.common import (
     SPEED_CHOICES,
     add_model_options,
     add_playbook_option,
+    add_warmup_option,
     open_events_output,
     speed_value,
 )
@@ -65,6 +66,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-llm", action="store_true", help="instant paths only, no local LLM")
     p.add_argument("--quiet", action="store_true", help="no live view on stderr")
     add_model_options(p)
+    add_warmup_option(p)
     p.set_defaults(func=run)
 
 
