@@ -51,7 +51,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
+        format=(
+            "%(relativeCreated)9.0f %(levelname)s %(name)s: %(message)s"
+            if args.verbose
+            else "%(levelname)s %(name)s: %(message)s"
+        ),
         stream=sys.stderr,
     )
     from desktop.privacy import netguard

@@ -16,7 +16,10 @@ whether a newer objection superseded it. It also checks what was shown: three di
 strategies, each path citing a playbook entry, instant paths in the customer's language, refined
 paths stating a fact found in an entry they cite, and zero rule violations. Medians are over
 objections that were detected and not superseded. Targets: instant <= 2 s, first refined <= 8 s,
-all three <= 12 s (2-core CPU, speed 1); peak memory <= 3 GB. JSON on stdout.
+all three <= 12 s (2-core CPU, speed 1); peak memory <= 3 GB. For recordings it also reports
+how fast the customer's transcript kept up meanwhile: each customer turn's end to the `t` of the
+last final transcript event overlapping it (p50 <= 1.5 s, p95 <= 3 s, as `parley bench asr`).
+JSON on stdout.
 """
 
 from __future__ import annotations
@@ -39,13 +42,15 @@ from desktop.commands.common import (
     SPEED_CHOICES,
     add_model_options,
     add_playbook_option,
+    add_warmup_option,
     speed_value,
 )
-from inference.events import Event, ObjectionEvent, StatusEvent, SuggestionEvent
+from inference.events import Event, ObjectionEvent, StatusEvent, SuggestionEvent, TranscriptEvent
 
 _SHARED = Path(__file__).resolve().parents[2].parent / "shared"
 TARGETS_S = {"instant": 2.0, "first_refined": 8.0, "all_refined": 12.0}
 TARGET_PEAK_MB = 3072
+ASR_TARGETS_S = {"p50": 1.5, "p95": 3.0}  # customer turn-final latency (issue 3's targets)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -62,6 +67,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--timeout", type=float, default=540.0, metavar="S", help="per call")
     add_playbook_option(p)
     add_model_options(p)
+    add_warmup_option(p)
     p.set_defaults(func=run)
 
 
@@ -158,6 +164,23 @@ def _turn_report(
     return row
 
 
+def _turn_final_latency(turns: list[dict[str, Any]], events: list[Event]) -> list[float]:
+    """Per customer turn: the last final customer transcript event overlapping it (0.5 s
+    slack) minus the turn's end; turns without one are left out."""
+    finals = [
+        e for e in events if isinstance(e, TranscriptEvent) and e.final and e.speaker == "customer"
+    ]
+    out = []
+    for turn in turns:
+        if turn.get("speaker") != "customer":
+            continue
+        start, end = float(turn["start"]), float(turn["end"])
+        ts = [e.t for e in finals if e.start < end + 0.5 and e.end > start - 0.5]
+        if ts:
+            out.append(max(ts) - end)
+    return out
+
+
 def _checker(playbook: Any) -> Any:
     from inference.guard import ComplianceGuard
     from inference.playbook.text import guess_lang
@@ -195,6 +218,7 @@ def _median(values: list[float]) -> float | None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from desktop.commands.bench_asr import _dist
     from inference.playbook import load_playbook
     from inference.playbook.text import guess_lang
     from models.errors import ParleyError
@@ -248,9 +272,11 @@ def run(args: argparse.Namespace) -> int:
                 and not any(e.start < b + 0.5 and e.end > a - 0.5 for a, b in labelled)
                 for e in events
             )
+            asr = [] if timed else _turn_final_latency(turns, events)
             reports.append({"call": str(call), "kind": "timed_transcript" if timed else "audio",
                             "playbooks": [str(p) for p in playbooks], "turns": rows,
-                            "false_alarms": false_alarms, "errors": errors})  # fmt: skip
+                            "false_alarms": false_alarms, "errors": errors,
+                            "asr_turn_final_s": [round(x, 3) for x in asr]})  # fmt: skip
     rows = [r for rep in reports for r in rep["turns"]]
     counted = [r for r in rows if r["detected"] and not r.get("superseded")]
     summary: dict[str, Any] = {
@@ -270,6 +296,8 @@ def run(args: argparse.Namespace) -> int:
         "violations": sum(r["checks"]["violations"] for r in rows if "checks" in r),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }
+    asr = [x for rep in reports for x in rep["asr_turn_final_s"]]
+    summary["asr_turn_final_s"] = _dist(asr)
     keys = {"instant": "median_instant_s", "first_refined": "median_first_refined_s",
             "all_refined": "median_all_refined_s"}  # fmt: skip
     summary["meets_targets"] = {
@@ -278,6 +306,11 @@ def run(args: argparse.Namespace) -> int:
         if not (args.no_llm and name != "instant")
     }
     summary["meets_targets"]["peak_memory"] = summary["peak_rss_mb"] <= TARGET_PEAK_MB
+    if asr:
+        summary["meets_targets"]["asr_turn_final"] = all(
+            (v := summary["asr_turn_final_s"][k]) is not None and v <= limit
+            for k, limit in ASR_TARGETS_S.items()
+        )
     result = {
         "bench": "e2e",
         "speed": args.speed,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -179,7 +180,15 @@ class WhisperBackend:
             vad_filter=False,
             without_timestamps=True,
         )
-        return _transcription(segments, info, probs)
+        began = time.monotonic()
+        out = _transcription(segments, info, probs)  # decoding happens as segments are read
+        log.debug(
+            "decode: %.1f s of audio, beam %d, %.0f ms",
+            len(audio) / 16000,
+            beam_size or self._beam_size,
+            (time.monotonic() - began) * 1000,
+        )
+        return out
 
     def transcribe_batch(
         self,
