@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import codecs
 import ctypes
+import logging
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,6 +39,8 @@ from inference.llm.types import (
     Segment,
 )
 from models.errors import ModelError
+
+log = logging.getLogger(__name__)
 
 
 def _import_llama_cpp() -> Any:
@@ -258,16 +262,25 @@ class LlamaBackend:
 
     # -- prompt cache ----------------------------------------------------------------------
 
-    def prefill(self, prompt: str, *, cancel: threading.Event | None = None) -> int:
+    def prefill(
+        self, prompt: str, *, cancel: threading.Event | None = None, chunk: int | None = None
+    ) -> int:
         """Evaluate `prompt` into the prefix cache ahead of a request that will extend it.
+
+        Args:
+            chunk: tokens per decode call (default `config.chunk_tokens`); a hint that a
+                request may interrupt at any moment uses small chunks, so that the request
+                waits at most one of them.
 
         Returns:
             Tokens evaluated now (0 when all were cached or it was cancelled at once).
         """
         with self._lock:
-            return self._sync_prefix(self.tokenize(prompt), cancel)
+            return self._sync_prefix(self.tokenize(prompt), cancel, chunk)
 
-    def _sync_prefix(self, tokens: Sequence[int], cancel: threading.Event | None) -> int:
+    def _sync_prefix(
+        self, tokens: Sequence[int], cancel: threading.Event | None, chunk: int | None = None
+    ) -> int:
         """Make sequence 0 hold `tokens`, reusing the cached common prefix.
 
         Returns the number of tokens evaluated; stops between chunks when `cancel` is set
@@ -281,7 +294,7 @@ class LlamaBackend:
         self.stats.last_prompt_reused = keep
         self.stats.prompt_tokens_reused += keep
         evaluated = 0
-        chunk = max(1, min(self.config.chunk_tokens, self.config.n_batch))
+        chunk = max(1, min(chunk or self.config.chunk_tokens, self.config.n_batch))
         while len(self._cached) < len(tokens):
             if cancel is not None and cancel.is_set():
                 break
@@ -329,8 +342,15 @@ class LlamaBackend:
                 self._ctx.set_n_threads(n, n)
                 self._threads_now = n
                 self.stats.thread_switches += 1
+        began = time.monotonic()
         rc = self._lib.llama_decode(self._ctx.ctx, self._batch)
         self.stats.decode_calls += 1
+        log.debug(
+            "decode: %d tokens, %d threads, %.0f ms",
+            self._batch.n_tokens,
+            self._threads_now,
+            (time.monotonic() - began) * 1000,
+        )
         if rc != 0:
             raise ModelError(
                 f"The language model failed to decode (llama_decode returned {rc}); the "
@@ -386,10 +406,10 @@ class LlamaBackend:
                     "prompt or raise the context length."
                 )
             self._sync_prefix(shared, cancel)
-            for start in range(0, len(branches), width):
+            for indices in self._groups(len(branches), width):
                 group = [
-                    _BranchState(index=start + k, seq=k + 1, branch=branches[start + k])
-                    for k in range(min(width, len(branches) - start))
+                    _BranchState(index=i, seq=k + 1, branch=branches[i])
+                    for k, i in enumerate(indices)
                 ]
                 cancelled = cancel is not None and cancel.is_set()
                 if cancelled or len(self._cached) < len(shared):
@@ -399,6 +419,16 @@ class LlamaBackend:
                 yield from self._run_group(group, len(shared), last, cancel)
             if cancel is not None and cancel.is_set():
                 self.stats.cancelled += 1
+
+    def _groups(self, n: int, width: int) -> list[list[int]]:
+        """Branch indices decoded together, group by group (see `LlmConfig.first_alone`)."""
+        alone = self.config.first_alone
+        if alone is None:
+            alone = self._info is not None and self._info.gpu_layers == 0
+        order = list(range(n))
+        head = [order[:1]] if alone and n > 1 and width > 1 else []
+        rest = order[len(head) :]
+        return head + [rest[i : i + width] for i in range(0, len(rest), width)]
 
     def _run_group(
         self,

@@ -102,7 +102,6 @@ class SuggestionEngine:
         self.superseded = 0
         self._open_id = ""  # the customer's open utterance, as observe_partial saw it
         self._open_final = ""
-        self._open_tail = ""
 
     # ------------------------------------------------------------------ context
 
@@ -128,22 +127,21 @@ class SuggestionEngine:
             self._writer.prefill(context, lang)
 
     def observe_partial(self, event: TranscriptEvent) -> None:
-        """A customer transcript event of an open utterance: its committed words and its
-        tentative tail so far, as the conversation's last line, let the writer feed the
-        conversation into its cache while the customer speaks (the final line then differs
-        from the cached one in its last words at most)."""
+        """A customer transcript event of an open utterance. Its committed words so far, as
+        the conversation's last line, let the writer feed the conversation into its cache
+        while the customer speaks. Tentative tails are not fed: they change with every
+        partial decode, and each change would be evaluated again (on a CPU a few tokens cost
+        about as much as generating them) while speech recognition needs the cores."""
         if self._writer is None or self._closed:
             return
         with self._lock:
             uid = event.utterance_id
             if uid != self._open_id:
-                self._open_id, self._open_final, self._open_tail = uid, "", ""
-            if event.final:
-                self._open_final = join_pieces(self._open_final, event.text)
-                self._open_tail = ""
-            else:
-                self._open_tail = event.text
-            text = join_pieces(self._open_final, self._open_tail)
+                self._open_id, self._open_final = uid, ""
+            if not event.final:
+                return
+            self._open_final = join_pieces(self._open_final, event.text)
+            text = self._open_final
             if not text.strip():
                 return
             context = (*self._context, ContextLine(event.speaker, text, uid))
@@ -161,6 +159,13 @@ class SuggestionEngine:
         roles: tuple[str, ...],
     ) -> None:
         """Emit the instant paths now and start the refined ones."""
+        log.debug(
+            "objection %s (%s) at %.2f s, its utterance ended at %.2f s",
+            objection.utterance_id,
+            objection.category,
+            self._clock.now(),
+            utterance.end,
+        )
         with self._lock:
             if self._closed:
                 return
@@ -360,6 +365,12 @@ class SuggestionEngine:
             self._idle.notify_all()
 
     # ------------------------------------------------------------------ lifecycle
+
+    def wait_ready(self, timeout: float | None = None) -> bool:
+        """Wait until the writer's model is loaded and its fixed prompt cached (at once
+        without a writer, or for a writer that does not say); False if `timeout` passed."""
+        wait = getattr(self._writer, "wait_ready", None)
+        return True if wait is None else bool(wait(timeout))
 
     def wait_idle(self, timeout: float | None = None) -> bool:
         """Wait until no refined job is running; False if `timeout` passed first."""

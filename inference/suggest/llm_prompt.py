@@ -40,6 +40,21 @@ _SYSTEM_ZH = (
     "只写销售对客户说的话，不要复述客户的话。只回答一个JSON对象。"
 )
 
+# Short names of the built-in strategies in prompts and in the forced JSON of each branch:
+# forced tokens are evaluated about as slowly as generated ones on a CPU (a few at a time),
+# so every token of a branch's framing delays its answer.
+_PROMPT_NAMES: dict[str, str] = {
+    "acknowledge_value": "acknowledge",
+    "ask_question": "ask",
+    "offer_evidence": "evidence",
+}
+
+
+def prompt_name(strategy: Strategy) -> str:
+    """The strategy's name in prompts (its id unless a shorter one is known)."""
+    return _PROMPT_NAMES.get(strategy.id, strategy.id)
+
+
 _STRATEGY_ZH: dict[str, str] = {
     "acknowledge_value": "先认可客户的顾虑，再重申对这位客户最重要的价值。",
     "ask_question": "提一个开放式问题，弄清异议背后的真实顾虑。",
@@ -94,7 +109,7 @@ class PromptLimits:
     max_entries: int = 3
     entry_chars_en: int = 240
     entry_chars_zh: int = 110
-    max_tokens: int = 60
+    max_tokens: int = 48
     library_tokens: int = 900
     library_chars_en: int = 420
     library_chars_zh: int = 170
@@ -137,20 +152,24 @@ def system_prompt(
     playbook itself (all cached in the KV prefix)."""
     zh = is_chinese(lang)
     if zh:
-        listed = "\n".join(f"- {s.id}：{_STRATEGY_ZH.get(s.id, s.instruction)}" for s in strategies)
+        listed = "\n".join(
+            f"- {prompt_name(s)}：{_STRATEGY_ZH.get(s.id, s.instruction)}" for s in strategies
+        )
         text = (
             f"{_SYSTEM_ZH}\n\n策略：\n{listed}\n\n"
-            "回答要求：用简体中文，最多两句话，包含所引用资料中的一个具体事实（数字、名称或资质），"
+            "回答要求：用简体中文，一到两句短句（共50字以内），"
+            "包含所引用资料中的一个具体事实（数字、名称或资质），"
             "数字照资料原样写。"
-            'JSON格式：{"strategy": 策略, "entry": 资料编号, "text": 回答}'
+            'JSON格式：{"strategy":策略,"entry":资料编号,"text":回答}'
         )
     else:
-        listed = "\n".join(f"- {s.id}: {s.instruction}" for s in strategies)
+        listed = "\n".join(f"- {prompt_name(s)}: {s.instruction}" for s in strategies)
         text = (
             f"{_SYSTEM_EN}\n\nStrategies:\n{listed}\n\n"
-            "The reply: in English, at most two sentences, stating one concrete fact (a number, "
-            "a name or a certification) from the entry it cites, numbers copied exactly. "
-            'JSON: {"strategy": <strategy>, "entry": <entry number>, "text": <reply>}'
+            "The reply: in English, one or two short sentences (under 25 words in all), "
+            "stating one concrete fact (a number, a name or a certification) from the entry it "
+            "cites, numbers copied exactly. "
+            'JSON: {"strategy":<strategy>,"entry":<entry number>,"text":<reply>}'
         )
     if rules:
         title = "销售必须遵守的规定：" if zh else "Rules the rep must follow:"
@@ -258,9 +277,9 @@ def branches_for(
     n_entries = len(numbers) if numbers else min(len(job.entries), limits.max_entries, MAX_ENTRIES)
     out = []
     for s in job.strategies:
-        head = "{" + f'"strategy": {json.dumps(s.id)}, '
+        head = "{" + f'"strategy":{json.dumps(prompt_name(s))},'
         tail = Segment(
-            '"text": "' if n_entries == 0 else ', "text": "',
+            '"text":"' if n_entries == 0 else ',"text":"',
             grammar=string_tail_grammar("}"),
             max_tokens=limits.max_tokens,
             stop='"}',
@@ -274,7 +293,7 @@ def branches_for(
             if numbers
             else tuple(str(i + 1) for i in range(n_entries))
         )
-        pick = Segment(head + '"entry": ', grammar=choice_grammar(options), max_tokens=1)
+        pick = Segment(head + '"entry":', grammar=choice_grammar(options), max_tokens=1)
         out.append(Branch((pick, tail)))
     return tuple(out)
 

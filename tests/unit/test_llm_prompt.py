@@ -21,6 +21,7 @@ from inference.suggest.llm_prompt import (
     has_sentences_beyond,
     messages_for,
     parse_branch,
+    prompt_name,
     system_prompt,
     task_block,
 )
@@ -107,11 +108,13 @@ def test_branches_force_strategy_and_entry_choice() -> None:
     assert len(branches) == 3
     for b, s in zip(branches, STRATEGIES, strict=True):
         pick, text = b.segments
-        assert pick.prefix == f'{{"strategy": "{s.id}", "entry": '
+        assert pick.prefix == f'{{"strategy":"{prompt_name(s)}","entry":'
         assert pick.grammar == 'root ::= "1" | "2"' and pick.max_tokens == 1
-        assert text.prefix == ', "text": "' and text.stop == '"}'
+        assert text.prefix == ',"text":"' and text.stop == '"}'
     (only,) = branches_for(job(entries=()), PromptLimits())[0].segments
-    assert only.prefix.endswith('"text": "')
+    assert only.prefix.endswith('"text":"')
+    # the short names stay distinct and the framing short (forced tokens cost time)
+    assert len({prompt_name(s) for s in STRATEGIES}) == 3
 
 
 def test_prompt_layout_english() -> None:
@@ -125,7 +128,8 @@ def test_prompt_layout_english() -> None:
     assert "[3] Uptime: We commit to 99.9%" in user.content
     assert "decision-makers mentioned: CFO" in user.content
     for s in STRATEGIES:  # fixed for a session: in the cached system prompt
-        assert s.id in system.content and s.id not in user.content
+        name = prompt_name(s)
+        assert f"- {name}: " in system.content and name not in user.content
 
 
 def test_prompt_layout_chinese() -> None:

@@ -13,7 +13,7 @@ import pytest
 from inference.events import ObjectionEvent, SuggestionPath
 from inference.llm.types import Branch, BranchDelta, ChatMessage, ModelInfo
 from inference.playbook.model import PlaybookEntry
-from inference.suggest.llm_writer import LlmRefinedWriter, LlmWriterConfig
+from inference.suggest.llm_writer import HINT_CHUNK_TOKENS, LlmRefinedWriter, LlmWriterConfig
 from inference.suggest.types import STRATEGIES, ContextLine, RefinedJob, RefinedPath
 
 WAIT = 10.0  # seconds a test waits for the worker before failing (never slept)
@@ -63,6 +63,7 @@ class FakeBackend:
         self.release = threading.Event()  # let a held stream go on
         self.prefilled = threading.Event()
         self.prefill_prompts: list[str] = []
+        self.prefill_chunks: list[int | None] = []
         self.stream_prompts: list[str] = []
         self.closed = False
 
@@ -74,8 +75,11 @@ class FakeBackend:
     ) -> str:
         return "".join(f"<{m.role}>{m.content}</{m.role}>" for m in messages) + "<assistant>"
 
-    def prefill(self, prompt: str, *, cancel: threading.Event | None = None) -> int:
+    def prefill(
+        self, prompt: str, *, cancel: threading.Event | None = None, chunk: int | None = None
+    ) -> int:
         self.prefill_prompts.append(prompt)
+        self.prefill_chunks.append(chunk)
         self.prefilled.set()
         return len(prompt)
 
@@ -103,7 +107,7 @@ class FakeBackend:
         for i, b in enumerate(branches):
             entry = "2" if i == 2 else "1"
             rest = f'{entry}, "text": {json.dumps(REPLIES[i])}' + "}"
-            assert b.segments[-1].prefix == ', "text": "'
+            assert b.segments[-1].prefix == ',"text":"'
             yield BranchDelta(i, rest, done=True, reason="stop")
 
     def close(self) -> None:
@@ -221,6 +225,7 @@ def test_prefill_feeds_the_prefix_of_the_coming_prompt(fake: FakeBackend) -> Non
         writer.close()
     prefix = fake.prefill_prompts[0]
     assert prefix.endswith("Customer: That is too expensive.\n\n")
+    assert fake.prefill_chunks[0] == HINT_CHUNK_TOKENS  # a job waits for one small chunk
     assert "at most 10% off" in prefix  # the rules sit in the cached system prompt
     assert fake.stream_prompts[0].startswith(prefix)
 

@@ -224,7 +224,7 @@ def test_writer_failure_keeps_instant_paths_and_reports(rig: Rig) -> None:
 def test_context_is_offered_to_the_writer_for_prefill(rig: Rig) -> None:
     rig.engine.observe(ClosedUtterance("rep", "r1", 0.0, 2.0, "Hi, thanks for your time.", "en"))
     rig.engine.observe_partial(
-        TranscriptEvent(3.0, "customer", "c1", 2.5, 3.0, "Well the price", False, "en")
+        TranscriptEvent(3.0, "customer", "c1", 2.5, 3.0, "Well the price", True, "en")
     )
     context, lang = rig.writer.prefills[-1]
     assert [c.text for c in context] == ["Hi, thanks for your time.", "Well the price"]
@@ -279,15 +279,19 @@ def test_paths_cite_an_entry_even_when_nothing_matches(tmp_path: Path) -> None:
     assert max(p.confidence for p in event.paths) < 0.5
 
 
-def test_a_prefill_hint_carries_the_committed_words_and_the_tail(rig: Rig) -> None:
+def test_a_prefill_hint_carries_the_committed_words_only(rig: Rig) -> None:
     def event(t: float, text: str, final: bool) -> TranscriptEvent:
         return TranscriptEvent(t, "customer", "c1", 2.5, t, text, final, "en")
 
     rig.engine.observe_partial(event(3.0, "Well the price", False))
+    assert rig.writer.prefills == []  # a tentative tail alone is no hint
     rig.engine.observe_partial(event(4.0, "Well the price is", True))
     rig.engine.observe_partial(event(4.5, "a lot more", False))
-    context, _ = rig.writer.prefills[-1]
-    assert context[-1].text == "Well the price is a lot more"
+    rig.engine.observe_partial(event(5.0, "a lot", True))
+    assert [p[0][-1].text for p in rig.writer.prefills] == [
+        "Well the price is",
+        "Well the price is a lot",
+    ]
 
 
 def test_the_writers_context_grows_append_only_between_chunked_drops(rig: Rig) -> None:
