@@ -193,3 +193,29 @@ def test_the_thread_count_follows_the_cpu_share_between_decode_calls(tiny_path: 
         assert asked[-1] == 2 and b._threads_now == 2  # ASR idle: both cores
     finally:
         b.close()
+
+
+def test_on_a_cpu_the_first_branch_runs_alone_then_the_others_together(
+    backend: LlamaBackend, tiny_path: Path
+) -> None:
+    branches = tuple(Branch((Segment(f"Answer {i}:", None, max_tokens=5),)) for i in range(3))
+    prompt = _prompt(backend, "Why so expensive?")
+
+    def order(b: LlamaBackend) -> list[tuple[int, bool]]:
+        return [(d.branch, d.done) for d in b.stream_branches(prompt, branches)]
+
+    seen = order(backend)  # the fixture's model runs on the CPU
+    first_done = seen.index((0, True))
+    assert {b for b, _ in seen[: first_done + 1]} == {0}
+    rest = [b for b, _ in seen[first_done + 1 :]]
+    assert set(rest) == {1, 2}
+    assert rest.index(2) < len(rest) - 1 - rest[::-1].index(1)  # 1 and 2 interleave
+
+    together = LlamaBackend(
+        LlmConfig(model_path=tiny_path, n_ctx=1024, n_threads=1, first_alone=False)
+    )
+    try:
+        seen = order(together)
+        assert seen.index((2, False)) < seen.index((0, True))  # all three in one batch
+    finally:
+        together.close()
