@@ -64,6 +64,7 @@ def build_suggester(
             rules=tuple(rule.sentence for rule in playbook.rules),
             threads_fn=cpu.llm_threads if cpu is not None else None,
             library=tuple(playbook.entries),
+            on_job=cpu.set_llm_job if cpu is not None else None,
         )
     return SuggestionEngine(
         SuggestionConfig(), playbook=playbook, emit=bus.emit, clock=clock, writer=writer

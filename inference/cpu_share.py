@@ -6,6 +6,12 @@ utterances are decoded once, when they close) and a refined suggestion is being 
 the objection that just ended. `CpuShare` is the one flag between the two: the ASR worker
 says when it needs its cores (the customer is speaking, or a final decode is due), and the
 LLM backend asks before each decode call how many threads to use.
+
+While the LLM writes suggestions (a job, at most a few seconds after an objection), the claim
+narrows to the decodes themselves: the LLM runs on both cores between two partial decodes of
+the customer (which then come less often, see `TranscriberConfig.shared_load_factor`) and on
+one while a decode runs. Its thread count is read before each decode call, so the two
+overlap for at most one LLM step (about 0.1 s).
 """
 
 from __future__ import annotations
@@ -32,15 +38,31 @@ class CpuShare:
         self.busy_threads = busy_threads if busy_threads is not None else default_threads()
         self.idle_threads = idle if idle is not None else idle_threads()
         self._asr_busy = True  # until the ASR worker says otherwise
+        self._asr_decoding = False
+        self._llm_job = False
 
     def set_asr_busy(self, busy: bool) -> None:
         """Called by the ASR worker (a plain attribute write: safe across threads)."""
         self._asr_busy = busy
 
+    def set_asr_decoding(self, decoding: bool) -> None:
+        """Called by the ASR worker around its work (decodes) while it is busy."""
+        self._asr_decoding = decoding
+
+    def set_llm_job(self, running: bool) -> None:
+        """Called by the LLM writer when a job starts and ends."""
+        self._llm_job = running
+
     @property
     def asr_busy(self) -> bool:
         return self._asr_busy
 
+    @property
+    def llm_job(self) -> bool:
+        return self._llm_job
+
     def llm_threads(self) -> int:
         """Threads the LLM may use for its next decode call."""
-        return self.busy_threads if self._asr_busy else self.idle_threads
+        if self._asr_decoding or (self._asr_busy and not self._llm_job):
+            return self.busy_threads
+        return self.idle_threads

@@ -321,15 +321,19 @@ class _Worker:
                     break
                 self._control_lag()
                 self._claim_cores()
-                if self.batcher is not None:
-                    self._batch(final=False)
-                for worker in order:  # customer first; re-read the queue after any decode
-                    if worker.party != "customer" and self._customer_final_imminent(worker):
-                        continue  # never start other work while the customer's final is near
-                    before = worker.decodes
-                    self._publish(worker, worker.process(self._clock.now()))
-                    if worker.decodes != before:
-                        break
+                self._decoding(True)
+                try:
+                    if self.batcher is not None:
+                        self._batch(final=False)
+                    for worker in order:  # customer first; re-read the queue after any decode
+                        if worker.party != "customer" and self._customer_final_imminent(worker):
+                            continue  # never start other work while the customer's final is near
+                        before = worker.decodes
+                        self._publish(worker, worker.process(self._clock.now()))
+                        if worker.decodes != before:
+                            break
+                finally:
+                    self._decoding(False)
         finally:
             self._source.stop()
             reader.join(timeout=5)
@@ -359,6 +363,16 @@ class _Worker:
             or any(w.has_final_due() for w in self._workers.values())
         )
         self._cpu.set_asr_busy(busy)
+
+    def _decoding(self, active: bool) -> None:
+        """Tell the CPU share when this worker's decodes run (they hold the cores while an LLM
+        job runs) and space partials wider while such a job runs."""
+        if self._cpu is None or not self._realtime:
+            return
+        self._cpu.set_asr_decoding(active)
+        if active:
+            for worker in self._workers.values():
+                worker.sharing = self._cpu.llm_job
 
     @property
     def realtime(self) -> bool:

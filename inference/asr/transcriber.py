@@ -48,6 +48,8 @@ class TranscriberConfig:
         load_factor: partial decodes are spaced at least this many times the recent decode
             time apart (measured on the session clock), so a slow machine keeps the worker
             free for the finals; 0 turns it off.
+        shared_load_factor: `load_factor` while the LLM writes suggestions beside the worker
+            (`sharing`): partials come less often, so the LLM gets both cores between them.
         trim_s: the decoded window is cut at the last committed word when longer than this.
         final_beam_size: beam of the decode that closes an utterance.
         partial_beam_size: beam of the partial decodes (their agreed words are committed).
@@ -65,6 +67,7 @@ class TranscriberConfig:
     min_window_s: float = 1.0
     early_final_s: float = 0.15
     load_factor: float = 1.2
+    shared_load_factor: float = 2.0
     trim_s: float = 12.0
     final_beam_size: int = 5
     partial_beam_size: int = 1
@@ -160,6 +163,7 @@ class StreamingTranscriber:
         self.mode: Mode = "stream"
         self.partials = True  # whether tentative tails are decoded and emitted
         self.final_beam: int | None = None  # overrides config.final_beam_size (lagging)
+        self.sharing = False  # the LLM writes suggestions meanwhile: partials spaced wider
         self.skipped = 0  # utterances dropped undecoded in "skip" mode
         self.decodes = 0
         self.decode_s = 0.0  # running mean of a decode's duration on the session clock
@@ -267,7 +271,8 @@ class StreamingTranscriber:
 
     def _step(self) -> float:
         step = self._config.step_s if self.mode == "stream" else self._config.coarse_step_s
-        return max(step, self._config.load_factor * self.decode_s)
+        factor = self._config.shared_load_factor if self.sharing else self._config.load_factor
+        return max(step, factor * self.decode_s)
 
     def _partial_due(self, u: _Utterance, now: float) -> bool:
         if self.mode in ("once", "skip") or not self.partials:

@@ -102,6 +102,8 @@ class LlmRefinedWriter:
             short enough (`fit_library`) they go whole into the cached system prompt, which is
             evaluated right after loading (in the playbook's language), so an objection adds
             only its category and the numbers of its retrieved entries to the prompt.
+        on_job: called with True when a job starts and False when it ends (a `CpuShare`'s
+            `set_llm_job`).
     """
 
     def __init__(
@@ -115,8 +117,10 @@ class LlmRefinedWriter:
         preload: bool = False,
         threads_fn: Callable[[], int] | None = None,
         library: tuple[PlaybookEntry, ...] = (),
+        on_job: Callable[[bool], None] | None = None,
     ) -> None:
         self.config = config or LlmWriterConfig()
+        self._on_job = on_job
         self._library = library
         self._libraries: dict[str, tuple[PlaybookEntry, ...]] = {}
         self._threads_fn = threads_fn
@@ -233,7 +237,11 @@ class LlmRefinedWriter:
                         self._prefill_cancel.clear()
                 self._finish_dropped()
                 if item is not None:
-                    self._run_job(item)
+                    self._job_flag(True)
+                    try:
+                        self._run_job(item)
+                    finally:
+                        self._job_flag(False)
                     with self._cv:
                         self._running = None
                 elif hint is not None:
@@ -244,6 +252,10 @@ class LlmRefinedWriter:
             if self._backend is not None:
                 self._backend.close()
                 self._backend = None
+
+    def _job_flag(self, running: bool) -> None:
+        if self._on_job is not None:
+            _call_safely(self._on_job, running)
 
     def _finish_dropped(self) -> None:
         with self._cv:
@@ -423,6 +435,7 @@ def build_writer(
     rules: tuple[str, ...] = (),
     threads_fn: Callable[[], int] | None = None,
     library: tuple[PlaybookEntry, ...] = (),
+    on_job: Callable[[bool], None] | None = None,
 ) -> LlmRefinedWriter:
     """The refined writer for a session; the model loads at once on the writer's thread.
 
@@ -437,6 +450,7 @@ def build_writer(
         threads_fn: LLM threads per decode call (a `CpuShare`'s `llm_threads`).
         library: the playbook's entries, placed whole in the cached system prompt when they
             are few and short enough.
+        on_job: told when a job starts (True) and ends (False): a `CpuShare`'s `set_llm_job`.
     """
     cfg = config or LlmWriterConfig()
     path: Path | None = None
@@ -455,6 +469,7 @@ def build_writer(
         preload=True,
         threads_fn=threads_fn,
         library=library,
+        on_job=on_job,
     )
 
 

@@ -189,16 +189,19 @@ def test_partials_may_skip_word_alignment_but_finals_keep_it() -> None:
 
 
 def test_partials_are_spaced_by_the_measured_decode_time_under_load() -> None:
-    def spaced(load_factor: float) -> list[float]:
+    def spaced(load_factor: float, *, sharing: bool = False) -> list[float]:
         clock = ManualClock()
         backend = ScriptedBackend(growing, on_call=lambda: clock.advance_to(clock.t + 1.0))
         t = StreamingTranscriber(
             "customer",
             backend=backend,
             vad=AmplitudeVad(),
-            config=TranscriberConfig(language="en", load_factor=load_factor),
+            config=TranscriberConfig(
+                language="en", load_factor=load_factor, shared_load_factor=3.0
+            ),
             clock=clock,
         )
+        t.sharing = sharing  # an LLM job runs beside the worker
         run(t, clock, np.concatenate([tone(12.0), silence(1.0)]))
         return [c["dur"] for c in backend.calls if c["beam"] == 1]
 
@@ -206,6 +209,9 @@ def test_partials_are_spaced_by_the_measured_decode_time_under_load() -> None:
     assert len(loaded) < len(plain)
     gaps = [b - a for a, b in pairwise(loaded)]
     assert gaps and min(gaps) >= 2.0 - 0.11  # two decode times of new audio between partials
+    shared = spaced(2.0, sharing=True)
+    assert 0 < len(shared) < len(loaded)
+    assert min(b - a for a, b in pairwise(shared)) >= 3.0 - 0.11
 
 
 def test_final_is_imminent_only_during_a_pause_of_an_open_utterance() -> None:

@@ -87,3 +87,15 @@ def test_a_silent_stream_never_claims_the_cores() -> None:
     run(LiveSource(silence(3.0)), share)
     assert share.states[:-2] == [False] * len(share.states[:-2])
     assert share.states[-2:] == [True, False]  # only the closing step, then released
+
+
+def test_while_the_llm_writes_only_the_asr_decodes_hold_the_cores() -> None:
+    share = CpuShare(busy_threads=1, idle=2)
+    share.set_asr_busy(True)  # the customer speaks
+    share.set_llm_job(True)
+    assert share.llm_threads() == 2  # between two partial decodes
+    share.set_asr_decoding(True)
+    assert share.llm_threads() == 1
+    share.set_asr_decoding(False)
+    share.set_llm_job(False)
+    assert share.llm_threads() == 1  # no job: the customer's speech holds them again

@@ -141,13 +141,15 @@ def fake() -> FakeBackend:
 
 
 def test_three_grounded_paths_then_done(fake: FakeBackend) -> None:
-    writer = LlmRefinedWriter(LlmWriterConfig(), backend=fake)
+    flags: list[bool] = []
+    writer = LlmRefinedWriter(LlmWriterConfig(), backend=fake, on_job=flags.append)
     rec = Recorder()
     try:
         writer.submit(make_job(1), rec.on_path, rec.on_done)
         seen = rec.until_done(1)
     finally:
         writer.close()
+    assert flags == [True, False]  # the CPU share hears when the job runs
     paths = [p for kind, _, p in seen if kind == "path"]
     assert isinstance(paths[0], RefinedPath)
     assert sorted(p.slot for p in paths) == [0, 1, 2]  # type: ignore[attr-defined]
