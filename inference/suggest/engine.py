@@ -93,7 +93,12 @@ class SuggestionEngine:
         self._idle = threading.Condition(self._lock)
         self._context: list[ContextLine] = []
         self._roles: deque[str] = deque(maxlen=config.roles_kept)
-        self._lang = "en"
+        # The conversation's language: the customer's once they have spoken; before that the
+        # rep's, or the playbook's when it is all in one language (the writer evaluated its
+        # fixed prompt in that language: a hint in another would overwrite that cache).
+        langs = {"zh" if e.lang.startswith("zh") else "en" for e in playbook.entries}
+        self._lang = langs.pop() if len(langs) == 1 else "en"
+        self._heard_customer = False
         self._current: _JobState | None = None
         self._outstanding: set[int] = set()
         self._next_id = 0
@@ -116,8 +121,9 @@ class SuggestionEngine:
             keep = max(1, self.config.context_utterances)
             if len(self._context) > 2 * keep:
                 del self._context[:-keep]
-            if utterance.speaker == "customer":
+            if utterance.speaker == "customer" or not self._heard_customer:
                 self._lang = _lang_of(utterance.lang, utterance.text)
+                self._heard_customer = self._heard_customer or utterance.speaker == "customer"
                 if self._lang == "zh" and not self._warm_zh:
                     tokens("预热")  # load the Chinese tokenizer now, not on the first objection
                     self._warm_zh = True

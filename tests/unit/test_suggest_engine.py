@@ -317,3 +317,10 @@ def test_the_same_refined_answer_is_not_shown_in_two_slots(rig: Rig) -> None:
     last = rig.of(SuggestionEvent)[-1]
     assert last.paths[2].text == instant.paths[2].text  # the retrieved path stays
     assert last.paths[2].complete and last.paths[1].text == question
+
+
+def test_hints_follow_the_rep_until_the_customer_speaks(rig: Rig) -> None:
+    rig.engine.observe(ClosedUtterance("rep", "r1", 0.0, 2.0, "您好，感谢您抽出时间。", "zh"))
+    rig.engine.observe(ClosedUtterance("customer", "c1", 2.5, 4.0, "Sure, go ahead.", "en"))
+    rig.engine.observe(ClosedUtterance("rep", "r2", 4.5, 6.0, "好的。", "zh"))
+    assert [lang for _, lang in rig.writer.prefills] == ["zh", "en", "en"]
