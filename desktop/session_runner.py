@@ -76,6 +76,7 @@ class SessionOptions:
     warmup: bool = True
 
 
+_TICK_S = 0.05  # a paced timed transcript moves the clock this often between turns
 WARMUP_LIMIT_S = 180.0  # a paced replay starts after this long even if the LLM is not ready
 
 
@@ -265,9 +266,18 @@ class RunningSession:
                 continue
             if speed:
                 self.control.wait_while_paused()
-                played = (turn.end - start_at) / speed + self.control.paused_total
-                delay = played - (time.monotonic() - began)
-                if delay > 0 and self._stop.wait(delay):
+                paused = self.control.paused_total
+                played = (turn.end - start_at) / speed + paused
+                stopped = False
+                while (delay := played - (time.monotonic() - began)) > 0:
+                    # The clock runs between turns too, so that what happens meanwhile (a
+                    # refined suggestion) is stamped with its time, not the last turn's end.
+                    if self._stop.wait(min(delay, _TICK_S)):
+                        stopped = True
+                        break
+                    now = start_at + (time.monotonic() - began - paused) * speed
+                    self.clock.advance_to(min(turn.end, now))
+                if stopped:
                     break
             elif self._stop.is_set():
                 break

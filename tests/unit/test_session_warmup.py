@@ -88,3 +88,20 @@ def test_without_warmup_the_replay_starts_at_once(
     assert session.wait(10)
     assert not fake.asked.is_set()
     assert sum(isinstance(e, TranscriptEvent) for e in events) == 2
+
+
+def test_the_clock_runs_between_the_turns_of_a_paced_transcript(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    path = tmp_path / "call.json"
+    turns = [
+        {"speaker": "rep", "text": "Hello there.", "start": 0.0, "end": 0.1},
+        {"speaker": "customer", "text": "Hi.", "start": 0.2, "end": 1.0},
+    ]
+    path.write_text(json.dumps({"lang": "en", "turns": turns}), encoding="utf-8")
+    session, _, _ = run_with(monkeypatch, path, warmup=False)
+    seen = set()
+    while not session.wait(0.02):
+        seen.add(round(session.clock.now(), 2))
+    assert any(0.15 < t < 0.95 for t in seen)  # stamped between the turns' ends
+    assert session.clock.now() == 1.0
