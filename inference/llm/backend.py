@@ -88,6 +88,11 @@ class _BranchState:
     batch_index: int = -1
 
 
+def _generating(st: _BranchState) -> bool:
+    """The branch has reached its last segment's sampled text (its forced text is cached)."""
+    return st.segment == len(st.branch.segments) - 1 and len(st.pending) <= 1
+
+
 class LlamaBackend:
     """A GGUF chat model run by llama.cpp (see the module docstring for the cache layout).
 
@@ -406,29 +411,27 @@ class LlamaBackend:
                     "prompt or raise the context length."
                 )
             self._sync_prefix(shared, cancel)
-            for indices in self._groups(len(branches), width):
+            lead = self._lead_first()
+            for start in range(0, len(branches), width):
                 group = [
-                    _BranchState(index=i, seq=k + 1, branch=branches[i])
-                    for k, i in enumerate(indices)
+                    _BranchState(index=start + k, seq=k + 1, branch=branches[start + k])
+                    for k in range(min(width, len(branches) - start))
                 ]
                 cancelled = cancel is not None and cancel.is_set()
                 if cancelled or len(self._cached) < len(shared):
                     for st in group:
                         yield BranchDelta(st.index, "", done=True, reason="cancelled")
                     continue
-                yield from self._run_group(group, len(shared), last, cancel)
+                yield from self._run_group(group, len(shared), last, cancel, lead=lead)
             if cancel is not None and cancel.is_set():
                 self.stats.cancelled += 1
 
-    def _groups(self, n: int, width: int) -> list[list[int]]:
-        """Branch indices decoded together, group by group (see `LlmConfig.first_alone`)."""
+    def _lead_first(self) -> bool:
+        """Whether a group's first branch is generated alone (see `LlmConfig.first_alone`)."""
         alone = self.config.first_alone
         if alone is None:
             alone = self._info is not None and self._info.gpu_layers == 0
-        order = list(range(n))
-        head = [order[:1]] if alone and n > 1 and width > 1 else []
-        rest = order[len(head) :]
-        return head + [rest[i : i + width] for i in range(0, len(rest), width)]
+        return bool(alone)
 
     def _run_group(
         self,
@@ -436,7 +439,12 @@ class LlamaBackend:
         n_shared: int,
         last: int,
         cancel: threading.Event | None,
+        *,
+        lead: bool = False,
     ) -> Iterator[BranchDelta]:
+        """Decode `group` in shared batches. With `lead`, every branch's forced text is
+        evaluated together first (a batch of many tokens costs little more than one of a
+        few), then the first branch generates alone and the others wait until it is done."""
         lib, mem = self._lib, self._ctx.memory
         try:
             for st in group:
@@ -454,6 +462,8 @@ class LlamaBackend:
                         st.done = True
                         yield BranchDelta(st.index, "", done=True, reason="cancelled")
                     return
+                if lead and not group[0].done:  # the others wait, their forced text cached
+                    active = [st for st in active if st is group[0] or not _generating(st)]
                 items: list[tuple[int, int, int, bool]] = []
                 for st in active:
                     for k, tok in enumerate(st.pending):

@@ -53,11 +53,12 @@ class LlmConfig:
         n_gpu_layers: layers offloaded to a GPU; None offloads all of them when llama.cpp was
             built with GPU support and none otherwise; 0 forces the CPU.
         n_parallel: branches decoded together in one batch (1 decodes them one after another).
-        first_alone: decode the first branch alone, then the others together. On a CPU a
-            step costs about in proportion to the branches in it (2 threads: 65 ms for one,
-            119 ms for two, 165 ms for three), so the first answer comes 2.5 times sooner and
-            all of them about 10% later. None: on the CPU only (a GPU step costs the same for
-            one branch or three).
+        first_alone: generate the first branch alone, then the others together (every
+            branch's forced text is still evaluated in one batch at the start). On a CPU a step
+            costs about in proportion to the branches in it (2 threads: 65 ms for one, 119 ms
+            for two, 165 ms for three), so the first answer comes 2.5 times sooner and all of
+            them about 10% later. None: on the CPU only (a GPU step costs the same for one
+            branch or three).
         seed: sampling seed (used when `temperature` > 0).
         temperature: 0 decodes greedily (deterministic); above 0 samples.
         repeat_penalty: penalty on tokens repeated in the last 64 of a branch (1.0 = off).

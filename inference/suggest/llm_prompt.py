@@ -275,6 +275,7 @@ def branches_for(
     """One branch per strategy: forced keys, a grammar-chosen entry number (one of
     `numbers` when the playbook is in the prompt), the reply text."""
     n_entries = len(numbers) if numbers else min(len(job.entries), limits.max_entries, MAX_ENTRIES)
+    bodies = [_body(e) for e in job.entries[: min(limits.max_entries, MAX_ENTRIES)]]
     out = []
     for s in job.strategies:
         head = "{" + f'"strategy":{json.dumps(prompt_name(s))},'
@@ -283,7 +284,7 @@ def branches_for(
             grammar=string_tail_grammar("}"),
             max_tokens=limits.max_tokens,
             stop='"}',
-            stop_when=has_sentences_beyond(2),
+            stop_when=enough_said(bodies),
         )
         if n_entries == 0:
             out.append(Branch((replace(tail, prefix=head + tail.prefix),)))
@@ -378,6 +379,27 @@ def has_sentences_beyond(n: int) -> Callable[[str], bool]:
     return test
 
 
+def enough_said(bodies: Sequence[str]) -> Callable[[str], bool]:
+    """A stop test: two sentences are complete and another has begun, or one is complete,
+    states a fact found in one of `bodies` (the job's entries) and another has begun.
+
+    A reply that already made its point with a fact needs no second sentence: on a CPU every
+    token of it delays the answer.
+    """
+    beyond_two = has_sentences_beyond(2)
+
+    def test(text: str) -> bool:
+        if beyond_two(text):
+            return True
+        end = _SENTENCE_BREAK.search(text)
+        if end is None or not text[end.end() :].strip():
+            return False
+        first = text[: end.end()].replace(",", "")
+        return any(_states(body, f) for f in facts_in(first) for body in bodies)
+
+    return test
+
+
 def split_sentences(text: str) -> list[str]:
     """Sentences of English or Chinese text (a decimal point does not end one)."""
     return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
@@ -468,6 +490,11 @@ def _states(body: str, fact: str) -> bool:
     return fact in body
 
 
+def _body(entry: PlaybookEntry) -> str:
+    """An entry's text as facts are looked up in it (thousands separators dropped)."""
+    return (entry.heading + " " + entry.text).replace(",", "")
+
+
 def grounded_entries(
     text: str, entries: Sequence[PlaybookEntry], chosen: int | None
 ) -> tuple[int, ...]:
@@ -479,7 +506,7 @@ def grounded_entries(
     facts = facts_in(text)
     hits: list[int] = []
     for i, e in enumerate(entries):
-        body = (e.heading + " " + e.text).replace(",", "")
+        body = _body(e)
         if any(_states(body, f) for f in facts):
             hits.append(i)
     if chosen is not None and chosen in hits:

@@ -360,12 +360,17 @@ class LlmRefinedWriter:
             prompt = self._prompt(job.context, job.lang, task_block(job, limits, numbers))
             self._last_prefill = ""
             branches = branches_for(job, limits, numbers)
-            outputs = ["", "", ""]
+            # Generation order: the question first. It is usually the shortest path, and on a
+            # CPU the first branch is generated alone (see `LlmConfig.first_alone`).
+            order = _lead_first(job.strategies, len(branches))
+            branches = tuple(branches[i] for i in order)
+            outputs = [""] * len(branches)
             backend = self._get_backend()
             began = time.monotonic()
             log.debug("job %d starts", job.job_id)
             generated = _stats(backend).tokens_generated
             for delta in backend.stream_branches(prompt, branches, cancel=item.cancel):
+                delta = replace(delta, branch=order[delta.branch])  # back to its slot
                 outputs[delta.branch] += delta.text
                 if delta.done:
                     self._deliver(item, delta, outputs[delta.branch], numbers)
@@ -471,6 +476,16 @@ def build_writer(
         library=library,
         on_job=on_job,
     )
+
+
+LEAD_STRATEGY = "ask_question"
+
+
+def _lead_first(strategies: tuple[Strategy, ...], n: int) -> list[int]:
+    """Slot indices in generation order: `LEAD_STRATEGY`'s slot first, the rest in order."""
+    order = list(range(n))
+    lead = next((i for i, s in enumerate(strategies[:n]) if s.id == LEAD_STRATEGY), 0)
+    return [lead, *(i for i in order if i != lead)]
 
 
 def _stats(backend: LlmBackend) -> BackendStats:

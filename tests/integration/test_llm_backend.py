@@ -202,11 +202,19 @@ def test_on_a_cpu_the_first_branch_runs_alone_then_the_others_together(
     prompt = _prompt(backend, "Why so expensive?")
 
     def order(b: LlamaBackend) -> list[tuple[int, bool]]:
-        return [(d.branch, d.done) for d in b.stream_branches(prompt, branches)]
+        """(branch, done) of each generated piece (not the forced prefixes)."""
+        return [
+            (d.branch, d.done)
+            for d in b.stream_branches(prompt, branches)
+            if d.text != f"Answer {d.branch}:"
+        ]
 
     seen = order(backend)  # the fixture's model runs on the CPU
     first_done = seen.index((0, True))
-    assert {b for b, _ in seen[: first_done + 1]} == {0}
+    before = [b for b, _ in seen[: first_done + 1]]
+    # the others' forced text goes in the first batch, which also gives their first token
+    assert before.count(1) <= 1 and before.count(2) <= 1
+    assert before.count(0) > max(before.count(1), before.count(2))
     rest = [b for b, _ in seen[first_done + 1 :]]
     assert set(rest) == {1, 2}
     assert rest.index(2) < len(rest) - 1 - rest[::-1].index(1)  # 1 and 2 interleave

@@ -15,6 +15,7 @@ from inference.suggest.llm_prompt import (
     PromptLimits,
     branches_for,
     cut_prefix,
+    enough_said,
     facts_in,
     first_sentences,
     grounded_entries,
@@ -190,6 +191,19 @@ def test_a_third_sentence_stops_the_branch() -> None:
     assert stop("我们理解。标准价299元。另外")
     parsed = parse_branch('{"strategy": "x", "entry": 1, "text": "One. Two. Thr')
     assert parsed is not None and parsed.text == "One. Two."
+
+
+def test_a_first_sentence_with_a_fact_of_an_entry_is_enough() -> None:
+    stop = enough_said([e.heading + " " + e.text for e in ENTRIES])
+    assert not stop("I hear you. Our")  # no fact yet: a second sentence may bring one
+    assert not stop("Plans start at $39 per agent.")  # the sentence may not be over
+    assert stop("Plans start at $39 per agent. And")
+    assert stop("Go-live takes 2 weeks. We")
+    assert not stop("It takes 3 weeks. We")  # not a fact of any entry
+    assert stop("I hear you. It really does matter. And")  # two sentences in any case
+    (branch, *_) = branches_for(job(), PromptLimits())
+    assert branch.segments[-1].stop_when is not None
+    assert branch.segments[-1].stop_when("We commit to 99.9% availability. Also")
 
 
 def test_a_small_playbook_goes_whole_into_the_system_prompt_and_jobs_cite_numbers() -> None:

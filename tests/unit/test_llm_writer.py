@@ -13,6 +13,7 @@ import pytest
 from inference.events import ObjectionEvent, SuggestionPath
 from inference.llm.types import Branch, BranchDelta, ChatMessage, ModelInfo
 from inference.playbook.model import PlaybookEntry
+from inference.suggest.llm_prompt import prompt_name
 from inference.suggest.llm_writer import HINT_CHUNK_TOKENS, LlmRefinedWriter, LlmWriterConfig
 from inference.suggest.types import STRATEGIES, ContextLine, RefinedJob, RefinedPath
 
@@ -27,6 +28,13 @@ REPLIES = (
     "What would the budget need to cover for your team?",
     "We are certified to ISO 27001 and commit to 99.9% uptime.",
 )
+
+
+def _slot_of(branch: Branch) -> int:
+    """The strategy slot a branch's forced prefix names."""
+    prefix = branch.segments[0].prefix
+    names = [prompt_name(s) for s in STRATEGIES]
+    return next(k for k, name in enumerate(names) if f'"{name}"' in prefix)
 
 
 def make_job(job_id: int, *, lang: str = "en", text: str = "That is too expensive.") -> RefinedJob:
@@ -64,6 +72,7 @@ class FakeBackend:
         self.prefilled = threading.Event()
         self.prefill_prompts: list[str] = []
         self.prefill_chunks: list[int | None] = []
+        self.branch_order: list[list[int]] = []
         self.stream_prompts: list[str] = []
         self.closed = False
 
@@ -104,9 +113,11 @@ class FakeBackend:
                     for i in range(len(branches)):
                         yield BranchDelta(i, "", done=True, reason="cancelled")
                     return
+        self.branch_order.append([_slot_of(b) for b in branches])
         for i, b in enumerate(branches):
-            entry = "2" if i == 2 else "1"
-            rest = f'{entry}, "text": {json.dumps(REPLIES[i])}' + "}"
+            k = _slot_of(b)  # the reply of the strategy this branch was forced to
+            entry = "2" if k == 2 else "1"
+            rest = f'{entry}, "text": {json.dumps(REPLIES[k])}' + "}"
             assert b.segments[-1].prefix == ',"text":"'
             yield BranchDelta(i, rest, done=True, reason="stop")
 
@@ -150,6 +161,7 @@ def test_three_grounded_paths_then_done(fake: FakeBackend) -> None:
     finally:
         writer.close()
     assert flags == [True, False]  # the CPU share hears when the job runs
+    assert fake.branch_order == [[1, 0, 2]]  # the question (often the shortest) goes first
     paths = [p for kind, _, p in seen if kind == "path"]
     assert isinstance(paths[0], RefinedPath)
     assert sorted(p.slot for p in paths) == [0, 1, 2]  # type: ignore[attr-defined]
