@@ -127,10 +127,15 @@ def test_live_session_transcribes_both_parties(pulse_env, call_channels, tmp_pat
     _, err = proc.communicate(timeout=300)
     assert proc.returncode == 0, err
     events = _read(events_path)
+    notes = [  # what the session said about its audio and its pace, for a failure message
+        f"{e['t']:.1f} {e['component']} {e['state']} {e['detail']}"
+        for e in events
+        if e["type"] == "status" and e["state"] not in ("level", "loading", "ready")
+    ]
     for party in ("rep", "customer"):
         hyp = _transcript(events, party)
         score = wer(call_channels["texts"][party], hyp)
-        assert score <= 0.15, f"{party}: WER {score:.2f} for {hyp!r}"
+        assert score <= 0.15, f"{party}: WER {score:.2f} for {hyp!r}; status: {notes}"
     levels = [e for e in events if e["type"] == "status" and e["state"] == "level"]
     loud = [e for e in levels if float(e["detail"].split()[-1]) > -40]
     assert loud, "no level event showed speech"
