@@ -44,6 +44,7 @@ from inference.playbook.text import guess_lang, tokens
 from inference.suggest.confidence import grounding, path_confidence
 from inference.suggest.config import SuggestionConfig
 from inference.suggest.instant import InstantComposer
+from inference.suggest.llm_prompt import single_language
 from inference.suggest.types import STRATEGIES, ContextLine, RefinedJob, RefinedPath, RefinedWriter
 
 log = logging.getLogger(__name__)
@@ -96,8 +97,7 @@ class SuggestionEngine:
         # The conversation's language: the customer's once they have spoken; before that the
         # rep's, or the playbook's when it is all in one language (the writer evaluated its
         # fixed prompt in that language: a hint in another would overwrite that cache).
-        langs = {"zh" if e.lang.startswith("zh") else "en" for e in playbook.entries}
-        self._lang = langs.pop() if len(langs) == 1 else "en"
+        self._lang = single_language(playbook.entries) or "en"
         self._heard_customer = False
         self._current: _JobState | None = None
         self._outstanding: set[int] = set()

@@ -140,6 +140,12 @@ def is_chinese(lang: str) -> bool:
     return lang.lower().startswith("zh")
 
 
+def single_language(entries: Sequence[PlaybookEntry]) -> str | None:
+    """ "zh" or "en" when every entry is in that language, else None."""
+    langs = {"zh" if is_chinese(e.lang) else "en" for e in entries}
+    return langs.pop() if len(langs) == 1 else None
+
+
 def system_prompt(
     lang: str,
     rules: Sequence[str],

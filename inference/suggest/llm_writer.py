@@ -26,6 +26,7 @@ from inference.suggest.llm_prompt import (
     grounded_entries,
     messages_for,
     parse_branch,
+    single_language,
     task_block,
 )
 from inference.suggest.types import (
@@ -320,9 +321,9 @@ class LlmRefinedWriter:
     def _prefill_system(self) -> None:
         """Evaluate the fixed part of the prompt (instructions, rules, the playbook) before
         the conversation starts, in the playbook's language."""
-        langs = {"zh" if e.lang.startswith("zh") else "en" for e in self._library}
-        if len(langs) == 1 and self.config.prefill:
-            self._run_prefill((), langs.pop())
+        lang = single_language(self._library)
+        if lang is not None and self.config.prefill:
+            self._run_prefill((), lang)
 
     def _run_prefill(self, context: tuple[ContextLine, ...], lang: str) -> None:
         try:
@@ -362,7 +363,7 @@ class LlmRefinedWriter:
             branches = branches_for(job, limits, numbers)
             # Generation order: the question first. It is usually the shortest path, and on a
             # CPU the first branch is generated alone (see `LlmConfig.first_alone`).
-            order = _lead_first(job.strategies, len(branches))
+            order = _generation_order(job.strategies, len(branches))
             branches = tuple(branches[i] for i in order)
             outputs = [""] * len(branches)
             backend = self._get_backend()
@@ -481,7 +482,7 @@ def build_writer(
 LEAD_STRATEGY = "ask_question"
 
 
-def _lead_first(strategies: tuple[Strategy, ...], n: int) -> list[int]:
+def _generation_order(strategies: tuple[Strategy, ...], n: int) -> list[int]:
     """Slot indices in generation order: `LEAD_STRATEGY`'s slot first, the rest in order."""
     order = list(range(n))
     lead = next((i for i, s in enumerate(strategies[:n]) if s.id == LEAD_STRATEGY), 0)
