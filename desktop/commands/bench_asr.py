@@ -35,6 +35,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--threads", type=int, default=2, help="CTranslate2 CPU threads")
     p.add_argument("--loops", type=int, default=1, help="play the recording this many times")
     p.add_argument("--no-offline", action="store_true", help="skip the offline baseline")
+    p.add_argument(
+        "--words-out", help="also write each committed word with its end and commit time (JSONL)"
+    )
     p.set_defaults(func=run)
 
 
@@ -232,6 +235,13 @@ def run(args: argparse.Namespace) -> int:
     hyp_first = _join([e.text for e in finals if e.start < first_loop_end], lang)
     commits = [c for c in rec.commits if c.party == args.channel]
     word_lat = [c.t - w.end for c in commits for w in c.words]
+    if args.words_out:
+        with open(args.words_out, "w", encoding="utf-8") as f:
+            for c in commits:
+                for w in c.words:
+                    row = {"utterance": c.utterance_id, "word": w.text, "start": round(w.start, 3)}
+                    row |= {"end": round(w.end, 3), "t": round(c.t, 3)}
+                    f.write(json.dumps(row, ensure_ascii=False) + "\n")
     turn_lat, missed = _turn_latency(turns, commits) if turns else ([], 0)
     lags = [lag for _, lag in rec.lags]
 
