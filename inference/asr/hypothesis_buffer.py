@@ -62,6 +62,15 @@ class HypothesisBuffer:
         self._record(commit)
         return commit
 
+    def commit_before(self, time: float) -> list[Word]:
+        """The speaker paused at `time`: commit the uncommitted words that began before it."""
+        n = 0
+        while n < len(self._previous) and self._previous[n].start < time:
+            n += 1
+        commit, self._previous = self._previous[:n], self._previous[n:]
+        self._record(commit)
+        return commit
+
     def tail(self) -> list[Word]:
         """The current uncommitted words."""
         return list(self._previous)

@@ -12,10 +12,22 @@ from typing import Any
 ZH_PROMPT = "以下是普通话的句子，使用简体中文。"
 
 
+_SMALL = (
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+    "fifteen sixteen seventeen eighteen nineteen twenty"
+)
+_TENS = "thirty forty fifty sixty seventy eighty ninety"
+_NUMBERS = {name: str(i) for i, name in enumerate(_SMALL.split(" "))} | {
+    name: str(10 * i) for i, name in enumerate(_TENS.split(" "), 3)
+}
+
+
 def word_key(text: str) -> str:
-    """What two hypotheses must share for a word to count as the same word."""
+    """What two hypotheses must share for a word to count as the same word: case,
+    punctuation and the spelling of a small number ("three" / "3") do not matter."""
     kept = "".join(ch for ch in text.lower() if not unicodedata.category(ch).startswith("P"))
-    return kept.strip() or text.strip()
+    kept = kept.strip()
+    return _NUMBERS.get(kept, kept) or text.strip()
 
 
 def join_words(texts: Iterable[str]) -> str:

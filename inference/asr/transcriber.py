@@ -6,12 +6,15 @@ time (the session clock), so live capture, paced replay and offline runs share t
 
 Policy: Silero VAD opens and closes utterances (Whisper never sees silence); while an utterance
 is open, its window is re-decoded every `step_s` seconds of new audio and the words on which two
-consecutive hypotheses agree are committed (LocalAgreement-2); when the VAD closes it, the
-window is decoded once more and everything left is committed at once.
+consecutive hypotheses agree are committed (LocalAgreement-2); when the speaker pauses, the
+window is decoded with a beam and the words before the pause are committed at once; when the
+VAD closes it, everything left is committed at once (decoding again unless the pause's
+decode already heard all the speech).
 """
 
 from __future__ import annotations
 
+import logging
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Literal
@@ -27,9 +30,11 @@ from inference.asr.vad import SpeechProbability, VadConfig, VadSegmenter
 from inference.clock import Clock
 from inference.events import ClosedUtterance, TranscriptEvent
 
+log = logging.getLogger(__name__)
 Mode = Literal["stream", "coarse", "once", "skip"]
 Output = TranscriptEvent | ClosedUtterance
 _PROMPT_WORDS = 40
+_TRIM_KEEP_S = 1.0  # committed audio left at the start of a trimmed window
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,12 +50,16 @@ class TranscriberConfig:
         early_final_s: once the speaker has paused this long, the utterance is decoded with
             the final beam; if the VAD then closes it with no more speech, that hypothesis is
             committed at once instead of decoding again (the pause overlaps the decode).
+        pause_commit: that early decode also commits at once the words that began before
+            the pause, without waiting for a second hypothesis to agree: they were heard
+            whole, and speech after a pause seldom changes them.
         load_factor: partial decodes are spaced at least this many times the recent decode
             time apart (measured on the session clock), so a slow machine keeps the worker
             free for the finals; 0 turns it off.
         shared_load_factor: `load_factor` while the LLM writes suggestions beside the worker
             (`sharing`): partials come less often, so the LLM gets both cores between them.
-        trim_s: the decoded window is cut at the last committed word when longer than this.
+        trim_s: the decoded window is cut between committed words when longer than this,
+            keeping its last second of committed words (decoding cost follows the window).
         final_beam_size: beam of the decode that closes an utterance.
         partial_beam_size: beam of the partial decodes (their agreed words are committed).
         partial_word_times: align words in partial decodes too; when False, English partials
@@ -66,9 +75,10 @@ class TranscriberConfig:
     coarse_step_s: float = 2.5
     min_window_s: float = 1.0
     early_final_s: float = 0.15
+    pause_commit: bool = True
     load_factor: float = 1.2
     shared_load_factor: float = 2.0
-    trim_s: float = 12.0
+    trim_s: float = 5.0
     final_beam_size: int = 5
     partial_beam_size: int = 1
     partial_word_times: bool = True
@@ -281,21 +291,35 @@ class StreamingTranscriber:
         if end - u.start < self._config.min_window_s:
             return False
         pause = self._vad.pause_start()
-        if pause is not None and end - pause >= self._config.early_final_s:
-            return u.heard_to < pause + 0.05  # an early final, once per pause
+        if pause is not None:  # an early final once the pause is long enough, once per pause
+            return self._paused(end) and u.heard_to < pause + 0.05
         return end - u.last_decode_end >= self._step()
+
+    def _paused(self, end: float) -> bool:
+        """The speaker has been silent for `early_final_s` at the end of the audio."""
+        pause = self._vad.pause_start()
+        return pause is not None and end - pause >= self._config.early_final_s
 
     def _partial(self, u: _Utterance) -> list[Output]:
         end = self._audio.end
-        early = self._vad.pause_start() is not None
+        pause = self._vad.pause_start()
+        early = self._paused(end)
         size = self._config.final_beam_size if early else self._config.partial_beam_size
         beam = self.final_beam or size
         align = early or self._config.partial_word_times or self._lang != "en"
         words = self._decode(u, end, beam=beam, word_timestamps=align)
         u.heard_to = end
-        u.hb.insert(words)
+        if log.isEnabledFor(logging.DEBUG):
+            paused = f" (pause at {pause:.2f})" if pause is not None else ""
+            heard = join_words(f"{w.text}/{w.probability:.2f}" for w in words)
+            log.debug("%s %s hypothesis to %.2f%s: %s", self.party, self._id(u), end, paused, heard)
         out: list[Output] = []
+        if not words and u.hb.tail():
+            return out  # the guards rejected this decode (a loop): keep the last hypothesis
+        u.hb.insert(words)
         committed = u.hb.flush()
+        if pause is not None and early and self._config.pause_commit:
+            committed += u.hb.commit_before(pause)
         if committed:
             out.append(self._final(u, committed))
         tail = u.hb.tail()
@@ -305,10 +329,15 @@ class StreamingTranscriber:
             start = tail[0].start if tail else u.hb.last_committed_end or u.start
             out.append(self._event(u, start, tail[-1].end if tail else end, text, final=False))
         if end - u.window_start > self._config.trim_s and u.hb.committed:
-            cut = u.hb.committed[-1].end
-            u.hb.pop_committed(cut)
-            u.window_start = max(u.window_start, cut)
-            self._audio.trim_before(min(self._pending_start(), u.window_start))
+            # Cut between committed words, keeping the last second of them in the window:
+            # a window that starts right where the next word begins garbles that word, and
+            # the words kept are matched against the next hypothesis and not committed twice.
+            last = u.hb.committed[-1].end
+            cuts = [w.end for w in u.hb.committed if w.end <= last - _TRIM_KEEP_S]
+            if cuts and cuts[-1] > u.window_start:
+                u.hb.pop_committed(cuts[-1])
+                u.window_start = cuts[-1]
+                self._audio.trim_before(min(self._pending_start(), u.window_start))
         return out
 
     def _pending_start(self) -> float:

@@ -76,3 +76,22 @@ def test_final_pieces_join_with_spaces_but_keep_split_words_whole() -> None:
     assert join_pieces("Sure, we", "have about") == "Sure, we have about"
     assert join_pieces("价格", "有点高") == "价格有点高"
     assert join_pieces("", " first ") == "first"
+
+
+def test_a_number_agrees_with_its_spelling() -> None:
+    hb = HypothesisBuffer()
+    hb.insert(list(words("took three months and")))
+    hb.flush()
+    hb.insert(list(words("took 3 months, and we")))
+    assert [w.text.strip() for w in hb.flush()] == ["took", "3", "months,", "and"]
+
+
+def test_a_pause_commits_the_words_begun_before_it() -> None:
+    hb = HypothesisBuffer()
+    hb.insert(list(words("that sounds good but")))  # words start at 0.0, 0.3, 0.6, 0.9
+    assert hb.flush() == []
+    assert [w.text.strip() for w in hb.commit_before(0.8)] == ["that", "sounds", "good"]
+    assert [w.text.strip() for w in hb.tail()] == ["but"]
+    assert hb.commit_before(0.8) == []
+    hb.insert(list(words("that sounds good but anything", start=0.0)))
+    assert [w.text.strip() for w in hb.flush()] == ["but"]  # committed words are not repeated

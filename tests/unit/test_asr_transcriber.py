@@ -134,7 +134,8 @@ def test_ids_are_unique_per_party_and_events_carry_the_clock() -> None:
     closed = [e for e in out if isinstance(e, ClosedUtterance)]
     assert [c.utterance_id for c in closed] == ["c1", "c2"]
     finals = [e for e in out if isinstance(e, TranscriptEvent) and e.final]
-    assert all(f.t >= c.end for f, c in zip(finals, closed, strict=True))
+    assert finals and all(f.t >= f.end for f in finals)  # stamped once the words were heard
+    assert all(f.t <= closed[0].end + 0.5 for f in finals if f.utterance_id == "c1")
 
 
 def test_language_is_detected_once_then_kept_and_chinese_is_joined_without_spaces() -> None:
@@ -197,7 +198,7 @@ def test_partials_are_spaced_by_the_measured_decode_time_under_load() -> None:
             backend=backend,
             vad=AmplitudeVad(),
             config=TranscriberConfig(
-                language="en", load_factor=load_factor, shared_load_factor=3.0
+                language="en", load_factor=load_factor, shared_load_factor=3.0, trim_s=100.0
             ),
             clock=clock,
         )
@@ -225,3 +226,40 @@ def test_final_is_imminent_only_during_a_pause_of_an_open_utterance() -> None:
     assert states[5] is False  # speaking
     assert True in states  # the short pause
     assert states[-1] is False  # closed
+
+
+def test_a_pause_commits_the_words_before_it_without_a_second_hypothesis() -> None:
+    def script(dur: float) -> list:
+        if 1.5 < dur < 2.1:  # the partial just before the pause garbles its last words
+            return [segment("we have about thirty agent send")]
+        return growing(dur)
+
+    def committed_during_pause(pause_commit: bool) -> list[str]:
+        t, clock = make(ScriptedBackend(script), language="en", pause_commit=pause_commit)
+        out = run(t, clock, np.concatenate([tone(2.0), silence(0.3), tone(1.0), silence(1.0)]))
+        return [
+            w
+            for e in out
+            if isinstance(e, TranscriptEvent) and e.final and e.t < 2.3
+            for w in e.text.split()
+        ]
+
+    with_pause = committed_during_pause(True)
+    without = committed_during_pause(False)
+    # Words start every 0.3 s: all those begun before the pause at 2.0 s are committed in it.
+    assert with_pause == SENTENCE.split()[:6]
+    assert len(without) < len(with_pause)  # agreement alone waits for the next hypothesis
+
+
+def test_a_rejected_decode_keeps_the_last_hypothesis_for_agreement() -> None:
+    def script(dur: float) -> list:
+        if dur < 1.5:
+            return [segment("we have")]
+        if dur < 2.5:  # a repetition loop: the guards drop it
+            return [segment("we we we we we we we we", compression_ratio=3.5)]
+        return [segment("we have about thirty")]
+
+    t, clock = make(ScriptedBackend(script), language="en", pause_commit=False)
+    out = run(t, clock, np.concatenate([tone(3.2), silence(1.0)]))
+    finals = [e for e in out if isinstance(e, TranscriptEvent) and e.final]
+    assert finals[0].text == "we have" and finals[0].t < 3.2  # agreed before the close
