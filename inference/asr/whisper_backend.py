@@ -18,10 +18,6 @@ log = logging.getLogger(__name__)
 SUPPORTED_LANGUAGES = ("en", "zh")
 _FRAMES_PER_S = 100  # log-mel frames per second of audio
 _MIN_ENCODER_FRAMES = 1000  # shorter contexts garble short windows ("that sounds good")
-# A decode with a beam decides words no second hypothesis checks (an early final, a pause
-# commit, a closing final): it sees 20 s, which on the dev calls gave fewer errors than 10 s
-# (streaming WER at or under the offline one) for about 0.2-0.4 s more per final decode.
-_MIN_BEAM_ENCODER_FRAMES = 2000
 _WINDOW_SAMPLES = 30 * 16000  # Whisper's window
 _TOKENS_PER_S = 12  # a generous bound on speech tokens per second, English or Chinese
 
@@ -92,7 +88,7 @@ class WhisperBackend:
             full 30 s Whisper pads every window to; None keeps the full padding. Streaming
             windows are a few seconds long, so this makes a decode 2-4x cheaper on a CPU (the
             encoder is most of a decode's cost); the encoder always sees at least 10 s, as
-            shorter contexts garble short windows, and 20 s when decoding with a beam.
+            shorter contexts garble short windows. None keeps the full padding.
 
     Raises:
         ModelError: the model could not be loaded.
@@ -163,9 +159,7 @@ class WhisperBackend:
     ) -> Transcription:
         """Decode one window (greedy, no temperature fallback, no built-in VAD)."""
         probs: dict[str, float] = {}
-        beam = beam_size or self._beam_size
-        least = _MIN_ENCODER_FRAMES if beam == 1 else _MIN_BEAM_ENCODER_FRAMES
-        self._model.encoder_frames = self._encoder_frames(len(audio), least)
+        self._model.encoder_frames = self._encoder_frames(len(audio))
         self._model.one_pass = len(audio) <= _WINDOW_SAMPLES
         if not self.multilingual:
             language = "en"
@@ -175,7 +169,7 @@ class WhisperBackend:
             audio.astype(np.float32, copy=False),
             language=language,
             task="transcribe",
-            beam_size=beam,
+            beam_size=beam_size or self._beam_size,
             best_of=1,
             temperature=0.0,
             condition_on_previous_text=False,
@@ -191,7 +185,7 @@ class WhisperBackend:
         log.debug(
             "decode: %.1f s of audio, beam %d, %.0f ms",
             len(audio) / 16000,
-            beam,
+            beam_size or self._beam_size,
             (time.monotonic() - began) * 1000,
         )
         return out
@@ -225,8 +219,7 @@ class WhisperBackend:
         tokenizer = Tokenizer(
             model.hf_tokenizer, model.model.is_multilingual, task="transcribe", language=lang
         )
-        least = _MIN_ENCODER_FRAMES if beam_size == 1 else _MIN_BEAM_ENCODER_FRAMES
-        frames = max(self._encoder_frames(len(a), least) or 3000 for a in audios)
+        frames = max(self._encoder_frames(len(a)) or 3000 for a in audios)
         mels = model.feature_extractor.mel_filters.shape[0]
         batch = np.zeros((len(audios), mels, frames), np.float32)
         for i, audio in enumerate(audios):
@@ -290,10 +283,10 @@ class WhisperBackend:
         )
         return _transcription(segments, info, {})
 
-    def _encoder_frames(self, samples: int, least: int = _MIN_ENCODER_FRAMES) -> int | None:
+    def _encoder_frames(self, samples: int) -> int | None:
         if self._margin is None:
             return None
-        frames = max(least, int((samples / 16000 + self._margin) * _FRAMES_PER_S))
+        frames = max(_MIN_ENCODER_FRAMES, int((samples / 16000 + self._margin) * _FRAMES_PER_S))
         return frames + frames % 2  # the encoder's convolution halves the frames
 
     def _detect(self, audio: np.ndarray) -> tuple[str, dict[str, float]]:
