@@ -292,18 +292,15 @@ class StreamingTranscriber:
             return False
         pause = self._vad.pause_start()
         if pause is not None:  # an early final once the pause is long enough, once per pause
-            return self._paused(end) and u.heard_to < pause + 0.05
+            return end - pause >= self._config.early_final_s and u.heard_to < pause + 0.05
         return end - u.last_decode_end >= self._step()
-
-    def _paused(self, end: float) -> bool:
-        """The speaker has been silent for `early_final_s` at the end of the audio."""
-        pause = self._vad.pause_start()
-        return pause is not None and end - pause >= self._config.early_final_s
 
     def _partial(self, u: _Utterance) -> list[Output]:
         end = self._audio.end
         pause = self._vad.pause_start()
-        early = self._paused(end)
+        if pause is not None and end - pause < self._config.early_final_s:
+            pause = None  # not yet a pause (no partial is due then: see `_partial_due`)
+        early = pause is not None
         size = self._config.final_beam_size if early else self._config.partial_beam_size
         beam = self.final_beam or size
         align = early or self._config.partial_word_times or self._lang != "en"
@@ -318,7 +315,7 @@ class StreamingTranscriber:
             return out  # the guards rejected this decode (a loop): keep the last hypothesis
         u.hb.insert(words)
         committed = u.hb.flush()
-        if pause is not None and early and self._config.pause_commit:
+        if pause is not None and self._config.pause_commit:
             committed += u.hb.commit_before(pause)
         if committed:
             out.append(self._final(u, committed))
