@@ -124,13 +124,23 @@ class Source:
 
 @dataclass(frozen=True, slots=True)
 class SuggestionPath:
-    """One way to answer an objection."""
+    """One way to answer an objection.
+
+    Attributes:
+        strategy: the id of the move it makes (from the move library, e.g. "price.ask_gap").
+        text: what the rep can say.
+        confidence: how likely the path is usable as it stands, in [0, 1].
+        sources: the playbook entries and the utterance it rests on.
+        complete: False while a refined event still shows the instant text in this slot.
+        label: the move's name in the call's language, for the card and the report.
+    """
 
     strategy: str
     text: str
     confidence: float
     sources: tuple[Source, ...]
     complete: bool = True
+    label: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,6 +236,7 @@ def to_dict(event: Event) -> dict[str, Any]:
                     "confidence": _round(p.confidence),
                     "sources": [s.to_dict() for s in p.sources],
                     "complete": p.complete,
+                    "label": p.label,
                 }
                 for p in value
             ]
@@ -265,6 +276,7 @@ def from_dict(data: dict[str, Any]) -> Event:
                     confidence=float(p["confidence"]),
                     sources=tuple(Source.from_dict(s) for s in p.get("sources", [])),
                     complete=bool(p.get("complete", True)),
+                    label=str(p.get("label", "")),
                 )
                 for p in value
             )

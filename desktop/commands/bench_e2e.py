@@ -184,27 +184,34 @@ def _turn_final_latency(turns: list[dict[str, Any]], events: list[Event]) -> lis
 def _checker(playbook: Any) -> Any:
     from inference.guard import ComplianceGuard
     from inference.playbook.text import guess_lang
-    from inference.suggest.confidence import grounding
+    from inference.suggest.checker import states_fact
+    from inference.suggest.moves import builtin_library
 
     guard = ComplianceGuard(playbook.rules) if playbook is not None else None
     by_source = {(e.file, e.heading): e for e in playbook.entries} if playbook else {}
+
+    def family(strategy: str, lang: str) -> str:
+        move = builtin_library(lang).get(strategy)
+        return move.family if move is not None else ""
 
     def check(shown: list[SuggestionEvent], lang: str) -> dict[str, Any]:
         paths = [p for e in shown for p in e.paths]
         refined = [p for e in shown if e.stage == "refined" for p in e.paths if p.complete]
         first = shown[0].paths if shown else ()
+        cited = [
+            (p, [by_source[k] for s in p.sources if (k := (s.file, s.heading)) in by_source])
+            for p in refined
+        ]
         return {
             "three_strategies": all(len({p.strategy for p in e.paths}) == 3 for e in shown),
-            "cite_entry": all(any(s.file for s in p.sources) for p in paths),
+            "questions_ask": all(
+                "?" in p.text or "？" in p.text
+                for p in paths
+                if family(p.strategy, lang) == "question"
+            ),
             "instant_in_customer_language": all(guess_lang(p.text) == lang for p in first),
             "refined_state_cited_fact": sum(
-                grounding(
-                    p.text,
-                    [by_source[k] for s in p.sources if (k := (s.file, s.heading)) in by_source],
-                    playbook.terms if playbook else (),
-                )
-                == 1.0
-                for p in refined
+                any(states_fact(p.text, e.text) for e in entries) for p, entries in cited
             ),
             "refined_paths": len(refined),
             "violations": sum(bool(guard.violations(p.text)) for p in paths) if guard else 0,

@@ -88,6 +88,9 @@ class _BranchState:
     batch_index: int = -1
 
 
+LEAD_SIDE_TOKENS = 8  # forced tokens of a waiting branch evaluated per step of the lead
+
+
 def _generating(st: _BranchState) -> bool:
     """The branch has reached its last segment's sampled text (its forced text is cached)."""
     return st.segment == len(st.branch.segments) - 1 and len(st.pending) <= 1
@@ -442,9 +445,9 @@ class LlamaBackend:
         *,
         lead: bool = False,
     ) -> Iterator[BranchDelta]:
-        """Decode `group` in shared batches. With `lead`, every branch's forced text is
-        evaluated together first (a batch of many tokens costs little more than one of a
-        few), then the first branch generates alone and the others wait until it is done."""
+        """Decode `group` in shared batches. With `lead`, the first branch's forced text is
+        evaluated and it generates alone; the others' forced text rides along, a few tokens
+        a step (`LEAD_SIDE_TOKENS`), and they generate together once the first is done."""
         lib, mem = self._lib, self._ctx.memory
         try:
             for st in group:
@@ -462,18 +465,29 @@ class LlamaBackend:
                         st.done = True
                         yield BranchDelta(st.index, "", done=True, reason="cancelled")
                     return
-                if lead and not group[0].done:  # the others wait, their forced text cached
+                leading = lead and not group[0].done
+                if leading:  # the others wait, their forced text cached
                     active = [st for st in active if st is group[0] or not _generating(st)]
                 items: list[tuple[int, int, int, bool]] = []
+                stepped: list[_BranchState] = []
                 for st in active:
-                    for k, tok in enumerate(st.pending):
-                        items.append((tok, st.pos + k, st.seq, k == len(st.pending) - 1))
-                    st.pos += len(st.pending)
-                    st.batch_index = len(items) - 1
-                    st.pending = []
+                    take = len(st.pending)
+                    if leading and st is not group[0]:
+                        # While the lead generates, the others' forced text rides along a few
+                        # tokens a step, so the lead's first token does not wait for it.
+                        take = min(take, LEAD_SIDE_TOKENS)
+                    chunk, st.pending = st.pending[:take], st.pending[take:]
+                    for k, tok in enumerate(chunk):
+                        items.append(
+                            (tok, st.pos + k, st.seq, k == len(chunk) - 1 and not st.pending)
+                        )
+                    st.pos += len(chunk)
+                    if chunk and not st.pending:
+                        st.batch_index = len(items) - 1
+                        stepped.append(st)
                 self._fill_batch(items)
                 self._decode()
-                for st in active:
+                for st in stepped:
                     yield from self._step(st)
         finally:
             for st in group:

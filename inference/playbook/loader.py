@@ -40,6 +40,10 @@ class LoadedFiles:
     entries: tuple[PlaybookEntry, ...]
     blocks: tuple[RulesBlock, ...]
     files: tuple[str, ...]
+    move_files: tuple[tuple[str, str], ...] = ()
+
+
+MOVE_FILE = re.compile(r"^moves_(?:en|zh)\.json$")
 
 
 def _read_text(path: Path) -> str:
@@ -169,6 +173,7 @@ def collect(dirs: list[Path]) -> LoadedFiles:
     entries: list[PlaybookEntry] = []
     blocks: list[RulesBlock] = []
     files: list[str] = []
+    move_files: list[tuple[str, str]] = []
     for root in dirs:
         root = Path(root).expanduser()
         if not root.exists():
@@ -181,6 +186,9 @@ def collect(dirs: list[Path]) -> LoadedFiles:
         found = 0
         for path in paths:
             suffix = path.suffix.lower()
+            if MOVE_FILE.match(path.name):
+                move_files.append((path.relative_to(base).as_posix(), _read_text(path)))
+                continue
             if path.name.startswith(".") or suffix not in MARKDOWN_SUFFIXES + ACCOUNT_SUFFIXES:
                 continue
             rel = path.relative_to(base).as_posix()
@@ -206,4 +214,4 @@ def collect(dirs: list[Path]) -> LoadedFiles:
             "The playbook has no product material with text (only empty files or account notes); "
             "add a Markdown product sheet with at least one heading and some text under it."
         )
-    return LoadedFiles(tuple(entries), tuple(blocks), tuple(files))
+    return LoadedFiles(tuple(entries), tuple(blocks), tuple(files), tuple(move_files))

@@ -25,6 +25,8 @@ class Playbook:
         certifications: certifications the playbook states as held.
         competitors: competitor names from its competitor section(s).
         files: the files read, relative to their playbook folder.
+        move_files: `moves_<lang>.json` files of the folder as (name, text): moves that extend
+            Parley's move library (see `inference.suggest.moves`).
     """
 
     entries: tuple[PlaybookEntry, ...]
@@ -33,6 +35,7 @@ class Playbook:
     certifications: tuple[str, ...] = ()
     competitors: tuple[str, ...] = ()
     files: tuple[str, ...] = ()
+    move_files: tuple[tuple[str, str], ...] = ()
     _index: Bm25Index = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -55,6 +58,10 @@ class Playbook:
         """How much of `query` (idf-weighted share of its tokens) `entry` contains, in [0, 1]."""
         return self._index.coverage(query, entry)
 
+    def idf(self, token: str) -> float:
+        """How rare a retrieval token is across the entries (0 for a token no entry has)."""
+        return self._index.idf(token)
+
     def rule(self, rule_id: str) -> Rule | None:
         return next((r for r in self.rules if r.id == rule_id), None)
 
@@ -64,6 +71,7 @@ def build_playbook(
     *,
     files: tuple[str, ...] = (),
     blocks: Sequence[RulesBlock] = (),
+    move_files: tuple[tuple[str, str], ...] = (),
 ) -> Playbook:
     """A playbook from entries already read (tests, pasted text)."""
     held = held_certifications(entries)
@@ -75,6 +83,7 @@ def build_playbook(
         certifications=tuple(held),
         competitors=tuple(competitor_names(entries)),
         files=files,
+        move_files=move_files,
     )
 
 
@@ -86,4 +95,6 @@ def load_playbook(dirs: Sequence[Path | str]) -> Playbook:
             is malformed; the message says which and what to do.
     """
     loaded = collect([Path(d) for d in dirs])
-    return build_playbook(loaded.entries, files=loaded.files, blocks=loaded.blocks)
+    return build_playbook(
+        loaded.entries, files=loaded.files, blocks=loaded.blocks, move_files=loaded.move_files
+    )

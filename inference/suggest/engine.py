@@ -1,15 +1,16 @@
-"""The suggestion engine: three guarded paths per objection, instant then refined.
+"""The suggestion engine: three planned moves per objection, instant then refined.
 
-On an objection (pipeline thread) the engine at once emits the `instant` stage: three paths
-composed from the playbook (`InstantComposer`), checked by the `ComplianceGuard`. It then hands
-a `RefinedJob` to the writer (the local LLM, on the writer's own thread). Each time the writer
-finishes a path, the engine guards it, rates its confidence and emits a `refined` event with
-the finished paths `complete=True` and the others still the instant ones (`complete=False`).
-A newer objection cancels an unfinished job and emits `status` `llm` `superseded`.
-
-Confidence of every path comes from evidence (see `inference.suggest.confidence`): how clear
-the objection was, how well the cited entry matched it, whether the path states a fact found in
-an entry it cites.
+On an objection (pipeline thread) the engine reads the situation (`situation.py`: the
+customer's own words, the people, rival, amount and deadline they named, their mood, what the
+rep and Parley already said), plans three different moves for it (`planner.py`, from the move
+library, each with its own playbook fact) and at once emits the `instant` stage: each move's
+template sentence, checked by the `PathChecker` and the `ComplianceGuard`. It then hands a
+`RefinedJob` to the writer (the local LLM, on its own thread), which writes each move for this
+customer. Every refined path is checked again; one that fails keeps its move's instant path
+(guard event `check:<reason>`), so the refined stage never makes a set worse. Each finished
+path is emitted at once in a `refined` event, the unfinished slots still showing the instant
+paths (`complete=False`). A newer objection cancels an unfinished job (`status` `llm`
+`superseded`).
 """
 
 from __future__ import annotations
@@ -39,13 +40,14 @@ from inference.events import (
 )
 from inference.guard import ComplianceGuard
 from inference.playbook import Playbook
-from inference.playbook.index import Hit
 from inference.playbook.text import guess_lang, tokens
-from inference.suggest.confidence import grounding, path_confidence
+from inference.suggest.checker import PathChecker
+from inference.suggest.confidence import path_confidence
 from inference.suggest.config import SuggestionConfig
-from inference.suggest.instant import InstantComposer
-from inference.suggest.llm_prompt import single_language
-from inference.suggest.types import STRATEGIES, ContextLine, RefinedJob, RefinedPath, RefinedWriter
+from inference.suggest.llm_prompt import examples, single_language
+from inference.suggest.planner import MovePlanner, Plan, PlannedMove
+from inference.suggest.situation import Situation, read_situation
+from inference.suggest.types import ContextLine, MoveTask, RefinedJob, RefinedPath, RefinedWriter
 
 log = logging.getLogger(__name__)
 __all__ = ["SuggestionConfig", "SuggestionEngine"]
@@ -55,7 +57,7 @@ Paths = tuple[SuggestionPath, SuggestionPath, SuggestionPath]
 @dataclass(slots=True)
 class _JobState:
     job: RefinedJob
-    hits: tuple[Hit, ...]
+    plan: Plan
     slots: list[SuggestionPath]
     done: bool = False
     superseded: bool = False
@@ -86,7 +88,10 @@ class SuggestionEngine:
         self.config = config
         self.playbook = playbook
         self.guard = ComplianceGuard(playbook.rules)
-        self.composer = InstantComposer(playbook, guard=self.guard, k=config.retrieval_k)
+        self.checker = PathChecker(playbook)
+        self.planner = MovePlanner(playbook, guard=self.guard, checker=self.checker)
+        self._shown: deque[str] = deque(maxlen=12)  # texts of paths shown for earlier objections
+        self._last_moves: tuple[str, ...] = ()
         self._emit = emit
         self._clock = clock
         self._writer = writer
@@ -181,27 +186,38 @@ class SuggestionEngine:
                     self._roles.remove(role)
                 self._roles.appendleft(role)
             lang = _lang_of(utterance.lang, utterance.text)
-            hits = self.composer.retrieve(utterance.text, objection.category, lang)
-            raw = self.composer.compose(
-                text=utterance.text,
-                category=objection.category,
-                lang=lang,
-                utterance_id=objection.utterance_id,
-                objection_confidence=objection.confidence,
-                hits=hits,
-            )
-            instant = self._guard_all(objection.utterance_id, raw, fallbacks=None)
-            self._emit_suggestion(objection, "instant", instant)
-            writer = self._writer
-            if writer is None:
-                return
-            self._next_id += 1
             context = tuple(self._context)
             if not context or context[-1].utterance_id != utterance.utterance_id:
                 context = (
                     *context,
                     ContextLine("customer", utterance.text, utterance.utterance_id),
                 )
+            situation = read_situation(
+                text=utterance.text,
+                lang=lang,
+                category=objection.category,
+                confidence=objection.confidence,
+                valence=emotion.valence if emotion is not None else "neutral",
+                label=emotion.label if emotion is not None else "",
+                roles=tuple(self._roles),
+                roles_here=roles,
+                competitors=self.playbook.competitors,
+                context=[(c.speaker, c.text) for c in context[:-1]],
+                terms=self.playbook.terms,
+                earlier=tuple(self._shown),
+                earlier_moves=self._last_moves,
+            )
+            plan = self.planner.plan(situation, context=[c.text for c in context])
+            p0, p1, p2 = (self._instant_path(objection, situation, p) for p in plan.moves)
+            instant = self._guard_all(objection.utterance_id, (p0, p1, p2), fallbacks=None)
+            self._emit_suggestion(objection, "instant", instant)
+            self._last_moves = tuple(p.move.id for p in plan.moves)
+            self._remember(instant)
+            writer = self._writer
+            if writer is None:
+                return
+            self._next_id += 1
+            m0, m1, m2 = (_task(p) for p in plan.moves)
             job = RefinedJob(
                 job_id=self._next_id,
                 objection=objection,
@@ -210,12 +226,12 @@ class SuggestionEngine:
                 context=context,
                 emotion=emotion,
                 roles=tuple(self._roles),
-                entries=tuple(h.entry for h in hits),
-                strategies=STRATEGIES,
+                moves=(m0, m1, m2),
                 instant=instant,
                 rules=tuple(r.sentence for r in self.playbook.rules),
+                person=situation.person,
             )
-            self._current = _JobState(job, hits, [replace(p, complete=False) for p in instant])
+            self._current = _JobState(job, plan, [replace(p, complete=False) for p in instant])
             self._outstanding.add(job.job_id)
         # The writer is called outside the engine's lock: its thread may be delivering a path.
         if stale is not None:
@@ -291,64 +307,63 @@ class SuggestionEngine:
                 or not refined.text.strip()
             ):
                 return
-            instant = replace(job.instant[refined.slot], complete=True)
+            slot = refined.slot
+            planned = state.plan.moves[slot]
+            instant = replace(job.instant[slot], complete=True)
             text = refined.text.strip()
-            others = [
-                state.slots[i].text for i in state.finished if i != refined.slot
-            ]  # refined paths already shown in the other slots
-            if any(_echoes(text, line) for line in (job.utterance_text, *job_lines(job))):
-                shown = instant  # a path that only repeats what was said helps nobody
-            elif any(_echoes(text, other) for other in others):
-                shown = instant  # the same answer twice is not a second way to answer
-            else:
-                draft = replace(instant, text=text)
-                result = self.guard.check(draft, fallback=instant)
-                self._emit_guard(job.objection.utterance_id, refined.slot, result.fired)
-                if any(action == "blocked" for _, action in result.fired):
-                    shown = result.path
-                else:  # rated on what is shown, after any rewrite
-                    shown, grounded = self._refined_path(
-                        state, replace(refined, text=result.path.text)
-                    )
-                    if grounded < 1.0:
-                        # The model stated no fact of the entries it rests on: the retrieved
-                        # path, which quotes them, is the better answer for this slot.
-                        shown = instant
-            state.slots[refined.slot] = replace(shown, complete=True)
-            state.finished.add(refined.slot)
-            s = state.slots
-            self._emit_suggestion(job.objection, "refined", (s[0], s[1], s[2]))
-
-    def _refined_path(self, state: _JobState, refined: RefinedPath) -> tuple[SuggestionPath, float]:
-        """The shown form of a refined path, and how well it is grounded (see `grounding`)."""
-        job = state.job
-        idx = [i for i in dict.fromkeys(refined.entry_indices) if 0 <= i < len(job.entries)]
-        cited = [state.hits[i] for i in idx]
-        grounded = grounding(refined.text, [h.entry for h in cited], self.playbook.terms)
-        if not cited and state.hits:
-            # The writer cited nothing: cite what it was given, but say so in the confidence.
-            best = max(
-                state.hits,
-                key=lambda h: grounding(refined.text, [h.entry], self.playbook.terms),
+            s = state.plan.situation
+            others = [state.slots[i].text for i in range(3) if i != slot]
+            verdict = self.checker.check(
+                text,
+                family=planned.move.family,
+                lang=job.lang,
+                conversation=[c.text for c in job.context],
+                customer=job.utterance_text,
+                rep_said=s.rep_said,
+                others=others,
+                earlier=s.earlier,
+                examples=examples(job.lang),
+                fact=planned.fact.fact.sentence if planned.fact is not None else "",
+                draft=instant.text,
+                keep=(s.person.removeprefix("your ").removeprefix("你们"), s.competitor, s.number),
             )
-            cited = [best]
-            grounded = grounding(refined.text, [best.entry], self.playbook.terms) * 0.5
-        retrieval = max((h.coverage for h in cited), default=0.0)
-        confidence = path_confidence(
-            objection=job.objection.confidence, retrieval=retrieval, grounded=grounded
-        )
-        sources = (
-            *tuple(h.entry.source() for h in cited),
-            Source(utterance_id=job.objection.utterance_id),
-        )
-        path = SuggestionPath(
-            strategy=job.strategies[refined.slot].id,
-            text=refined.text.strip(),
-            confidence=confidence,
-            sources=sources,
+            if not verdict.ok:
+                self._emit_guard(
+                    job.objection.utterance_id, slot, ((f"check:{verdict.reason}", "blocked"),)
+                )
+                shown = instant
+            else:
+                confidence = _confidence(planned, s, text, refined=True)
+                draft = replace(instant, text=text, confidence=confidence)
+                result = self.guard.check(draft, fallback=instant)
+                self._emit_guard(job.objection.utterance_id, slot, result.fired)
+                shown = result.path
+            state.slots[slot] = replace(shown, complete=True)
+            state.finished.add(slot)
+            self._shown.append(shown.text)
+            sl = state.slots
+            self._emit_suggestion(job.objection, "refined", (sl[0], sl[1], sl[2]))
+
+    # ------------------------------------------------------------------ paths
+
+    def _instant_path(
+        self, objection: ObjectionEvent, situation: Situation, planned: PlannedMove
+    ) -> SuggestionPath:
+        sources: tuple[Source, ...] = ()
+        if planned.fact is not None:
+            sources = (planned.fact.fact.entry.source(),)
+        return SuggestionPath(
+            strategy=planned.move.id,
+            text=planned.text,
+            confidence=_confidence(planned, situation, planned.text, refined=False),
+            sources=(*sources, Source(utterance_id=objection.utterance_id)),
             complete=True,
+            label=planned.move.label,
         )
-        return path, grounded
+
+    def _remember(self, paths: Paths) -> None:
+        for p in paths:
+            self._shown.append(p.text)
 
     def _on_done(self, job: RefinedJob, error: Exception | None) -> None:
         """The writer finished, was cancelled or failed on `job` (its thread)."""
@@ -400,18 +415,31 @@ class SuggestionEngine:
             self._idle.notify_all()
 
 
-def job_lines(job: RefinedJob) -> list[str]:
-    """The recent transcript lines the writer saw (either party)."""
-    return [line.text for line in job.context]
+def _task(planned: PlannedMove) -> MoveTask:
+    """A planned move as the writer gets it."""
+    fact = planned.fact.fact if planned.fact is not None else None
+    return MoveTask(
+        move_id=planned.move.id,
+        family=planned.move.family,
+        instruction=planned.move.instruction,
+        label=planned.move.label,
+        fact=fact.clause if fact is not None else "",
+        fact_sentence=fact.sentence if fact is not None else "",
+        entry=fact.entry if fact is not None else None,
+    )
 
 
-def _echoes(text: str, utterance: str) -> bool:
-    """Whether `text` is mostly the customer's own words (a model echoing its input)."""
-    said = set(tokens(utterance))
-    words = tokens(text)
-    if not words or not said:
-        return False
-    return sum(w in said for w in words) >= 0.8 * len(words)
+def _confidence(planned: PlannedMove, s: Situation, text: str, *, refined: bool) -> float:
+    """How likely a path is usable as it stands (see `inference.suggest.confidence`)."""
+    named = (s.person, s.competitor, s.number, s.deadline)
+    specific = planned.specific or any(n and n.lower() in text.lower() for n in named)
+    return path_confidence(
+        objection=s.confidence,
+        fit=planned.score,
+        grounded=planned.fact is not None or planned.move.family == "question",
+        specific=specific,
+        refined=refined,
+    )
 
 
 def _lang_of(lang: str, text: str) -> str:

@@ -18,85 +18,93 @@ import time
 from pathlib import Path
 
 from inference.events import ObjectionEvent, SuggestionPath
+from inference.guard import ComplianceGuard
 from inference.llm.backend import LlamaBackend
 from inference.llm.types import LlmConfig
 from inference.playbook.model import PlaybookEntry
+from inference.playbook.playbook import build_playbook
+from inference.suggest.checker import PathChecker
+from inference.suggest.engine import _task
 from inference.suggest.llm_prompt import CUT_MARKER, PromptLimits, cut_prefix, messages_for
 from inference.suggest.llm_writer import LlmRefinedWriter, LlmWriterConfig
-from inference.suggest.types import STRATEGIES, ContextLine, RefinedJob, RefinedPath
+from inference.suggest.planner import MovePlanner
+from inference.suggest.situation import read_situation
+from inference.suggest.types import ContextLine, RefinedJob, RefinedPath
 
+# An invented product (vibration sensors for factory machines) and an invented call.
 _ENTRIES_EN = (
     PlaybookEntry(
         "product.md",
         "Pricing",
-        "Standard plan: $39 per agent per month, billed monthly. Annual plan: 20% off the "
-        "standard price, paid up front. Free trial: 30 days, up to 10 agents, no card needed.",
+        "Sensor plan: $18 per machine per month, billed monthly. Annual plan: 12% off, paid "
+        "up front. Pilot: 30 days free on up to 20 machines, no contract.",
         "en",
     ),
     PlaybookEntry(
         "product.md",
-        "Customer stories",
-        "A regional retailer cut first response time from nine hours to two within one "
-        "quarter. A hospital group migrated 400,000 historical tickets in 11 days.",
+        "Results",
+        "A bottling plant cut unplanned downtime by 31% in the first six months. A paper mill "
+        "found 4 failing bearings in its first week.",
         "en",
     ),
     PlaybookEntry(
         "product.md",
-        "Onboarding",
-        "Standard go-live takes two weeks with a named customer success manager. Free "
-        "migration of tickets, macros and knowledge base from the previous tool.",
+        "Installation",
+        "Sensors clip on without drilling; a plant of 100 machines is live in 3 days.",
         "en",
     ),
 )
 _CONTEXT_EN = (
+    ContextLine("rep", "Thanks for the plant tour last week, I've sized the setup for you.", "r1"),
+    ContextLine("customer", "Good. We run about eighty presses on two shifts.", "c1"),
     ContextLine(
-        "rep", "Thanks for making time today, I'd like to show how we'd fit your team.", "r1"
+        "rep", "For eighty presses on the annual plan it comes to about $15,000 a year.", "r2"
     ),
     ContextLine(
-        "customer", "Sure. We have about thirty agents answering from a shared inbox.", "c1"
-    ),
-    ContextLine(
-        "rep", "For thirty agents on the annual plan you'd be near fourteen thousand a year.", "r2"
-    ),
-    ContextLine(
-        "customer",
-        "Honestly that is a lot more than we expected. Another vendor quoted half.",
-        "c2",
+        "customer", "That's steep. Our maintenance budget barely covers spare parts.", "c2"
     ),
 )
 _ENTRIES_ZH = (
     PlaybookEntry(
         "product_zh.md",
         "价格",
-        "标准价：每坐席每月299元。年付：标准价八折。免费试用30天，最多10个坐席。",
+        "传感器套餐：每台设备每月120元。年付：八八折。试点：30天免费，最多20台设备。",
         "zh",
     ),
     PlaybookEntry(
         "product_zh.md",
         "客户案例",
-        "某连锁零售企业上线一个季度后，首次响应时间从9小时降到2小时。",
+        "某饮料灌装厂上线半年后非计划停机减少31%。",
         "zh",
     ),
-    PlaybookEntry(
-        "product_zh.md",
-        "上线与服务",
-        "标准上线周期两周，配专属客户成功经理，免费迁移旧系统数据。",
-        "zh",
-    ),
+    PlaybookEntry("product_zh.md", "安装", "传感器免打孔安装，100台设备3天即可上线。", "zh"),
 )
 _CONTEXT_ZH = (
-    ContextLine("rep", "您好，今天想给您介绍一下我们的客服系统。", "r1"),
-    ContextLine("customer", "好的，我们大概有三十个客服。", "c1"),
-    ContextLine("rep", "三十个坐席按年付的话，一年大约八万六千元。", "r2"),
-    ContextLine("customer", "这个价格比我们预想的高太多了，别家报价便宜一半。", "c2"),
+    ContextLine("rep", "上周参观完车间，我按你们的设备数做了方案。", "r1"),
+    ContextLine("customer", "好的，我们有八十台冲压机，两班倒。", "c1"),
+    ContextLine("rep", "八十台按年付算，一年大约十万元。", "r2"),
+    ContextLine("customer", "太贵了，我们维修的钱连备件都不太够。", "c2"),
 )
 RULES = ("A rep may offer at most 10% off the annual price.", "Do not promise roadmap dates.")
 
 
 def make_job(job_id: int, lang: str) -> RefinedJob:
-    """The benchmark's price objection, in English or Chinese."""
+    """The benchmark's price objection, in English or Chinese, planned like a real one."""
     context = _CONTEXT_ZH if lang == "zh" else _CONTEXT_EN
     entries = _ENTRIES_ZH if lang == "zh" else _ENTRIES_EN
+    playbook = build_playbook(entries)
+    planner = MovePlanner(
+        playbook, guard=ComplianceGuard(playbook.rules), checker=PathChecker(playbook)
+    )
+    situation = read_situation(
+        text=context[-1].text,
+        lang=lang,
+        category="price",
+        confidence=0.9,
+        context=[(c.speaker, c.text) for c in context[:-1]],
+    )
+    plan = planner.plan(situation)
+    m0, m1, m2 = (_task(p) for p in plan.moves)
     p = SuggestionPath("instant", "…", 0.5, ())
     return RefinedJob(
         job_id=job_id,
@@ -105,9 +113,8 @@ def make_job(job_id: int, lang: str) -> RefinedJob:
         lang=lang,
         context=context,
         emotion=None,
-        roles=("cfo",),
-        entries=entries,
-        strategies=STRATEGIES,
+        roles=(),
+        moves=(m0, m1, m2),
         instant=(p, p, p),
         rules=RULES,
     )
@@ -144,7 +151,7 @@ def run_once(
         "all_s": round(times[-1], 2) if len(times) == 3 else None,
         "prompt_evaluated": backend.stats.last_prompt_evaluated,
         "prompt_reused": backend.stats.last_prompt_reused,
-        "paths": [(p.slot, p.text, p.entry_indices) for p in paths],
+        "paths": [(p.slot, p.text) for p in paths],
     }
 
 

@@ -22,21 +22,18 @@ from inference.suggest.llm_prompt import (
     PromptLimits,
     branches_for,
     cut_prefix,
-    fit_library,
-    grounded_entries,
     messages_for,
     parse_branch,
     single_language,
     task_block,
 )
 from inference.suggest.types import (
-    STRATEGIES,
     ContextLine,
     DoneCallback,
+    MoveTask,
     PathCallback,
     RefinedJob,
     RefinedPath,
-    Strategy,
 )
 
 log = logging.getLogger(__name__)
@@ -99,10 +96,8 @@ class LlmRefinedWriter:
         preload: load the model as soon as the worker starts, not at the first job or hint.
         threads_fn: asked before each decode call how many threads the LLM may use (a
             `CpuShare`'s `llm_threads`); None keeps the configured count.
-        library: the playbook's entries; when those of the customer's language are few and
-            short enough (`fit_library`) they go whole into the cached system prompt, which is
-            evaluated right after loading (in the playbook's language), so an objection adds
-            only its category and the numbers of its retrieved entries to the prompt.
+        library: the playbook's entries; their language decides the language of the cached
+            system prompt (instructions, examples, rules) evaluated right after loading.
         on_job: called with True when a job starts and False when it ends (a `CpuShare`'s
             `set_llm_job`).
     """
@@ -123,7 +118,6 @@ class LlmRefinedWriter:
         self.config = config or LlmWriterConfig()
         self._on_job = on_job
         self._library = library
-        self._libraries: dict[str, tuple[PlaybookEntry, ...]] = {}
         self._threads_fn = threads_fn
         self._model_path = model_path
         self._backend_arg = backend
@@ -135,7 +129,6 @@ class LlmRefinedWriter:
         self._prefill: tuple[tuple[ContextLine, ...], str] | None = None
         self._prefill_cancel = threading.Event()
         self._rules: tuple[str, ...] = tuple(rules)
-        self._strategies: tuple[Strategy, ...] = STRATEGIES
         self._last_prefill = ""
         self._closed = False
         self._status = status
@@ -307,15 +300,7 @@ class LlmRefinedWriter:
 
     def _prompt(self, context: tuple[ContextLine, ...], lang: str, task: str) -> str:
         backend = self._get_backend()
-        messages = messages_for(
-            context,
-            lang,
-            self._rules,
-            task,
-            self.config.limits,
-            self._strategies,
-            self._library_for(lang),
-        )
+        messages = messages_for(context, lang, self._rules, task, self.config.limits)
         return backend.render_chat(messages)
 
     def _prefill_system(self) -> None:
@@ -355,15 +340,13 @@ class LlmRefinedWriter:
             if item.cancel.is_set():
                 return
             self._rules = job.rules
-            self._strategies = job.strategies
             limits = self.config.limits
-            numbers = self._library_numbers(job)
-            prompt = self._prompt(job.context, job.lang, task_block(job, limits, numbers))
+            prompt = self._prompt(job.context, job.lang, task_block(job, limits))
             self._last_prefill = ""
-            branches = branches_for(job, limits, numbers)
+            branches = branches_for(job, limits)
             # Generation order: the question first. It is usually the shortest path, and on a
             # CPU the first branch is generated alone (see `LlmConfig.first_alone`).
-            order = _generation_order(job.strategies, len(branches))
+            order = _generation_order(job.moves, len(branches))
             branches = tuple(branches[i] for i in order)
             outputs = [""] * len(branches)
             backend = self._get_backend()
@@ -374,7 +357,7 @@ class LlmRefinedWriter:
                 delta = replace(delta, branch=order[delta.branch])  # back to its slot
                 outputs[delta.branch] += delta.text
                 if delta.done:
-                    self._deliver(item, delta, outputs[delta.branch], numbers)
+                    self._deliver(item, delta, outputs[delta.branch])
             stats = _stats(backend)
             log.info(
                 "job %d: %d prompt tokens evaluated, %d reused, %d generated, %.1f s, "
@@ -393,42 +376,14 @@ class LlmRefinedWriter:
         finally:
             _call_safely(item.on_done, job, error)
 
-    def _library_for(self, lang: str) -> tuple[PlaybookEntry, ...]:
-        """The playbook entries placed in the prompt for this language (computed once)."""
-        key = "zh" if lang.lower().startswith("zh") else "en"
-        if key not in self._libraries:
-            self._libraries[key] = fit_library(self._library, key, self.config.limits)
-        return self._libraries[key]
-
-    def _library_numbers(self, job: RefinedJob) -> tuple[int, ...] | None:
-        """The prompt-playbook numbers of the job's retrieved entries, when the playbook is in
-        the prompt and holds them all; else None (the task block carries their text)."""
-        library = self._library_for(job.lang)
-        entries = job.entries[: self.config.limits.max_entries]
-        if not library or not entries or any(e not in library for e in entries):
-            return None
-        return tuple(library.index(e) + 1 for e in entries)
-
-    def _deliver(
-        self,
-        item: _Submitted,
-        delta: BranchDelta,
-        output: str,
-        numbers: tuple[int, ...] | None = None,
-    ) -> None:
+    def _deliver(self, item: _Submitted, delta: BranchDelta, output: str) -> None:
         if delta.reason == "cancelled" or item.cancel.is_set():
             return
         parsed = parse_branch(output)
         if parsed is None:
-            log.info("path %d of job %d did not parse: %r", delta.branch, item.job.job_id, output)
+            log.info("path %d of job %d did not parse", delta.branch, item.job.job_id)
             return
-        entries = item.job.entries[: self.config.limits.max_entries]
-        chosen = parsed.entry
-        if numbers is not None and chosen is not None:  # a playbook number: its job index
-            chosen = numbers.index(chosen + 1) if chosen + 1 in numbers else None
-        indices = grounded_entries(parsed.text, entries, chosen)
-        path = RefinedPath(slot=delta.branch, text=parsed.text, entry_indices=indices)
-        log.debug("job %d path %d: %r", item.job.job_id, delta.branch, parsed.text)
+        path = RefinedPath(slot=delta.branch, text=parsed.text)
         _call_safely(item.on_path, item.job, path)
 
 
@@ -479,13 +434,14 @@ def build_writer(
     )
 
 
-LEAD_STRATEGY = "ask_question"
+LEAD_FAMILY = "question"
 
 
-def _generation_order(strategies: tuple[Strategy, ...], n: int) -> list[int]:
-    """Slot indices in generation order: `LEAD_STRATEGY`'s slot first, the rest in order."""
+def _generation_order(moves: tuple[MoveTask, ...], n: int) -> list[int]:
+    """Slot indices in generation order: the question move's slot first (usually the
+    shortest line, and on a CPU the first branch is generated alone), the rest in order."""
     order = list(range(n))
-    lead = next((i for i, s in enumerate(strategies[:n]) if s.id == LEAD_STRATEGY), 0)
+    lead = next((i for i, m in enumerate(moves[:n]) if m.family == LEAD_FAMILY), 0)
     return [lead, *(i for i in order if i != lead)]
 
 

@@ -17,33 +17,26 @@ from inference.playbook.model import PlaybookEntry
 
 
 @dataclass(frozen=True, slots=True)
-class Strategy:
-    """One way of answering an objection.
+class MoveTask:
+    """One planned move as the writer gets it.
 
     Attributes:
-        id: short stable name shown on the card ("acknowledge_value", "ask_question",
-            "offer_evidence").
-        instruction: what the path must do, in English, for a prompt.
+        move_id: the move's id in the library (the path's `strategy`).
+        family: "acknowledge", "question" or "evidence" (what the path must do).
+        instruction: what the model is asked to write, in the call's language.
+        label: the move's name in the call's language.
+        fact: the move's playbook fact as words inside a sentence ("" = no fact).
+        fact_sentence: the same fact as the playbook states it.
+        entry: the playbook entry the fact comes from (the path's source), if any.
     """
 
-    id: str
+    move_id: str
+    family: str
     instruction: str
-
-
-STRATEGIES: tuple[Strategy, Strategy, Strategy] = (
-    Strategy(
-        "acknowledge_value",
-        "Acknowledge the concern, then restate the value that matters to this customer.",
-    ),
-    Strategy(
-        "ask_question",
-        "Ask one open question that uncovers the real concern behind the objection.",
-    ),
-    Strategy(
-        "offer_evidence",
-        "Offer concrete evidence (a proof point, a number, a certification) or an alternative.",
-    ),
-)
+    label: str = ""
+    fact: str = ""
+    fact_sentence: str = ""
+    entry: PlaybookEntry | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +50,7 @@ class ContextLine:
 
 @dataclass(frozen=True, slots=True)
 class RefinedJob:
-    """Everything the writer needs to write three paths for one objection.
+    """Everything the writer needs to write the three planned moves of one objection.
 
     Attributes:
         job_id: increasing id; a newer job supersedes every older one.
@@ -67,11 +60,10 @@ class RefinedJob:
         context: recent transcript, oldest first, the objection utterance last.
         emotion: the customer's emotion on that utterance, if known.
         roles: decision-makers mentioned so far in the call (most recent first).
-        entries: playbook entries retrieved for this objection, best first; a path cites them
-            by index into this tuple.
-        strategies: the three strategies, slot 0..2, one path each.
+        moves: the three planned moves, slot 0..2, one path each.
         instant: the instant paths already shown, slot 0..2.
         rules: rule sentences the path must respect (for the prompt; the guard enforces them).
+        person: how a path names the decider the customer named ("your CFO"), or "".
     """
 
     job_id: int
@@ -81,10 +73,10 @@ class RefinedJob:
     context: tuple[ContextLine, ...]
     emotion: EmotionEvent | None
     roles: tuple[str, ...]
-    entries: tuple[PlaybookEntry, ...]
-    strategies: tuple[Strategy, Strategy, Strategy]
+    moves: tuple[MoveTask, MoveTask, MoveTask]
     instant: tuple[SuggestionPath, SuggestionPath, SuggestionPath]
     rules: tuple[str, ...]
+    person: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,15 +84,12 @@ class RefinedPath:
     """One finished path from the writer.
 
     Attributes:
-        slot: 0..2, the strategy slot it fills (job.strategies[slot]).
+        slot: 0..2, the move it writes (job.moves[slot]).
         text: at most two sentences, in job.lang.
-        entry_indices: indices into job.entries of the entries it rests on (may be empty;
-            the engine then cites the best retrieved entry and lowers the confidence).
     """
 
     slot: int
     text: str
-    entry_indices: tuple[int, ...] = ()
 
 
 PathCallback = Callable[[RefinedJob, RefinedPath], None]

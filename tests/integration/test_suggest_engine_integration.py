@@ -176,4 +176,4 @@ def test_bench_e2e_on_a_timed_transcript(
     for row in turns:
         if row["detected"]:
             assert row["instant_s"] is not None and row["checks"]["three_strategies"]
-            assert row["checks"]["cite_entry"] and row["checks"]["instant_in_customer_language"]
+            assert row["checks"]["questions_ask"] and row["checks"]["instant_in_customer_language"]

@@ -1,0 +1,203 @@
+"""Playbook facts chosen per move: one sentence of the playbook that bears on the concern.
+
+Every sentence of every entry is a candidate, except rule sentences, internal instructions to
+reps, competitor notes (a path never repeats what the playbook says about a rival) and
+sentences that would break a rule. A move asks for a kind of fact (an offer such as a pilot or
+a plan, a proof such as a customer result, a spec such as hosting or rollout time); the finder
+ranks the sentences of that kind by how well they match the customer's words and the move's
+own retrieval words, and never returns a fact another path of the set already uses.
+
+`as_clause` turns a playbook line into words a template can carry inside a sentence
+("Pilot: 21 days free" -> "our pilot is 21 days free"), so a fact is woven in, not pasted.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from inference.guard import ComplianceGuard
+from inference.playbook import Playbook, PlaybookEntry
+from inference.playbook.rules import COMPETITOR_HEADING, PROHIBIT, cert_names
+from inference.playbook.text import split_sentences, tokens
+
+_INTERNAL = re.compile(
+    r"\b(reps?|sales ?(?:people|reps?|director|vp)|approval|internal|confidential|fictional|evaluation|in writing)\b"
+    r"|审批|内部|销售总监|销售在|销售最多|虚构|评测|书面",
+    re.I,
+)
+_RULES_HEADING = re.compile(
+    r"\brules?\b|red ?lines?|do not|don't|must not|never|红线|禁止|规则|注意事项|不得", re.I
+)
+_PROOF_HEADING = re.compile(
+    r"proof|case|customer|result|success|stor(?:y|ies)|reference|testimonial|案例|客户|成果|效果|证明",
+    re.I,
+)
+_OFFER = re.compile(
+    r"\b(trial|pilot|free|annual plan|yearly plan|discount|% off|money-back|guarantee|starter|"
+    r"no contract|cancel any ?time)\b|试用|试点|免费|年付|折|优惠|套餐|不收费|随时取消",
+    re.I,
+)
+_RESULT = re.compile(
+    r"\b(cut|cuts|reduced?|raised?|saved?|saves|grew|increased?|improved?|from .+ to|lowered|"
+    r"halved|doubled)\b|降低|提升|提高|节省|缩短|减少|下降|增长|从.+到",
+    re.I,
+)
+_NUMBER = re.compile(r"\d")
+_LABEL = re.compile(r"^([^:：\d]{1,40}?)\s*[:：]\s*(.+)$")
+_KEEP_CAPITAL = re.compile(r"^(?:[A-Z]{2,}|[A-Z][a-z]*[A-Z]|[A-Z][a-z]+\s+[A-Z])")
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    """One playbook sentence a path can rest on.
+
+    Attributes:
+        sentence: as written in the playbook (what the checker compares against).
+        clause: the same as words inside a sentence (no final stop, lower-case start).
+        entry: the entry it comes from (the path's source).
+        kind: "offer", "proof", "spec" or "plain".
+        lang: the entry's language.
+    """
+
+    sentence: str
+    clause: str
+    entry: PlaybookEntry
+    kind: str
+    lang: str
+
+
+@dataclass(frozen=True, slots=True)
+class ScoredFact:
+    """A fact with how well it matches one move of one situation (coverage in [0, 1])."""
+
+    fact: Fact
+    score: float
+    coverage: float
+
+
+def classify(sentence: str, heading: str) -> str:
+    """The kind of fact a sentence is."""
+    if _OFFER.search(sentence):
+        return "offer"
+    if (_PROOF_HEADING.search(heading) and _NUMBER.search(sentence)) or (
+        _RESULT.search(sentence) and _NUMBER.search(sentence)
+    ):
+        return "proof"
+    if _NUMBER.search(sentence) or cert_names(sentence):
+        return "spec"
+    return "plain"
+
+
+def as_clause(sentence: str, lang: str, names: Collection[str] = ()) -> str:
+    """A playbook line as words a template can carry ("Pilot: 21 days free, no contract." ->
+    "our pilot is 21 days free, no contract"; "试用：21天免费。" -> "试用是21天免费")."""
+    s = sentence.strip().lstrip("-*• ").rstrip(" .。;；!！")
+    m = _LABEL.match(s)
+    if lang == "zh":
+        if m and len(m.group(1)) <= 8:
+            return f"{m.group(1).strip()}是{m.group(2).strip()}"
+        return s
+    if m and len(m.group(1).split()) <= 4:
+        label, value = m.group(1).strip(), m.group(2).strip()
+        low = label if _KEEP_CAPITAL.match(label) or label in names else label.lower()
+        verb = "are" if low.endswith("s") and not low.endswith("ss") else "is"
+        owner = "" if low.startswith(("our ", "the ")) or label in names else "our "
+        return f"{owner}{low} {verb} {value}"
+    first = s.split(" ", 1)[0]
+    if first and first[0].isupper() and not _KEEP_CAPITAL.match(s) and first not in names:
+        return s[0].lower() + s[1:]
+    return s
+
+
+class FactFinder:
+    """Ranks the playbook's usable sentences for a move.
+
+    Args:
+        playbook: the loaded playbook.
+        guard: sentences that would break a rule are never used.
+    """
+
+    def __init__(self, playbook: Playbook, *, guard: ComplianceGuard) -> None:
+        self.playbook = playbook
+        names = {t for t in playbook.terms if t[:1].isupper()} | set(playbook.competitors)
+        rule_sentences = tuple(r.sentence for r in playbook.rules)
+        self.facts: list[Fact] = []
+        self._tokens: list[set[str]] = []
+        self.rival_notes: list[tuple[str, str]] = []  # (sentence, lang) of competitor notes
+        seen: set[str] = set()
+        for entry in playbook.entries:
+            rival = bool(COMPETITOR_HEADING.search(entry.heading))
+            for sentence in split_sentences(entry.text):
+                if rival:
+                    self.rival_notes.append((sentence, entry.lang))
+                    continue
+                if len(sentence) < 8 or sentence in seen or _RULES_HEADING.search(entry.heading):
+                    continue
+                if PROHIBIT.search(sentence) or _INTERNAL.search(sentence):
+                    continue
+                if any(sentence in r or r in sentence for r in rule_sentences):
+                    continue
+                if guard.violations(sentence):
+                    continue
+                seen.add(sentence)
+                kind = classify(sentence, entry.heading)
+                self.facts.append(
+                    Fact(sentence, as_clause(sentence, entry.lang, names), entry, kind, entry.lang)
+                )
+                self._tokens.append(set(tokens(sentence + " " + entry.heading)))
+
+    def _weight(self, toks: Collection[str]) -> float:
+        return sum(max(0.2, self.playbook.idf(t)) for t in toks)
+
+    def rank(
+        self,
+        *,
+        customer: str,
+        query: str,
+        kind: str,
+        lang: str,
+        exclude: Collection[str] = (),
+        extra: str = "",
+    ) -> list[ScoredFact]:
+        """Facts for one move, best first.
+
+        Args:
+            customer: the customer's words (and what frames them, such as a rival's note).
+            query: the move's own retrieval words.
+            kind: the fact kind the move wants ("any" for any).
+            lang: the call's language (facts in it rank first).
+            exclude: sentences already used by another path.
+            extra: more words that count like the customer's (a rival's note).
+        """
+        said = set(tokens(customer + " " + extra))
+        wanted = set(tokens(query))
+        said_w = self._weight(said) or 1.0
+        out: list[ScoredFact] = []
+        for fact, toks in zip(self.facts, self._tokens, strict=True):
+            if fact.sentence in exclude:
+                continue
+            wrong_kind = kind not in ("", "any") and fact.kind != kind
+            if wrong_kind and not (kind == "spec" and fact.kind in ("offer", "proof")):
+                continue
+            hit_said = self._weight(said & toks)
+            hit_query = self._weight(wanted & toks)
+            if not hit_said and not hit_query:
+                continue  # of the right kind, but about something else
+            coverage = min(1.0, hit_said / said_w * 1.5 + (0.25 if hit_query else 0.0))
+            score = hit_said + 0.6 * hit_query
+            if kind not in ("", "any") and fact.kind == kind:
+                score += 0.5
+            if fact.lang != lang:
+                score -= 3.0
+            if score <= 0.3:
+                continue
+            out.append(ScoredFact(fact, score, coverage))
+        out.sort(key=lambda s: s.score, reverse=True)
+        return out
+
+    def rival_note(self, competitor: str) -> str:
+        """What the playbook says about a rival (its words help find where we differ)."""
+        low = competitor.lower()
+        return " ".join(s for s, _ in self.rival_notes if low and low in s.lower())

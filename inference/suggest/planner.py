@@ -1,0 +1,234 @@
+"""The move planner: three different moves for one situation, each with its own fact.
+
+Candidates are the library's moves for the objection's category, the general ones, the
+decision-maker moves when the customer named a decider, and "answer first" when they asked a
+question. Each is scored on how well it fits the situation (a move written for the category,
+a template that can use the person, rival, amount or deadline they named, a playbook fact that
+bears on the concern, a calm acknowledgement first for an upset customer, not the move the
+previous objection already got) and the best move of each family is taken, so the three paths
+acknowledge, ask and give evidence; no two paths rest on the same fact. Each planned move
+carries its instant text, rendered from the first of its templates whose slots are known and
+that passes the checker.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from inference.guard import ComplianceGuard
+from inference.playbook import Playbook
+from inference.suggest.checker import PathChecker
+from inference.suggest.facts import FactFinder, ScoredFact
+from inference.suggest.moves import Move, MoveLibrary, library_for
+from inference.suggest.situation import Situation
+
+_SLOT = re.compile(r"\{(\w+)\}")
+SITUATION_SLOTS = ("person", "competitor", "number", "deadline")
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedMove:
+    """One move of a set, ready to show and to refine.
+
+    Attributes:
+        move: the library move.
+        fact: the playbook fact it rests on (None for a move without one).
+        text: its instant text.
+        specific: the text uses something the customer named (person, rival, amount, date).
+        score: how well the move fits the situation (for confidence).
+    """
+
+    move: Move
+    fact: ScoredFact | None
+    text: str
+    specific: bool
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """Three planned moves for one objection, slot order."""
+
+    situation: Situation
+    moves: tuple[PlannedMove, PlannedMove, PlannedMove]
+
+
+def render(template: str, slots: dict[str, str]) -> str | None:
+    """The template with its slots filled, or None when a slot is unknown."""
+    names = _SLOT.findall(template)
+    if any(not slots.get(n) for n in names):
+        return None
+    text = template
+    for n in names:
+        text = text.replace("{" + n + "}", slots[n])
+    return text[:1].upper() + text[1:] if text[:1].isalpha() else text
+
+
+@dataclass(slots=True)
+class _Candidate:
+    move: Move
+    score: float
+    facts: list[ScoredFact]
+
+
+class MovePlanner:
+    """Plans the three moves of each objection.
+
+    Args:
+        playbook: the loaded playbook (facts; its move files extend the library).
+        guard: facts that would break a rule are never used.
+        checker: each instant text must pass it.
+    """
+
+    def __init__(self, playbook: Playbook, *, guard: ComplianceGuard, checker: PathChecker) -> None:
+        self.playbook = playbook
+        self.finder = FactFinder(playbook, guard=guard)
+        self.checker = checker
+        self._libraries: dict[str, MoveLibrary] = {}
+
+    def library(self, lang: str) -> MoveLibrary:
+        key = "zh" if lang == "zh" else "en"
+        if key not in self._libraries:
+            self._libraries[key] = library_for(key, self.playbook.move_files)
+        return self._libraries[key]
+
+    def plan(self, situation: Situation, *, context: Sequence[str] = ()) -> Plan:
+        """Three different moves for `situation`, slot order; `context` is the recent
+        conversation (its numbers and names may be said)."""
+        lib = self.library(situation.lang)
+        candidates = self._candidates(situation, lib)
+        order = _family_order(situation)
+        chosen: list[PlannedMove] = []
+        used_facts: set[str] = set()
+        used_ids: set[str] = set()
+
+        def take(pool: list[_Candidate]) -> bool:
+            for cand in sorted(pool, key=lambda c: c.score, reverse=True):
+                if cand.move.id in used_ids:
+                    continue
+                planned = self._realise(
+                    cand, situation, used_facts, [p.text for p in chosen], context
+                )
+                if planned is None:
+                    continue
+                chosen.append(planned)
+                used_ids.add(cand.move.id)
+                if planned.fact is not None:
+                    used_facts.add(planned.fact.fact.sentence)
+                return True
+            return False
+
+        for family in order:
+            take([c for c in candidates if c.move.family == family])
+        while len(chosen) < 3:
+            if not take(candidates):
+                break
+        while len(chosen) < 3:  # a library without enough moves: the general ones, as they are
+            general = lib.for_category("")
+            move = general[len(chosen) % len(general)] if general else lib.moves[0]
+            chosen.append(PlannedMove(move, None, move.templates[-1], False, 0.0))
+        return Plan(situation, (chosen[0], chosen[1], chosen[2]))
+
+    # -- scoring ---------------------------------------------------------------------------
+
+    def _candidates(self, s: Situation, lib: MoveLibrary) -> list[_Candidate]:
+        moves: list[tuple[Move, float]] = []
+        for m in lib.moves:
+            if s.category in m.categories:
+                moves.append((m, 1.0))
+            elif "*" in m.categories:
+                moves.append((m, 0.45))
+            elif s.roles_here and "authority" in m.categories and m.family != "evidence":
+                moves.append((m, 0.85))  # a decider named with another concern
+        note = self.finder.rival_note(s.competitor) if s.competitor else ""
+        out: list[_Candidate] = []
+        for move, base in moves:
+            score = base
+            facts: list[ScoredFact] = []
+            if move.wants_fact:
+                facts = self.finder.rank(
+                    customer=s.text,
+                    query=move.fact_query,
+                    kind=move.fact_kind,
+                    lang=s.lang,
+                    extra=note if move.family != "question" else "",
+                )
+                if facts:
+                    score += min(0.5, 0.5 * facts[0].coverage + 0.1)
+                elif not any("{fact}" not in t for t in move.templates):
+                    continue
+                else:
+                    score -= 0.4
+            if move.id == "any.answer_question":
+                if not (s.is_question and facts and facts[0].coverage >= 0.3):
+                    continue
+                score += 2.0
+            if any(_uses_situation(t, s) for t in move.templates):
+                score += 0.3
+            if s.valence == "negative" and move.family == "acknowledge":
+                score += 0.2
+            if move.id in s.earlier_moves:
+                score -= 0.5
+            out.append(_Candidate(move, score, facts))
+        return out
+
+    def _realise(
+        self,
+        cand: _Candidate,
+        s: Situation,
+        used_facts: set[str],
+        others: list[str],
+        context: Sequence[str],
+    ) -> PlannedMove | None:
+        """The candidate's instant text with its best unused fact, or None when no template
+        renders and passes the checker."""
+        facts: list[ScoredFact | None] = []
+        facts.extend(f for f in cand.facts if f.fact.sentence not in used_facts)
+        del facts[3:]
+        if not any("{fact}" in t for t in cand.move.templates) or not facts:
+            facts.append(None)
+        slots = s.slots()
+        for fact in facts:
+            filled = dict(slots)
+            if fact is not None:
+                filled["fact"] = fact.fact.clause
+            for template in cand.move.templates:
+                if ("{fact}" in template) != (fact is not None):
+                    continue
+                text = render(template, filled)
+                if text is None:
+                    continue
+                verdict = self.checker.check(
+                    text,
+                    family=cand.move.family,
+                    lang=s.lang,
+                    conversation=context,
+                    customer=s.text,
+                    rep_said=s.rep_said,
+                    others=others,
+                    earlier=s.earlier,
+                    fact=fact.fact.sentence if fact is not None else "",
+                )
+                if verdict.ok:
+                    return PlannedMove(
+                        cand.move, fact, text, _uses_situation(template, s), cand.score
+                    )
+        return None
+
+
+def _uses_situation(template: str, s: Situation) -> bool:
+    slots = s.slots()
+    names = _SLOT.findall(template)
+    return any(n in SITUATION_SLOTS for n in names) and all(
+        n == "fact" or slots.get(n) for n in names
+    )
+
+
+def _family_order(s: Situation) -> tuple[str, ...]:
+    """Which family fills slot 1 first: the answer when they asked, a calm acknowledgement
+    when they are upset, else acknowledge, ask, evidence."""
+    if s.is_question:
+        return ("evidence", "acknowledge", "question")
+    return ("acknowledge", "question", "evidence")

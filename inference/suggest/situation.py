@@ -1,0 +1,254 @@
+"""The situation read for one objection: what the customer said, in their own terms.
+
+The moves are planned and written from this, not from the category alone: the number, rival,
+person or deadline the customer named; the category and how sure the detector is; their mood;
+every decision-maker named so far; how technical the conversation is; what the rep just said
+and what Parley already suggested in this call (so no path repeats either).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+EN_ROLE_WORDS = {
+    "ceo": "your CEO",
+    "cfo": "your CFO",
+    "cto": "your CTO",
+    "procurement": "your procurement team",
+    "legal": "your legal team",
+    "it": "your IT team",
+    "board": "the board",
+    "manager": "your manager",
+}
+ZH_ROLE_WORDS = {
+    "ceo": "老板",
+    "cfo": "财务负责人",
+    "cto": "技术负责人",
+    "procurement": "采购部门",
+    "legal": "法务",
+    "it": "信息部门",
+    "board": "董事会",
+    "manager": "领导",
+}
+# The customer's own words for a decider ("our head of support" -> "your head of support").
+_EN_PERSON = re.compile(
+    r"\b(?:our|my|the)\s+((?:head|director|vice president|vp|chief \w+ officer) of [a-z]+(?: [a-z]+)?"
+    r"|(?:finance|it|legal|procurement|purchasing|security|compliance) (?:director|team|department|lead|head|people)"
+    r"|cfo|ceo|cto|coo|cio|ciso|boss|owner|founder|board|partners|managing director|general manager"
+    r"|finance director|controller|procurement|purchasing|legal|compliance officer)\b",
+    re.I,
+)
+_ZH_PERSON = re.compile(
+    r"(财务总监|财务处|财务部|财务|总经理|总裁|董事长|董事会|院长|校长|老板|采购部|采购|招标办|设备科|"
+    r"法务部|法务|信息科|信息部|IT部门|技术负责人|技术总监|主任|总监|领导|合伙人|股东)"
+)
+_ACRONYM_ROLE = re.compile(r"^(cfo|ceo|cto|coo|cio|ciso|vp)\b", re.I)
+
+_EN_MONEY = re.compile(
+    r"(?:[$€£]\s?\d[\d,.]*(?:\s?(?:k|m|thousand|million))?"
+    r"|\b\d[\d,.]*\s?(?:k|thousand|million)?\s?(?:dollars|euros|pounds|usd|eur)\b"
+    r"|\b(?:half|twice|double|a third) (?:of )?(?:that|the price|what you quoted|as much)\b"
+    r"|\b(?:ten|twenty|thirty|forty|fifty|a hundred|one hundred) thousand(?: dollars| a year)?\b)",
+    re.I,
+)
+_ZH_MONEY = re.compile(
+    r"\d[\d,.]*\s?(?:万|千)?(?:元|块)|[一二三四五六七八九十两百千万]+(?:万|千)?(?:元|块)|一半|半价|便宜一半"
+)
+_EN_DEADLINE = re.compile(
+    r"\b(?:until|till|before|after|by|in|next|this|end of|at the end of)\s+(?:the\s+)?(?:end of\s+)?"
+    r"(?:next\s+)?(?:quarter|month|year|week|spring|summer|autumn|fall|winter|q[1-4]|"
+    r"fiscal year|budget cycle|holidays|season|january|february|march|april|may|june|july|"
+    r"august|september|october|november|december)\b",
+    re.I,
+)
+_ZH_DEADLINE = re.compile(
+    r"(?:下个?|明|今|这个?)(?:年|月|季度|周|学期)(?:底|初|中)?|年底|年后|月底|季度末|节后|春节后|"
+    r"\d{1,2}月(?:份)?(?:以后|之后|以前|之前|前|底)?|(?:明|今)年(?:上|下)半年"
+)
+_EN_QUESTION = re.compile(
+    r"\?\s*$|^(?:where|what|how|which|who|when|is|are|does|do|can|could|will|would)\b", re.I
+)
+_ZH_QUESTION = re.compile(r"[?？]\s*$|吗[。？?]?$|是否|哪里|哪儿|多少|怎么|能不能|有没有|什么")
+# A rival named by pattern when the playbook does not list it ("we're with X", "X quoted us").
+_EN_RIVAL = re.compile(
+    r"\b(?:with|from|using|use|on|signed with|switch(?:ed)? to|quote from|offer from|demo from)\s+"
+    r"((?:[A-Z][A-Za-z0-9&.\-]+)(?:\s+[A-Z][A-Za-z0-9&.\-]+)?)"
+    r"|\b([A-Z][A-Za-z0-9&.\-]+(?:\s+[A-Z][A-Za-z0-9&.\-]+)?)\s+(?:quoted|offered|charges|gave us|is cheaper|came in)",
+)
+_NOT_NAMES_WORDS = (
+    "I We You They It The Our My Your Their This That What So But And Honestly Actually Well "
+    "Yes No Okay OK Sure Right Look Monday Tuesday Wednesday Thursday Friday January February "
+    "March April May June July August September October November December CFO CEO CTO IT VP"
+)
+_NOT_NAMES = frozenset(_NOT_NAMES_WORDS.split())
+_ZH_RIVAL = re.compile(r"([A-Za-z][A-Za-z0-9&.\-]{1,20})(?:那边|家|的报价|报的|给我们)")
+
+
+@dataclass(frozen=True, slots=True)
+class Situation:
+    """What Parley knows when the customer objects.
+
+    Attributes:
+        text: the objection utterance, as transcribed.
+        lang: "en" or "zh", the language every path is written in.
+        category: the objection category; confidence: how sure the detector is.
+        valence: the customer's mood ("negative", "neutral", "positive"); label: a finer one.
+        roles: decision-makers named so far (most recent first), role ids.
+        roles_here: those named in this utterance.
+        person: how a path names the decider ("your CFO", "你们财务总监"); "" if none named.
+        competitor: the rival named in this utterance (or earlier in the call), "" if none.
+        number: the money amount the customer named, as they said it; "" if none.
+        deadline: the time they named ("next quarter", "年底"); "" if none.
+        is_question: the customer asked a question (answer it first).
+        technical: playbook terms per 100 words in the recent conversation.
+        rep_said: the rep's recent lines, newest last.
+        earlier: texts of paths Parley already showed in this call.
+        earlier_moves: move ids of the previous objection's paths.
+    """
+
+    text: str
+    lang: str
+    category: str
+    confidence: float
+    valence: str = "neutral"
+    label: str = ""
+    roles: tuple[str, ...] = ()
+    roles_here: tuple[str, ...] = ()
+    person: str = ""
+    competitor: str = ""
+    number: str = ""
+    deadline: str = ""
+    is_question: bool = False
+    technical: float = 0.0
+    rep_said: tuple[str, ...] = ()
+    earlier: tuple[str, ...] = ()
+    earlier_moves: tuple[str, ...] = ()
+
+    def slots(self) -> dict[str, str]:
+        """The template slots this situation fills (only the known ones)."""
+        out = {
+            "person": self.person,
+            "competitor": self.competitor,
+            "number": self.number,
+            "deadline": self.deadline,
+        }
+        return {k: v for k, v in out.items() if v}
+
+
+def read_situation(
+    *,
+    text: str,
+    lang: str,
+    category: str,
+    confidence: float,
+    valence: str = "neutral",
+    label: str = "",
+    roles: Sequence[str] = (),
+    roles_here: Sequence[str] = (),
+    competitors: Sequence[str] = (),
+    context: Sequence[tuple[str, str]] = (),
+    terms: Sequence[str] = (),
+    earlier: Sequence[str] = (),
+    earlier_moves: Sequence[str] = (),
+) -> Situation:
+    """Read the situation of one objection.
+
+    Args:
+        text: the objection utterance; lang: its language.
+        category, confidence: the detector's read.
+        valence, label: the customer's emotion on it.
+        roles: decision-makers named so far (most recent first); roles_here: in this line.
+        competitors: rival names the playbook lists.
+        context: the recent conversation as (speaker, text), oldest first.
+        terms: the playbook's terms, for how technical the conversation is.
+        earlier: texts of paths already shown in this call; earlier_moves: the previous
+            objection's move ids.
+    """
+    zh = lang == "zh"
+    competitor = find_competitor(text, competitors, zh=zh)
+    if not competitor:  # a rival named a moment ago still frames this objection
+        for speaker, line in reversed(list(context)[-4:]):
+            if speaker == "customer" and line != text:
+                competitor = find_competitor(line, competitors, zh=zh, known_only=True)
+                if competitor:
+                    break
+    return Situation(
+        text=text,
+        lang=lang,
+        category=category,
+        confidence=confidence,
+        valence=valence,
+        label=label,
+        roles=tuple(roles),
+        roles_here=tuple(roles_here),
+        # A decider named earlier frames an authority objection, not a question about data.
+        person=find_person(text, roles_here or (roles if category == "authority" else ()), zh=zh),
+        competitor=competitor,
+        number=_first(_ZH_MONEY if zh else _EN_MONEY, text),
+        deadline=_first(_ZH_DEADLINE if zh else _EN_DEADLINE, text),
+        is_question=bool((_ZH_QUESTION if zh else _EN_QUESTION).search(text.strip())),
+        technical=term_density([line for _, line in context] or [text], terms),
+        rep_said=tuple(line for speaker, line in context if speaker == "rep")[-2:],
+        earlier=tuple(earlier),
+        earlier_moves=tuple(earlier_moves),
+    )
+
+
+def _first(pattern: re.Pattern[str], text: str) -> str:
+    m = pattern.search(text)
+    return m.group(0).strip() if m else ""
+
+
+def find_person(text: str, roles: Sequence[str], *, zh: bool) -> str:
+    """How a path names the decider: the customer's own words when they named one, else the
+    most recent role named in the call; "" when nobody was named."""
+    if zh:
+        m = _ZH_PERSON.search(text)
+        if m:
+            return "你们" + m.group(1)
+        return ("你们" + ZH_ROLE_WORDS[roles[0]]) if roles and roles[0] in ZH_ROLE_WORDS else ""
+    m = _EN_PERSON.search(text)
+    if m:
+        words = m.group(1).lower()
+        if _ACRONYM_ROLE.match(words):
+            return "your " + words.upper()
+        if words in ("board", "partners"):
+            return "the " + words
+        return "your " + re.sub(r"\bit\b", "IT", words)
+    return EN_ROLE_WORDS.get(roles[0], "") if roles else ""
+
+
+def find_competitor(
+    text: str, competitors: Sequence[str], *, zh: bool, known_only: bool = False
+) -> str:
+    """The rival the customer names: one the playbook lists, else (unless `known_only`) a
+    capitalised name in a rival's position ("we're with X", "X quoted us")."""
+    low = text.lower()
+    for name in sorted(competitors, key=len, reverse=True):
+        if name and name.lower() in low:
+            return name
+    if known_only:
+        return ""
+    if zh:
+        m = _ZH_RIVAL.search(text)
+        return m.group(1) if m else ""
+    for m in _EN_RIVAL.finditer(text):
+        name = (m.group(1) or m.group(2) or "").strip(" .")
+        words = [w for w in name.split() if w not in _NOT_NAMES]
+        if words and words[0][:1].isupper():
+            return " ".join(words)
+    return ""
+
+
+def term_density(lines: Sequence[str], terms: Sequence[str]) -> float:
+    """Playbook terms per 100 words (or 100 characters of Chinese) in `lines`."""
+    text = " ".join(lines)
+    if not text.strip():
+        return 0.0
+    low = text.lower()
+    hits = sum(low.count(t.lower()) for t in terms if len(t) >= 2)
+    cjk = len(re.findall(r"[\u4e00-\u9fff]", text))
+    size = len(text.split()) + cjk / 2
+    return round(100.0 * hits / max(1.0, size), 2)
