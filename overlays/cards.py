@@ -58,14 +58,17 @@ def confidence_label(confidence: float) -> str:
 _CONFIDENCE_COLORS = {"High": "#5fd38d", "Medium": "#f2c14e", "Low": "#f07167"}
 
 
-def strategy_title(strategy: str, tr: Translate) -> str:
-    """A strategy's name for the card: translated if known, `snake_case` ids made readable."""
+def strategy_title(strategy: str, tr: Translate, label: str = "") -> str:
+    """A path's title for the card: the move's name in the call's language when the event
+    carries one, else the strategy translated if known, ids made readable."""
+    if label:
+        return label
     key = f"strategy:{strategy}"
     text = tr(key)
     if text != key:
         return text
-    if re.fullmatch(r"[a-z0-9_]+", strategy):
-        return strategy.replace("_", " ").capitalize()
+    if re.fullmatch(r"[a-z0-9_.]+", strategy):
+        return strategy.rsplit(".", 1)[-1].replace("_", " ").capitalize()
     return strategy
 
 
@@ -198,7 +201,7 @@ class SuggestionCard(QFrame):
             self.stage_label.setText("")
             self.confidence_label.setText("")
         else:
-            self.strategy_label.setText(strategy_title(path.strategy, tr))
+            self.strategy_label.setText(strategy_title(path.strategy, tr, path.label))
             self.text_label.setText(path.text)
             lines = [describe_source(s, tr) for s in path.sources]
             self.sources_label.setText("\n".join(lines) or tr("No sources"))

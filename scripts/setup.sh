@@ -5,7 +5,7 @@
 #
 #   bash scripts/setup.sh [--models test|default|all]
 #
-# test:    the small packs the test suite loads (asr-tiny-en, asr-base, llm-tiny, embed-minilm)
+# test:    the packs the test suite loads (asr-tiny-en, asr-base, llm-tiny, llm-default, embed-minilm)
 # default: what the app uses by default (asr-base, llm-default, embed-minilm)
 # all:     both
 set -euo pipefail
@@ -61,7 +61,7 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
 fi
 
 case "$models" in
-  test) packs=(asr-tiny-en asr-base llm-tiny embed-minilm) ;;
+  test) packs=(asr-tiny-en asr-base llm-tiny llm-default embed-minilm) ;;
   default) packs=(asr-base llm-default embed-minilm) ;;
   all) packs=(asr-tiny-en asr-base llm-tiny llm-default embed-minilm) ;;
   *) log "unknown --models $models (use test, default or all)"; exit 2 ;;

@@ -168,7 +168,7 @@ def _md(text: str) -> str:
 
 def _md_path(p: SuggestionPath) -> str:
     state = "" if p.complete else " (unfinished)"
-    return f"**{_md(p.strategy)}** ({p.confidence:.2f}){state}: {_md(p.text)}"
+    return f"**{_md(p.label or p.strategy)}** ({p.confidence:.2f}){state}: {_md(p.text)}"
 
 
 def _md_objection(o: ObjectionReview) -> list[str]:
@@ -213,6 +213,7 @@ def _path_dict(p: SuggestionPath | None) -> dict[str, Any] | None:
         return None
     return {
         "strategy": p.strategy,
+        "label": p.label,
         "text": p.text,
         "confidence": round(p.confidence, 3),
         "sources": [s.to_dict() for s in p.sources],

@@ -161,7 +161,7 @@ def _path_cell(path: SuggestionPath | None, tl: Timeline, lang: str) -> str:
         return '<td class="muted">—</td>'
     unfinished = "" if path.complete else '<span class="badge unfinished">unfinished</span>'
     return (
-        f'<td class="path"><div><span class="strategy">{escape(path.strategy)}</span> '
+        f'<td class="path"><div><span class="strategy">{escape(path.label or path.strategy)}</span> '
         f'<span class="muted">confidence {path.confidence:.2f}</span>{unfinished}</div>'
         f"<div>{_text(path.text, lang)}</div>"
         f'<div class="sources">Sources: {_sources(path, tl)}</div></td>'

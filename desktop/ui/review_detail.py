@@ -42,6 +42,8 @@ def _path(p: SuggestionPath | None) -> str:
     strategy = escape(t(f"strategy:{p.strategy}") if p.strategy else "")
     if strategy.startswith("strategy:"):
         strategy = escape(p.strategy)
+    if p.label:
+        strategy = escape(p.label)
     unfinished = "" if p.complete else f" <i>({escape(t('unfinished'))})</i>"
     sources = ", ".join(x for x in (_source(s) for s in p.sources) if x)
     conf = escape(t("confidence {c}", c=f"{p.confidence:.2f}"))
