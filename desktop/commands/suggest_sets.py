@@ -96,14 +96,16 @@ def _customer_uids(run: CallRun) -> dict[int, str]:
     return out
 
 
+def _last(events: list[Event], kind: type, uid: str) -> Any:
+    """The last event of `kind` about utterance `uid` (a later read replaces an earlier one)."""
+    found = [e for e in events if isinstance(e, kind) and getattr(e, "utterance_id", None) == uid]
+    return found[-1] if found else None
+
+
 def _detected(events: list[Event], uid: str) -> dict[str, Any]:
-    objection = next(
-        (e for e in events if isinstance(e, ObjectionEvent) and e.utterance_id == uid), None
-    )
-    emotion = next(
-        (e for e in events if isinstance(e, EmotionEvent) and e.utterance_id == uid), None
-    )
-    roles = next((e for e in events if isinstance(e, RolesEvent) and e.utterance_id == uid), None)
+    objection = _last(events, ObjectionEvent, uid)
+    emotion = _last(events, EmotionEvent, uid)
+    roles = _last(events, RolesEvent, uid)
     return {
         "category": objection.category if objection else None,
         "confidence": round(objection.confidence, 3) if objection else None,
