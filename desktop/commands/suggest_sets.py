@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from desktop.commands.suggest_metrics import dist, set_checks
+from desktop.commands.suggest_metrics import dist, near_duplicate, set_checks
 from inference.events import (
     EmotionEvent,
     Event,
@@ -139,6 +139,29 @@ def _compute_s(run: CallRun, uid: str) -> float | None:
     return round(last[-1] - first, 3) if first is not None and last else None
 
 
+def _repeats(
+    final: list[dict[str, Any]],
+    run: CallRun,
+    index: int,
+    uids: dict[int, str],
+    shown_by: dict[str, list[SuggestionEvent]],
+) -> int:
+    """Final paths that near-copy a rep turn before this one or a path of an earlier set."""
+    earlier = [str(t.get("text", "")) for t in run.turns[:index] if t.get("speaker") == "rep"]
+    for j, uid in uids.items():
+        if j < index and shown_by.get(uid):
+            earlier += [p.text for p in shown_by[uid][-1].paths]
+    return sum(any(near_duplicate(p["text"], e) for e in earlier if e) for p in final)
+
+
+def _unchanged(shown: list[SuggestionEvent]) -> int:
+    """Paths of a refined final set that are still, word for word, their slot's instant path."""
+    instant = next((e for e in shown if e.stage == "instant"), None)
+    if not shown or shown[-1].stage != "refined" or instant is None:
+        return 0
+    return sum(a.text == b.text for a, b in zip(instant.paths, shown[-1].paths, strict=False))
+
+
 def analyse_call(run: CallRun) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The call's figures and its sets rows (one per customer turn labelled with an objection)."""
     uids = _customer_uids(run)
@@ -188,6 +211,8 @@ def analyse_call(run: CallRun) -> tuple[dict[str, Any], list[dict[str, Any]]]:
                 "checker_rejected": sum(g.rule.startswith(CHECKER_PREFIX) for g in rejected),
                 "guard_rules": sorted({g.rule for g in rejected}),
                 **(set_checks(final, run.lang) if final else {}),
+                "repeats_earlier": _repeats(final, run, i, uids, shown_by),
+                "refined_unchanged": _unchanged(shown),
             }
         )
     checker_all = sum(g.rule.startswith(CHECKER_PREFIX) for g in guards)
@@ -220,6 +245,8 @@ def summarise_calls(reports: list[dict[str, Any]]) -> dict[str, Any]:
         "same_fact_sets": total("same_fact_set"),
         "same_fact_pairs": total("same_fact_pairs"),
         "wrong_language_paths": total("wrong_language"),
+        "paths_repeating_earlier": total("repeats_earlier"),
+        "refined_paths_unchanged": total("refined_unchanged"),
         "latency_s": {
             key: dist(r[f"{key}_s"] for r in served if r.get(f"{key}_s") is not None)
             for key in ("instant", "first_refined", "all_refined")

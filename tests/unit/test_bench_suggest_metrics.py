@@ -209,6 +209,8 @@ def test_analyse_call_final_set_served_false_alarm_and_checker() -> None:
     assert turn["instant_s"] == 0.2 and turn["first_refined_s"] == 2.5
     assert turn["all_refined_s"] == 2.5 and turn["compute_s"] == 6.0
     assert turn["duplicate_set"] is False and turn["question_not_asking"] == 0
+    # the acknowledge path kept its instant text, which the false alarm's set showed already
+    assert turn["refined_unchanged"] == 1 and turn["repeats_earlier"] == 1
     summary = summarise_calls([report])
     assert summary["objection_turns"] == 2 and summary["turns_served"] == 1
     assert summary["false_alarms"] == 1 and summary["checker_rejected_paths"] == 1
