@@ -1,4 +1,4 @@
-"""`parley bench asr|detect|e2e|replay|capture`: benchmarks, JSON on stdout."""
+"""`parley bench asr|detect|e2e|replay|capture|suggest`: benchmarks, JSON on stdout."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ BENCH_MODULES = (
     "desktop.commands.bench_e2e",
     "desktop.commands.bench_replay",
     "desktop.commands.bench_capture",
+    "desktop.commands.bench_suggest",
 )
 
 

@@ -34,6 +34,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -73,12 +74,16 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 @dataclass
 class _Recorder:
+    """Every event of a session, with the wall time (monotonic) it arrived."""
+
     events: list[Event] = field(default_factory=list)
+    walls: list[float] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __call__(self, event: Event) -> None:
         with self.lock:
             self.events.append(event)
+            self.walls.append(time.monotonic())
 
 
 def _call_playbook(call: Path, script: dict[str, Any]) -> Path | None:
@@ -110,7 +115,10 @@ def _render(call: Path, workdir: Path) -> tuple[Path, list[dict[str, Any]]]:
 
 
 def _replay(
-    args: argparse.Namespace, path: Path, playbooks: tuple[Path, ...]
+    args: argparse.Namespace,
+    path: Path,
+    playbooks: tuple[Path, ...],
+    recorder: _Recorder | None = None,
 ) -> tuple[list[Event], list[str]]:
     from desktop.commands.common import session_options_from_args
     from desktop.session_runner import RunningSession
@@ -118,7 +126,7 @@ def _replay(
     options = session_options_from_args(
         args, mode="replay", input=path, speed=speed_value(args.speed), playbooks=playbooks
     )
-    recorder = _Recorder()
+    recorder = recorder if recorder is not None else _Recorder()
     session = RunningSession(options, sinks=[recorder])
     session.start()
     errors: list[str] = []
