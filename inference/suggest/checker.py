@@ -34,7 +34,8 @@ _ZH_CUSTOMER_VOICE = re.compile(
     r"我们现在用的|我们已经(?:用|签)"
 )
 _EN_THIRD_PERSON = re.compile(
-    r"\b(?:the customer|the client|the prospect|the buyer)\b|\b(?:they|she|he) (?:said|says|want|wants|need|needs|mentioned|is worried|are worried)\b",
+    r"\b(?:the customer|the client|the prospect|the buyer)\b|\b(?:she|he) (?:said|says|wants|needs|mentioned|is worried)\b"
+    r"|\blets? them\b|\bfor them\b|\bgive them\b|\bshow them\b",
     re.I,
 )
 _ZH_THIRD_PERSON = re.compile(r"客户(?:说|觉得|想|需要|担心|提到|表示)|对方(?:说|觉得|想)")
@@ -244,12 +245,12 @@ def borrows(text: str, example: str, known: str) -> bool:
         k = re.sub(r"[^\u4e00-\u9fff]", "", known)
         runs = {b[i : i + 6] for i in range(len(b) - 5)}
         return any(a[i : i + 6] in runs and a[i : i + 6] not in k for i in range(len(a) - 5))
-    a = re.findall(r"[a-z0-9']+", text.lower())
-    b = re.findall(r"[a-z0-9']+", example.lower())
+    aw = re.findall(r"[a-z0-9']+", text.lower())
+    bw = re.findall(r"[a-z0-9']+", example.lower())
     k = " " + " ".join(re.findall(r"[a-z0-9']+", known.lower())) + " "
-    grams = {" ".join(b[i : i + 4]) for i in range(len(b) - 3)}
-    for i in range(len(a) - 3):
-        g = " ".join(a[i : i + 4])
+    grams = {" ".join(bw[i : i + 4]) for i in range(len(bw) - 3)}
+    for i in range(len(aw) - 3):
+        g = " ".join(aw[i : i + 4])
         if g in grams and f" {g} " not in k:
             return True
     return False

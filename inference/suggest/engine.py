@@ -92,6 +92,7 @@ class SuggestionEngine:
         self.planner = MovePlanner(playbook, guard=self.guard, checker=self.checker)
         self._shown: deque[str] = deque(maxlen=12)  # texts of paths shown for earlier objections
         self._last_moves: tuple[str, ...] = ()
+        self._used_facts: deque[str] = deque(maxlen=24)  # facts earlier objections rested on
         self._emit = emit
         self._clock = clock
         self._writer = writer
@@ -206,12 +207,14 @@ class SuggestionEngine:
                 terms=self.playbook.terms,
                 earlier=tuple(self._shown),
                 earlier_moves=self._last_moves,
+                earlier_facts=tuple(self._used_facts),
             )
             plan = self.planner.plan(situation, context=[c.text for c in context])
             p0, p1, p2 = (self._instant_path(objection, situation, p) for p in plan.moves)
             instant = self._guard_all(objection.utterance_id, (p0, p1, p2), fallbacks=None)
             self._emit_suggestion(objection, "instant", instant)
             self._last_moves = tuple(p.move.id for p in plan.moves)
+            self._used_facts.extend(p.fact.fact.sentence for p in plan.moves if p.fact is not None)
             self._remember(instant)
             writer = self._writer
             if writer is None:

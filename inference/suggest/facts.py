@@ -19,14 +19,19 @@ from dataclasses import dataclass
 
 from inference.guard import ComplianceGuard
 from inference.playbook import Playbook, PlaybookEntry
-from inference.playbook.rules import COMPETITOR_HEADING, PROHIBIT, cert_names
+from inference.playbook.rules import COMPETITOR_HEADING, cert_names
 from inference.playbook.text import split_sentences, tokens
 
 _INTERNAL = re.compile(
     r"\b(reps?|sales ?(?:people|reps?|director|vp)|approval|internal|confidential|fictional|evaluation|in writing)\b"
-    r"|审批|内部|销售总监|销售在|销售最多|虚构|评测|书面",
+    r"|^(?:offer|ask|tell|mention|remind|point out|explain|suggest|say|use|lead with|stress)\b"
+    r"|\b(?:them|they'll|the customer|the client|the prospect)\b"
+    r"|审批|内部|销售总监|销售在|销售最多|虚构|评测|书面|讲清|强调|提醒客户|告诉客户|^(?:告诉|提醒|说明|提出|主动)",
     re.I,
 )
+MAX_FACT_WORDS = 28
+STRONG_MATCH = 2.5  # idf-weighted overlap with the customer's words that stands on its own
+MAX_FACT_CHARS_ZH = 48
 _RULES_HEADING = re.compile(
     r"\brules?\b|red ?lines?|do not|don't|must not|never|红线|禁止|规则|注意事项|不得", re.I
 )
@@ -45,6 +50,11 @@ _RESULT = re.compile(
     re.I,
 )
 _NUMBER = re.compile(r"\d")
+_ZH_CLAUSE = re.compile(r"^(?:可以|可|先|会|能|我们|只需|支持|提供|不|没有|已)")
+_EN_CLAUSE = re.compile(
+    r"\b(?:can|will|is|are|was|takes|runs|starts|lets|gives|keeps|stays|works|has|have|cut|saved)\b",
+    re.I,
+)
 _LABEL = re.compile(r"^([^:：\d]{1,40}?)\s*[:：]\s*(.+)$")
 _KEEP_CAPITAL = re.compile(r"^(?:[A-Z]{2,}|[A-Z][a-z]*[A-Z]|[A-Z][a-z]+\s+[A-Z])")
 
@@ -77,6 +87,42 @@ class ScoredFact:
     coverage: float
 
 
+_IMPERATIVE = re.compile(
+    r"^\W*(?:do not|don't|never|must not|avoid|refrain)\b|\b(?:must not|mustn't|may not|should not|"
+    r"not allowed|not permitted|forbidden|prohibited)\b|\b(?:never|do not|don't) (?:say|promise|claim|"
+    r"quote|offer|discount|go|disparage|mention|commit|guarantee)\b",
+    re.I,
+)
+_ZH_IMPERATIVE = re.compile(r"不得|不可|不准|禁止|严禁|切勿|不要|不允许|避免|不许")
+
+
+def _instruction(sentence: str) -> bool:
+    """A rule or an instruction to reps rather than a fact ("never quote below ...")."""
+    return bool(_IMPERATIVE.search(sentence) or _ZH_IMPERATIVE.search(sentence))
+
+
+_VERB = re.compile(
+    r"\b(?:is|are|was|were|can|will|takes?|runs?|starts?|lets?|gives?|keeps?|stays?|works?|has|"
+    r"have|had|cut|saved?|reduced|raised|went|covers?|shows?|lasts?|warns?|mounts?|sends?|stores?|"
+    r"avoided|found|grew|improved|increased|dropped|fell|gets?|includes?|comes?|supports?|"
+    r"connects?|syncs?|needs?|uses?|offers?|provides?|handles?|trains?|learns?|pays?|"
+    r"carry|carries|holds?|produces?)\b",
+    re.I,
+)
+
+
+def _with_verb(clause: str) -> str:
+    """An English fact without a verb ("ISO 27001 certified", "SOC 2 report available under
+    NDA", "99.9% uptime SLA") as a clause that has one."""
+    if _VERB.search(clause):
+        return clause
+    if re.search(r"\b(?:certified|compliant|accredited|audited)\b", clause, re.I):
+        return "we are " + clause
+    if re.search(r"\bavailable\b", clause, re.I):
+        return re.sub(r"\s+available\b", " is available", clause, count=1, flags=re.I)
+    return "we offer " + clause
+
+
 def classify(sentence: str, heading: str) -> str:
     """The kind of fact a sentence is."""
     if _OFFER.search(sentence):
@@ -96,9 +142,12 @@ def as_clause(sentence: str, lang: str, names: Collection[str] = ()) -> str:
     s = sentence.strip().lstrip("-*• ").rstrip(" .。;；!！")
     m = _LABEL.match(s)
     if lang == "zh":
-        if m and len(m.group(1)) <= 8:
+        if m and len(m.group(1).strip()) <= 4 and not _ZH_CLAUSE.match(m.group(2).strip()):
             return f"{m.group(1).strip()}是{m.group(2).strip()}"
-        return s
+        return m.group(2).strip() if m else s
+    if m and _EN_CLAUSE.search(m.group(2)):
+        s = m.group(2).strip()  # the value is a sentence of its own
+        m = None
     if m and len(m.group(1).split()) <= 4:
         label, value = m.group(1).strip(), m.group(2).strip()
         low = label if _KEEP_CAPITAL.match(label) or label in names else label.lower()
@@ -107,8 +156,8 @@ def as_clause(sentence: str, lang: str, names: Collection[str] = ()) -> str:
         return f"{owner}{low} {verb} {value}"
     first = s.split(" ", 1)[0]
     if first and first[0].isupper() and not _KEEP_CAPITAL.match(s) and first not in names:
-        return s[0].lower() + s[1:]
-    return s
+        s = s[0].lower() + s[1:]
+    return _with_verb(s)
 
 
 class FactFinder:
@@ -135,7 +184,14 @@ class FactFinder:
                     continue
                 if len(sentence) < 8 or sentence in seen or _RULES_HEADING.search(entry.heading):
                     continue
-                if PROHIBIT.search(sentence) or _INTERNAL.search(sentence):
+                if _instruction(sentence) or _INTERNAL.search(sentence.strip("-*• ")):
+                    continue
+                too_long = (
+                    len(sentence) > MAX_FACT_CHARS_ZH
+                    if entry.lang == "zh"
+                    else len(sentence.split()) > MAX_FACT_WORDS
+                )
+                if too_long:
                     continue
                 if any(sentence in r or r in sentence for r in rule_sentences):
                     continue
@@ -178,17 +234,18 @@ class FactFinder:
         for fact, toks in zip(self.facts, self._tokens, strict=True):
             if fact.sentence in exclude:
                 continue
-            wrong_kind = kind not in ("", "any") and fact.kind != kind
-            if wrong_kind and not (kind == "spec" and fact.kind in ("offer", "proof")):
-                continue
+            if kind in ("offer", "proof") and fact.kind != kind:
+                continue  # a move that offers a pilot or tells a result needs one
             hit_said = self._weight(said & toks)
             hit_query = self._weight(wanted & toks)
-            if not hit_said and not hit_query:
-                continue  # of the right kind, but about something else
+            if not hit_query and (hit_said < STRONG_MATCH or (not wanted and not hit_said)):
+                continue  # of the right kind, but not about what the move or customer needs
             coverage = min(1.0, hit_said / said_w * 1.5 + (0.25 if hit_query else 0.0))
-            score = hit_said + 0.6 * hit_query
+            score = 1.5 * hit_said + 0.6 * hit_query
             if kind not in ("", "any") and fact.kind == kind:
                 score += 0.5
+            elif kind == "spec" and fact.kind == "plain":
+                score += 0.2
             if fact.lang != lang:
                 score -= 3.0
             if score <= 0.3:

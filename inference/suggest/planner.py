@@ -24,8 +24,10 @@ from inference.suggest.facts import FactFinder, ScoredFact
 from inference.suggest.moves import Move, MoveLibrary, library_for
 from inference.suggest.situation import Situation
 
-_SLOT = re.compile(r"\{(\w+)\}")
+_SLOT = re.compile(r"\{\??(\w+)\}")
 SITUATION_SLOTS = ("person", "competitor", "number", "deadline")
+# Roles that decide or approve spending; legal and IT review, they do not sign.
+DECIDERS = frozenset({"ceo", "cfo", "board", "manager"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,8 +63,8 @@ def render(template: str, slots: dict[str, str]) -> str | None:
     if any(not slots.get(n) for n in names):
         return None
     text = template
-    for n in names:
-        text = text.replace("{" + n + "}", slots[n])
+    for n in names:  # {?flag} asks that the situation holds, and says nothing
+        text = text.replace("{?" + n + "}", "").replace("{" + n + "}", slots[n])
     return text[:1].upper() + text[1:] if text[:1].isalpha() else text
 
 
@@ -135,12 +137,13 @@ class MovePlanner:
 
     def _candidates(self, s: Situation, lib: MoveLibrary) -> list[_Candidate]:
         moves: list[tuple[Move, float]] = []
+        deciders = set(s.roles_here) & DECIDERS
         for m in lib.moves:
             if s.category in m.categories:
                 moves.append((m, 1.0))
             elif "*" in m.categories:
                 moves.append((m, 0.45))
-            elif s.roles_here and "authority" in m.categories and m.family != "evidence":
+            elif deciders and "authority" in m.categories and m.family != "evidence":
                 moves.append((m, 0.85))  # a decider named with another concern
         note = self.finder.rival_note(s.competitor) if s.competitor else ""
         out: list[_Candidate] = []
@@ -148,15 +151,23 @@ class MovePlanner:
             score = base
             facts: list[ScoredFact] = []
             if move.wants_fact:
+                # A general move ("answer first") looks where the category's moves look.
+                query = move.fact_query or " ".join(
+                    m.fact_query for m in lib.moves if s.category in m.categories
+                )
                 facts = self.finder.rank(
                     customer=s.text,
-                    query=move.fact_query,
+                    query=query,
                     kind=move.fact_kind,
                     lang=s.lang,
                     extra=note if move.family != "question" else "",
                 )
+                fresh = [f for f in facts if f.fact.sentence not in s.earlier_facts]
+                facts = fresh + [f for f in facts if f.fact.sentence in s.earlier_facts]
                 if facts:
                     score += min(0.5, 0.5 * facts[0].coverage + 0.1)
+                    if facts[0].fact.sentence in s.earlier_facts:
+                        score -= 0.2  # said already in this call
                 elif not any("{fact}" not in t for t in move.templates):
                     continue
                 else:
@@ -221,7 +232,7 @@ class MovePlanner:
 def _uses_situation(template: str, s: Situation) -> bool:
     slots = s.slots()
     names = _SLOT.findall(template)
-    return any(n in SITUATION_SLOTS for n in names) and all(
+    return any(n in (*SITUATION_SLOTS, "past") for n in names) and all(
         n == "fact" or slots.get(n) for n in names
     )
 

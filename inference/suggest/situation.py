@@ -33,8 +33,13 @@ ZH_ROLE_WORDS = {
     "manager": "领导",
 }
 # The customer's own words for a decider ("our head of support" -> "your head of support").
+_EN_TITLED = re.compile(r"\b((?:Dr|Mr|Mrs|Ms|Prof)\.?\s+[A-Z][a-z]+)")
+_ZH_TITLED = re.compile(
+    r"([\u4e00-\u9fff](?:总(?![监经裁部额共体])|校长|院长|主任|经理|局长|处长|厂长|书记|董))"
+)
 _EN_PERSON = re.compile(
     r"\b(?:our|my|the)\s+((?:head|director|vice president|vp|chief \w+ officer) of [a-z]+(?: [a-z]+)?"
+    r"|(?:plant|site|store|practice|clinic|operations|finance|it|hr|sales|office|regional|general|managing) (?:director|manager|head|lead|owner)"
     r"|(?:finance|it|legal|procurement|purchasing|security|compliance) (?:director|team|department|lead|head|people)"
     r"|cfo|ceo|cto|coo|cio|ciso|boss|owner|founder|board|partners|managing director|general manager"
     r"|finance director|controller|procurement|purchasing|legal|compliance officer)\b",
@@ -57,10 +62,11 @@ _ZH_MONEY = re.compile(
     r"\d[\d,.]*\s?(?:万|千)?(?:元|块)|[一二三四五六七八九十两百千万]+(?:万|千)?(?:元|块)|一半|半价|便宜一半"
 )
 _EN_DEADLINE = re.compile(
-    r"\b(?:until|till|before|after|by|in|next|this|end of|at the end of)\s+(?:the\s+)?(?:end of\s+)?"
-    r"(?:next\s+)?(?:quarter|month|year|week|spring|summer|autumn|fall|winter|q[1-4]|"
-    r"fiscal year|budget cycle|holidays|season|january|february|march|april|may|june|july|"
-    r"august|september|october|november|december)\b",
+    r"\b(?:until|till|before|after|by|in|at the end of|end of)?\s*"
+    r"((?:the\s+)?(?:end of\s+)?(?:next|this|our new|the new|the next)\s+(?:quarter|month|year|week|"
+    r"spring|summer|autumn|fall|winter|fiscal year|budget cycle|season)"
+    r"|(?:january|february|march|april|may|june|july|august|september|october|november|december|q[1-4])"
+    r"(?:\s+next year)?)\b",
     re.I,
 )
 _ZH_DEADLINE = re.compile(
@@ -68,9 +74,11 @@ _ZH_DEADLINE = re.compile(
     r"\d{1,2}月(?:份)?(?:以后|之后|以前|之前|前|底)?|(?:明|今)年(?:上|下)半年"
 )
 _EN_QUESTION = re.compile(
-    r"\?\s*$|^(?:where|what|how|which|who|when|is|are|does|do|can|could|will|would)\b", re.I
+    r"\?\s*$|^(?:where|what|how|which|who|when|is|are|does|do|can|could|will|would)\b"
+    r"|\b(?:ask|know|wondering|wonder|tell me|find out)\s+(?:where|what|how|which|who|whether|if)\b",
+    re.I,
 )
-_ZH_QUESTION = re.compile(r"[?？]\s*$|吗[。？?]?$|是否|哪里|哪儿|多少|怎么|能不能|有没有|什么")
+_ZH_QUESTION = re.compile(r"[?？]\s*$|吗[。？?]?$|是否|哪里|哪儿|多少|怎么|能不能|有没有|什么|会问|想知道")
 # A rival named by pattern when the playbook does not list it ("we're with X", "X quoted us").
 _EN_RIVAL = re.compile(
     r"\b(?:with|from|using|use|on|signed with|switch(?:ed)? to|quote from|offer from|demo from)\s+"
@@ -83,6 +91,12 @@ _NOT_NAMES_WORDS = (
     "March April May June July August September October November December CFO CEO CTO IT VP"
 )
 _NOT_NAMES = frozenset(_NOT_NAMES_WORDS.split())
+_EN_PAST = re.compile(
+    r"\b(?:last|previous|old|former|earlier) (?:vendor|supplier|provider|company|system|tool|partner|kit|one)\b"
+    r"|\bburn(?:ed|t)\b|\bbad experience\b|\bbefore\b.*\b(?:failed|broke|lost|never)\b|\bused to\b",
+    re.I,
+)
+_ZH_PAST = re.compile(r"上次|上一家|以前那家|之前那家|以前用|之前用|吃过亏|被坑|那家")
 _ZH_RIVAL = re.compile(r"([A-Za-z][A-Za-z0-9&.\-]{1,20})(?:那边|家|的报价|报的|给我们)")
 
 
@@ -106,6 +120,7 @@ class Situation:
         rep_said: the rep's recent lines, newest last.
         earlier: texts of paths Parley already showed in this call.
         earlier_moves: move ids of the previous objection's paths.
+        earlier_facts: playbook sentences earlier paths of this call rested on.
     """
 
     text: str
@@ -125,14 +140,18 @@ class Situation:
     rep_said: tuple[str, ...] = ()
     earlier: tuple[str, ...] = ()
     earlier_moves: tuple[str, ...] = ()
+    earlier_facts: tuple[str, ...] = ()
+    bad_experience: bool = False
 
     def slots(self) -> dict[str, str]:
-        """The template slots this situation fills (only the known ones)."""
+        """The template slots this situation fills (only the known ones); `past` is a flag
+        ({?past} in a template): the customer told of a bad experience."""
         out = {
             "person": self.person,
             "competitor": self.competitor,
             "number": self.number,
             "deadline": self.deadline,
+            "past": "yes" if self.bad_experience else "",
         }
         return {k: v for k, v in out.items() if v}
 
@@ -152,6 +171,7 @@ def read_situation(
     terms: Sequence[str] = (),
     earlier: Sequence[str] = (),
     earlier_moves: Sequence[str] = (),
+    earlier_facts: Sequence[str] = (),
 ) -> Situation:
     """Read the situation of one objection.
 
@@ -187,12 +207,29 @@ def read_situation(
         person=find_person(text, roles_here or (roles if category == "authority" else ()), zh=zh),
         competitor=competitor,
         number=_first(_ZH_MONEY if zh else _EN_MONEY, text),
-        deadline=_first(_ZH_DEADLINE if zh else _EN_DEADLINE, text),
+        deadline=_deadline(text, zh=zh),
         is_question=bool((_ZH_QUESTION if zh else _EN_QUESTION).search(text.strip())),
         technical=term_density([line for _, line in context] or [text], terms),
         rep_said=tuple(line for speaker, line in context if speaker == "rep")[-2:],
         earlier=tuple(earlier),
         earlier_moves=tuple(earlier_moves),
+        earlier_facts=tuple(earlier_facts),
+        bad_experience=bool((_ZH_PAST if zh else _EN_PAST).search(text)),
+    )
+
+
+def _deadline(text: str, *, zh: bool) -> str:
+    """The time the customer named, without its preposition ("next quarter", "July", "年底")."""
+    if zh:
+        return _first(_ZH_DEADLINE, text)
+    m = _EN_DEADLINE.search(text)
+    if not m:
+        return ""
+    phrase = m.group(1).strip()
+    return (
+        phrase
+        if phrase[:1].isupper() and not phrase.lower().startswith(("the", "next", "this", "our"))
+        else phrase.replace("our new", "your new")
     )
 
 
@@ -205,10 +242,16 @@ def find_person(text: str, roles: Sequence[str], *, zh: bool) -> str:
     """How a path names the decider: the customer's own words when they named one, else the
     most recent role named in the call; "" when nobody was named."""
     if zh:
+        titled = _ZH_TITLED.search(text)
+        if titled and not titled.group(1).startswith(("总", "老")):
+            return titled.group(1)
         m = _ZH_PERSON.search(text)
         if m:
             return "你们" + m.group(1)
         return ("你们" + ZH_ROLE_WORDS[roles[0]]) if roles and roles[0] in ZH_ROLE_WORDS else ""
+    titled = _EN_TITLED.search(text)
+    if titled:
+        return titled.group(1)
     m = _EN_PERSON.search(text)
     if m:
         words = m.group(1).lower()
