@@ -28,7 +28,7 @@ def tiny_path() -> Path:
 
 def _writer(tiny_path: Path) -> tuple[LlmRefinedWriter, LlamaBackend]:
     backend = LlamaBackend(LlmConfig(model_path=tiny_path, n_ctx=1024, n_threads=1))
-    config = LlmWriterConfig(limits=PromptLimits(max_tokens=10, context_lines=2, max_entries=2))
+    config = LlmWriterConfig(limits=PromptLimits(max_tokens=10, context_lines=2))
     return LlmRefinedWriter(config, backend=backend), backend
 
 
@@ -67,7 +67,6 @@ def test_writer_streams_three_parsed_paths_from_a_real_model(tiny_path: Path) ->
     assert len(set(slots)) == len(slots) and set(slots) <= {0, 1, 2}
     for p in paths:
         assert isinstance(p, RefinedPath) and p.text
-        assert all(0 <= i < len(job.entries) for i in p.entry_indices)
         assert '"' not in p.text  # the grammar kept the reply inside its JSON string
     assert backend.stats.tokens_generated > 0
 

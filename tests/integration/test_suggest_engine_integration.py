@@ -29,7 +29,10 @@ DEMO = Path(__file__).resolve().parent.parent / "data" / "playbook_routewise"
 
 
 class ThreadedWriter:
-    """Writes each path on its own thread from the job's entries; one path breaks a rule."""
+    """Writes each path on its own thread: a move's draft in other words where it can (an
+    opener before it), or as it is. With `bad_text`, the evidence move of an English job says
+    its draft plus `bad_text` in one sentence: a line the checker passes (it states its fact and
+    adds no number) but a rule forbids, so the guard must block it."""
 
     def __init__(self, bad_text: str | None = None) -> None:
         self._jobs: queue.Queue[tuple[RefinedJob, PathCallback, DoneCallback] | None] = (
@@ -59,9 +62,11 @@ class ThreadedWriter:
             for slot in range(3):
                 if job.job_id in self._cancelled:
                     break
-                entry = job.entries[slot % len(job.entries)]
-                text = self._bad if (self._bad and slot == 2) else entry.text.splitlines()[0]
-                on_path(job, RefinedPath(slot, text, (slot % len(job.entries),)))
+                draft = job.instant[slot].text
+                text = draft
+                if self._bad and job.lang == "en" and job.moves[slot].family == "evidence":
+                    text = f"{draft.rstrip('.')}, {self._bad}"
+                on_path(job, RefinedPath(slot, text))
             on_done(job, None)
 
 
@@ -117,8 +122,9 @@ def _check_suggestions(events: list[Event], turns: list[dict], engine_rules_ok) 
         assert mine[-1].stage == "refined" and all(p.complete for p in mine[-1].paths)
         for s in mine:
             assert len({p.strategy for p in s.paths}) == 3
-            for p in s.paths:
-                assert any(src.file for src in p.sources)
+            for p in s.paths:  # a path cites its fact's entry; a question needs no fact
+                assert any(src.file for src in p.sources) or "?" in p.text or "？" in p.text
+                assert p.label, p
                 assert any(src.utterance_id == f"t{i}" for src in p.sources)
                 assert engine_rules_ok(p.text), p.text
         for p in mine[0].paths:  # instant paths speak the customer's language
@@ -136,10 +142,13 @@ def test_sample_call_with_a_rule_breaking_writer() -> None:
         {"speaker": "rep", "text": "Understood, let me explain what is included."},
         {"speaker": "customer", "text": "我们老板说今年没有预算了。", "objection": "budget"},
     ]
-    writer = ThreadedWriter(bad_text="Sign today and I will give you 30% off.")
+    writer = ThreadedWriter(bad_text="and if you sign today I take 40% off.")
     events = _run_call(turns, [DEMO], writer)
     guard = [e for e in events if isinstance(e, GuardEvent)]
-    assert {(g.path, g.rule) for g in guard} >= {(2, "max_discount")}
+    assert [(g.rule, g.action) for g in guard] == [("max_discount", "blocked")]
+    price = [e for e in events if isinstance(e, SuggestionEvent)]
+    price = [e for e in price if e.objection_utterance_id == "t1"]
+    assert price[-1].paths[guard[0].path] == price[0].paths[guard[0].path]  # the instant stays
     from inference.guard import ComplianceGuard
 
     g = ComplianceGuard(load_playbook([DEMO]).rules)

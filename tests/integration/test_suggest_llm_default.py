@@ -96,7 +96,9 @@ def test_three_distinct_paths_of_which_two_are_written_by_the_default_model() ->
             u = ClosedUtterance(speaker, f"u{i}", clock.t - 3.5, clock.t, text, "en")  # type: ignore[arg-type]
             engine.observe(u)
         objection = ObjectionEvent(clock.t, u.utterance_id, u.start, u.end, "price", 0.85)
-        emotion = EmotionEvent(clock.t, u.utterance_id, u.start, u.end, "negative", "frustrated", 0.7)
+        emotion = EmotionEvent(
+            clock.t, u.utterance_id, u.start, u.end, "negative", "frustrated", 0.7
+        )
         engine.on_objection(objection, utterance=u, emotion=emotion, roles=())
         assert engine.wait_idle(WAIT)
     finally:

@@ -16,17 +16,16 @@ from inference.suggest.llm_prompt import (
     branches_for,
     cut_prefix,
     enough_said,
+    examples,
     facts_in,
     first_sentences,
-    grounded_entries,
     has_sentences_beyond,
     messages_for,
     parse_branch,
-    prompt_name,
     system_prompt,
     task_block,
 )
-from inference.suggest.types import STRATEGIES, ContextLine, RefinedJob
+from inference.suggest.types import ContextLine, MoveTask, RefinedJob
 
 ENTRIES = (
     PlaybookEntry(
@@ -35,11 +34,29 @@ ENTRIES = (
     PlaybookEntry("a.md", "Rollout", "Go-live takes 2 weeks with a named success manager.", "en"),
     PlaybookEntry("a.md", "Uptime", "We commit to 99.9% availability, certified ISO 27001.", "en"),
 )
+MOVES = (
+    MoveTask("price.reframe_value", "acknowledge", "Agree, then the value.", "Reframe on value"),
+    MoveTask("price.ask_gap", "question", "Ask one open question.", "Ask what the gap is"),
+    MoveTask(
+        "price.derisk_offer",
+        "evidence",
+        "Offer the plan.",
+        "Lower the risk",
+        fact="our pricing is plans start at $39 per agent",
+        fact_sentence=ENTRIES[0].text,
+        entry=ENTRIES[0],
+    ),
+)
+DRAFTS = (
+    "I hear you on the price, and the time it saves pays it back.",
+    "What are you weighing the price against?",
+    "To make the first step easy, plans start at $39 per agent.",
+)
 
 
-def job(*, lang: str = "en", entries: tuple[PlaybookEntry, ...] = ENTRIES) -> RefinedJob:
+def job(*, lang: str = "en", person: str = "your CFO") -> RefinedJob:
     obj = ObjectionEvent(10.0, "c1", 8.0, 10.0, "price", 0.8)
-    p = SuggestionPath("s", "t", 0.5, ())
+    p0, p1, p2 = (SuggestionPath(m.move_id, d, 0.5, ()) for m, d in zip(MOVES, DRAFTS, strict=True))
     return RefinedJob(
         job_id=1,
         objection=obj,
@@ -48,74 +65,63 @@ def job(*, lang: str = "en", entries: tuple[PlaybookEntry, ...] = ENTRIES) -> Re
         context=(ContextLine("customer", "Too expensive <|im_end|> for us.", "c1"),),
         emotion=None,
         roles=("cfo",),
-        entries=entries,
-        strategies=STRATEGIES,
-        instant=(p, p, p),
+        moves=MOVES,
+        instant=(p0, p1, p2),
         rules=("Never offer more than 10% off.",),
+        person=person,
     )
 
 
 def test_parse_complete_json() -> None:
     reply = "What matters most? We go live in 2 weeks."
-    out = '{"strategy": "ask_question", "entry": 2, "text": "' + reply + '"}'
+    out = json.dumps({"move": "Ask what the gap is", "draft": "x", "say": reply})
     parsed = parse_branch(out)
     assert parsed is not None
-    assert parsed.entry == 1
     assert parsed.text == "What matters most? We go live in 2 weeks."
 
 
 def test_parse_keeps_two_sentences_and_decimals() -> None:
-    out = json.dumps(
-        {"strategy": "x", "text": "We offer 99.9% uptime. That is in the contract. Also more."}
-    )
+    out = json.dumps({"move": "x", "say": "We offer 99.9% uptime. That is in the contract. More."})
     parsed = parse_branch(out)
     assert parsed is not None and parsed.text == "We offer 99.9% uptime. That is in the contract."
 
 
 def test_parse_salvages_a_reply_cut_by_the_token_limit() -> None:
-    out = '{"strategy": "x", "entry": 1, "text": "Rep: Plans start at $39. And if you sign toda'
+    out = '{"move": "x", "draft": "y", "say": "Rep: Plans start at $39. And if you sign toda'
     parsed = parse_branch(out)
     assert parsed is not None
-    assert parsed.text == "Plans start at $39."
-    assert parsed.entry == 0
+    assert parsed.text == "Plans start at $39."  # the speaker prefix and the cut tail go
 
 
 def test_parse_chinese_sentences() -> None:
-    out = json.dumps(
-        {"text": "我们理解。标准价每坐席每月299元。年付还有优惠。"}, ensure_ascii=False
-    )
+    out = json.dumps({"say": "我们理解。标准价每坐席每月299元。年付还有优惠。"}, ensure_ascii=False)
     parsed = parse_branch(out)
     assert parsed is not None and parsed.text == "我们理解。标准价每坐席每月299元。"
     assert first_sentences("一句话", 2) == "一句话"
 
 
 def test_parse_rejects_empty_output() -> None:
-    assert parse_branch('{"strategy": "x", "entry": 1, ') is None
+    assert parse_branch('{"move": "x", "draft": "y", ') is None
+    assert parse_branch('{"move": "x", "say": ""}') is None
 
 
-def test_facts_and_grounding() -> None:
+def test_facts_in_a_line() -> None:
     assert {"39", "ISO 27001"} <= facts_in("From $39, and ISO 27001 certified.")
     assert "We" not in facts_in("We can do that.")
-    # "2" is in the rollout entry only; it must not match inside "20%" or "27001".
-    assert grounded_entries("Live in 2 weeks.", ENTRIES, chosen=None) == (1,)
-    assert grounded_entries("We offer 99.9% and ISO 27001.", ENTRIES, chosen=0) == (2,)
-    assert grounded_entries("$39, live in 2 weeks.", ENTRIES, chosen=1) == (1, 0)
-    assert grounded_entries("How does that sound?", ENTRIES, chosen=2) == (2,)
-    assert grounded_entries("How does that sound?", ENTRIES, chosen=None) == ()
 
 
-def test_branches_force_strategy_and_entry_choice() -> None:
-    branches = branches_for(job(), PromptLimits(max_entries=2))
+def test_branches_force_each_moves_name_and_draft() -> None:
+    branches = branches_for(job(), PromptLimits())
     assert len(branches) == 3
-    for b, s in zip(branches, STRATEGIES, strict=True):
-        pick, text = b.segments
-        assert pick.prefix == f'{{"strategy":"{prompt_name(s)}","entry":'
-        assert pick.grammar == 'root ::= "1" | "2"' and pick.max_tokens == 1
-        assert text.prefix == ',"text":"' and text.stop == '"}'
-    (only,) = branches_for(job(entries=()), PromptLimits())[0].segments
-    assert only.prefix.endswith('"text":"')
-    # the short names stay distinct and the framing short (forced tokens cost time)
-    assert len({prompt_name(s) for s in STRATEGIES}) == 3
+    for b, move, draft in zip(branches, MOVES, DRAFTS, strict=True):
+        (seg,) = b.segments
+        assert seg.prefix.startswith('{"move":' + json.dumps(move.label))
+        assert json.dumps(draft) in seg.prefix  # the instant line is the draft to rewrite
+        assert seg.prefix.endswith('"say":"') and seg.stop == '"}'
+        assert seg.max_tokens == PromptLimits().max_tokens
+    long = PromptLimits(draft_chars=30)
+    (seg,) = branches_for(job(), long)[0].segments
+    assert DRAFTS[0] not in seg.prefix and "…" in seg.prefix  # a long draft is clipped
 
 
 def test_prompt_layout_english() -> None:
@@ -124,22 +130,35 @@ def test_prompt_layout_english() -> None:
         j.context, "en", j.rules, task_block(j, PromptLimits()), PromptLimits()
     )
     assert "Never offer more than 10% off." in system.content
+    for reply in examples("en"):  # the worked examples are in the cached system prompt
+        assert reply in system.content
     assert "<|" not in user.content  # chat-template control text is stripped from speech
     assert user.content.startswith("Conversation so far:\nCustomer: Too expensive")
-    assert "[3] Uptime: We commit to 99.9%" in user.content
-    assert "decision-makers mentioned: CFO" in user.content
-    for s in STRATEGIES:  # fixed for a session: in the cached system prompt
-        name = prompt_name(s)
-        assert f"- {name}: " in system.content and name not in user.content
+    assert "the person they named: CFO" in user.content
+    assert "the price" in user.content
+    for d in DRAFTS:  # the drafts travel in the branches, not in the shared prompt
+        assert d not in system.content and d not in user.content
+    assert ENTRIES[0].text not in system.content  # no playbook in the system prompt
 
 
 def test_prompt_layout_chinese() -> None:
-    j = job(lang="zh")
+    j = job(lang="zh", person="你们财务总监")
     system = system_prompt("zh", j.rules)
-    assert "销售必须遵守的规定" in system and "简体中文" in system
-    assert "先认可客户的顾虑" in system  # strategy instructions translated by id
+    assert "销售必须遵守的规定" in system and "示例" in system
+    for reply in examples("zh"):
+        assert reply in system
     task = task_block(j, PromptLimits())
-    assert "资料：" in task and "价格" in task and "财务负责人" in task
+    assert "价格" in task and "财务总监" in task and "你们财务总监" not in task
+    assert "简体中文" in task
+
+
+def test_the_task_quotes_the_customer_only_when_the_conversation_lacks_the_line() -> None:
+    j = job()
+    assert "they said" not in task_block(j, PromptLimits())
+    from dataclasses import replace
+
+    other = replace(j, context=(ContextLine("rep", "Hello.", "r1"),))
+    assert 'they said: "Too expensive' in task_block(other, PromptLimits())
 
 
 def test_cut_prefix_is_the_text_before_the_marker() -> None:
@@ -189,7 +208,7 @@ def test_a_third_sentence_stops_the_branch() -> None:
     assert not stop("We offer 99.9% uptime. It is in the contract.")
     assert stop("We offer 99.9% uptime. It is in the contract. And")
     assert stop("我们理解。标准价299元。另外")
-    parsed = parse_branch('{"strategy": "x", "entry": 1, "text": "One. Two. Thr')
+    parsed = parse_branch('{"move": "x", "draft": "y", "say": "One. Two. Thr')
     assert parsed is not None and parsed.text == "One. Two."
 
 
@@ -201,27 +220,9 @@ def test_a_first_sentence_with_a_fact_of_an_entry_is_enough() -> None:
     assert stop("Go-live takes 2 weeks. We")
     assert not stop("It takes 3 weeks. We")  # not a fact of any entry
     assert stop("I hear you. It really does matter. And")  # two sentences in any case
-    (branch, *_) = branches_for(job(), PromptLimits())
-    assert branch.segments[-1].stop_when is not None
-    assert branch.segments[-1].stop_when("We commit to 99.9% availability. Also")
-
-
-def test_a_small_playbook_goes_whole_into_the_system_prompt_and_jobs_cite_numbers() -> None:
-    from inference.suggest.llm_prompt import fit_library, system_prompt
-
-    limits = PromptLimits()
-    extra = PlaybookEntry("faq.md", "Support hours", "Phone support from 8:00 to 20:00.", "en")
-    library = fit_library((extra, *ENTRIES), "en", limits)
-    assert library[0] == extra and len(library) == len(ENTRIES) + 1
-    system = system_prompt("en", (), library=library, limits=limits)
-    assert "[1] Support hours: Phone support from 8:00 to 20:00." in system
-    j = job()
-    numbers = tuple(library.index(e) + 1 for e in j.entries)
-    task = task_block(j, limits, numbers)
-    assert "Most relevant entries: [2]" in task and ENTRIES[0].text not in task
-    picks = [b.segments[0].grammar for b in branches_for(j, limits, numbers)]
-    assert all('"2"' in g and '"1"' not in g for g in picks)  # only the retrieved entries
-    big = tuple(PlaybookEntry("a.md", f"H{i}", "x " * 400, "en") for i in range(9))
-    assert fit_library(big, "en", limits) == ()  # too long: entries travel with each job
-    many = tuple(PlaybookEntry("a.md", f"H{i}", "short", "en") for i in range(10))
-    assert fit_library(many, "en", limits) == ()  # entry numbers must stay one digit
+    # each branch stops early on its own move's fact only
+    plain, _, evidence = branches_for(job(), PromptLimits())
+    said = "Plans start at $39 per agent. Also"
+    stop_plain, stop_evidence = plain.segments[-1].stop_when, evidence.segments[-1].stop_when
+    assert stop_plain is not None and stop_evidence is not None
+    assert stop_evidence(said) and not stop_plain(said)

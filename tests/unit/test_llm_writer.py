@@ -13,15 +13,27 @@ import pytest
 from inference.events import ObjectionEvent, SuggestionPath
 from inference.llm.types import Branch, BranchDelta, ChatMessage, ModelInfo
 from inference.playbook.model import PlaybookEntry
-from inference.suggest.llm_prompt import prompt_name
 from inference.suggest.llm_writer import HINT_CHUNK_TOKENS, LlmRefinedWriter, LlmWriterConfig
-from inference.suggest.types import STRATEGIES, ContextLine, RefinedJob, RefinedPath
+from inference.suggest.types import ContextLine, MoveTask, RefinedJob, RefinedPath
 
 WAIT = 10.0  # seconds a test waits for the worker before failing (never slept)
 
 ENTRIES = (
     PlaybookEntry("product.md", "Pricing", "Standard plan: $39 per agent per month.", "en"),
     PlaybookEntry("product.md", "Security", "Certified to ISO 27001; 99.9% uptime.", "en"),
+)
+MOVES = (
+    MoveTask("price.reframe_value", "acknowledge", "Agree, then the value.", "Reframe on value"),
+    MoveTask("price.ask_gap", "question", "Ask one open question.", "Ask what the gap is"),
+    MoveTask(
+        "security.answer_fact",
+        "evidence",
+        "State the fact.",
+        "Answer with the fact",
+        fact="we are certified to ISO 27001",
+        fact_sentence=ENTRIES[1].text,
+        entry=ENTRIES[1],
+    ),
 )
 REPLIES = (
     "I hear you; at $39 per agent you get reporting included.",
@@ -31,17 +43,23 @@ REPLIES = (
 
 
 def _slot_of(branch: Branch) -> int:
-    """The strategy slot a branch's forced prefix names."""
+    """The move (index in MOVES) a branch's forced prefix names."""
     prefix = branch.segments[0].prefix
-    names = [prompt_name(s) for s in STRATEGIES]
-    return next(k for k, name in enumerate(names) if f'"{name}"' in prefix)
+    return next(k for k, m in enumerate(MOVES) if f'"move":"{m.label}"' in prefix)
 
 
-def make_job(job_id: int, *, lang: str = "en", text: str = "That is too expensive.") -> RefinedJob:
+def make_job(
+    job_id: int,
+    *,
+    lang: str = "en",
+    text: str = "That is too expensive.",
+    order: tuple[int, int, int] = (0, 1, 2),
+) -> RefinedJob:
     obj = ObjectionEvent(
         t=10.0, utterance_id=f"c{job_id}", start=8.0, end=10.0, category="price", confidence=0.9
     )
-    instant = SuggestionPath("x", "instant", 0.5, ())
+    moves = (MOVES[order[0]], MOVES[order[1]], MOVES[order[2]])
+    i0, i1, i2 = (SuggestionPath(m.move_id, f"Draft of {m.label}.", 0.5, ()) for m in moves)
     return RefinedJob(
         job_id=job_id,
         objection=obj,
@@ -53,10 +71,10 @@ def make_job(job_id: int, *, lang: str = "en", text: str = "That is too expensiv
         ),
         emotion=None,
         roles=("cfo",),
-        entries=ENTRIES,
-        strategies=STRATEGIES,
-        instant=(instant, instant, instant),
+        moves=moves,
+        instant=(i0, i1, i2),
         rules=("A rep may offer at most 10% off.",),
+        person="your CFO",
     )
 
 
@@ -115,10 +133,9 @@ class FakeBackend:
                     return
         self.branch_order.append([_slot_of(b) for b in branches])
         for i, b in enumerate(branches):
-            k = _slot_of(b)  # the reply of the strategy this branch was forced to
-            entry = "2" if k == 2 else "1"
-            rest = f'{entry}, "text": {json.dumps(REPLIES[k])}' + "}"
-            assert b.segments[-1].prefix == ',"text":"'
+            k = _slot_of(b)  # the reply of the move this branch was forced to
+            assert b.segments[-1].prefix.endswith('"say":"')
+            rest = json.dumps(REPLIES[k])[1:] + "}"  # the string's tail, its quote, the brace
             yield BranchDelta(i, rest, done=True, reason="stop")
 
     def close(self) -> None:
@@ -151,7 +168,7 @@ def fake() -> FakeBackend:
     return FakeBackend()
 
 
-def test_three_grounded_paths_then_done(fake: FakeBackend) -> None:
+def test_three_paths_then_done(fake: FakeBackend) -> None:
     flags: list[bool] = []
     writer = LlmRefinedWriter(LlmWriterConfig(), backend=fake, on_job=flags.append)
     rec = Recorder()
@@ -166,12 +183,22 @@ def test_three_grounded_paths_then_done(fake: FakeBackend) -> None:
     assert isinstance(paths[0], RefinedPath)
     assert sorted(p.slot for p in paths) == [0, 1, 2]  # type: ignore[attr-defined]
     by_slot = {p.slot: p for p in paths}  # type: ignore[attr-defined]
-    assert by_slot[0].text == REPLIES[0]
-    assert by_slot[0].entry_indices == (0,)  # "$39" is in the pricing entry
-    assert by_slot[2].entry_indices == (1,)  # ISO 27001 / 99.9% are in the security entry
-    assert by_slot[1].entry_indices == (0,)  # no fact: the entry the model chose
+    assert [by_slot[k].text for k in range(3)] == list(REPLIES)  # each move's own line
     assert seen[-1] == ("done", 1, None)
     assert fake.closed
+
+
+def test_the_question_move_is_generated_first_wherever_it_sits(fake: FakeBackend) -> None:
+    writer = LlmRefinedWriter(LlmWriterConfig(), backend=fake)
+    rec = Recorder()
+    try:
+        writer.submit(make_job(1, order=(2, 0, 1)), rec.on_path, rec.on_done)
+        seen = rec.until_done(1)
+    finally:
+        writer.close()
+    assert fake.branch_order == [[1, 2, 0]]  # the question (slot 2) first, then slot order
+    by_slot = {p.slot: p.text for kind, _, p in seen if kind == "path"}  # type: ignore[attr-defined]
+    assert by_slot == {0: REPLIES[2], 1: REPLIES[0], 2: REPLIES[1]}  # back in their slots
 
 
 def test_newer_job_cancels_the_running_one_between_tokens() -> None:
@@ -278,8 +305,8 @@ def test_chinese_job_gets_a_chinese_prompt(fake: FakeBackend) -> None:
     finally:
         writer.close()
     prompt = fake.stream_prompts[0]
-    assert "客户：太贵了" in prompt and "简体中文" in prompt and "资料：" in prompt
-    assert "Playbook entries" not in prompt
+    assert "客户：太贵了" in prompt and "简体中文" in prompt and "示例" in prompt
+    assert "Conversation so far" not in prompt and "Examples" not in prompt
 
 
 def test_close_is_idempotent_and_later_submits_still_get_done(fake: FakeBackend) -> None:

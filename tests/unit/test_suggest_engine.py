@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -47,9 +48,9 @@ class FakeWriter:
     def close(self) -> None:
         self.closed = True
 
-    def path(self, slot: int, text: str, entries: tuple[int, ...] = (0,), job: int = -1) -> None:
+    def path(self, slot: int, text: str, job: int = -1) -> None:
         j, on_path, _ = self.jobs[job]
-        on_path(j, RefinedPath(slot, text, entries))
+        on_path(j, RefinedPath(slot, text))
 
     def done(self, job: int = -1, error: Exception | None = None) -> None:
         j, _, on_done = self.jobs[job]
@@ -91,29 +92,37 @@ def rig(playbook) -> Rig:
     return Rig(playbook, FakeWriter())
 
 
-def test_instant_paths_three_strategies_with_sources(rig: Rig) -> None:
+def test_instant_paths_three_moves_of_three_families_with_sources(rig: Rig) -> None:
     rig.objection("u1", "Honestly the price per vehicle is a lot more than we expected.")
     (event,) = rig.of(SuggestionEvent)
+    job = rig.writer.jobs[0][0]
     assert event.stage == "instant"
     assert len(event.paths) == 3
     assert len({p.strategy for p in event.paths}) == 3
+    assert [p.strategy for p in event.paths] == [m.move_id for m in job.moves]
+    assert {m.family for m in job.moves} == {"acknowledge", "question", "evidence"}
     assert event.latency_s == pytest.approx(0.3)
-    for path in event.paths:
-        assert any(s.file for s in path.sources), path
+    for path, move in zip(event.paths, job.moves, strict=True):
         assert any(s.utterance_id == "u1" for s in path.sources)
-        assert path.text and path.complete
+        # a path with a playbook fact cites its entry; a question needs none
+        assert any(s.file for s in path.sources) == (move.entry is not None), path
+        assert move.entry is not None or move.family == "question"
+        assert path.text and path.complete and path.label == move.label != ""
         assert 0.0 < path.confidence <= 1.0
+    facts = [m.fact_sentence for m in job.moves if m.fact_sentence]
+    assert len(facts) == len(set(facts)) >= 2  # each move rests on its own fact
     assert to_dict(from_dict(to_dict(event))) == to_dict(event)
 
 
 def test_instant_paths_in_the_customers_language(rig: Rig) -> None:
     rig.objection("u2", "这个价格太贵了，比我们现在用的贵很多。", lang="zh")
     (event,) = rig.of(SuggestionEvent)
-    for path in event.paths:
+    job = rig.writer.jobs[0][0]
+    assert job.lang == "zh"
+    for path, move in zip(event.paths, job.moves, strict=True):
         assert sum("\u4e00" <= c <= "\u9fff" for c in path.text) > len(path.text) * 0.4, path.text
-        assert (
-            any(s.file == "product_zh.md" for s in path.sources) or path.strategy == "ask_question"
-        )
+        assert any(s.file == "product_zh.md" for s in path.sources) or move.family == "question"
+        assert sum("\u4e00" <= c <= "\u9fff" for c in path.label) >= 2  # a Chinese move name
 
 
 def test_instant_paths_never_break_rules(rig: Rig) -> None:
@@ -121,31 +130,47 @@ def test_instant_paths_never_break_rules(rig: Rig) -> None:
     (event,) = rig.of(SuggestionEvent)
     for path in event.paths:
         assert rig.engine.guard.violations(path.text) == []
+        assert "30%" not in path.text
+
+
+def slot(job: RefinedJob, family: str) -> int:
+    """The slot of the job's move of `family`."""
+    return next(i for i, m in enumerate(job.moves) if m.family == family)
 
 
 def test_refined_paths_replace_instant_ones_as_they_complete(rig: Rig) -> None:
     rig.objection("u1", "The price is too high for our fleet.")
     job = rig.writer.jobs[0][0]
-    assert job.lang == "en" and len(job.entries) >= 1 and job.roles == ("cfo",)
+    assert job.lang == "en" and job.roles == ("cfo",) and job.person == "your CFO"
+    assert len(job.moves) == 3 and [p.strategy for p in job.instant] == [
+        m.move_id for m in job.moves
+    ]
     assert job.context[-1].utterance_id == "u1"
     assert any("at most 8%" in r for r in job.rules)
+    instant = rig.of(SuggestionEvent)[0]
+    q, e = slot(job, "question"), slot(job, "evidence")
+    a = 3 - q - e
     rig.clock.advance_to(14.0)
-    rig.writer.path(1, "What are you comparing the $29 per vehicle against?")
+    question = "Which numbers matter most to your CFO when signing off on this?"
+    rig.writer.path(q, question)
     first = rig.of(SuggestionEvent)[-1]
     assert first.stage == "refined"
-    assert [p.complete for p in first.paths] == [False, True, False]
-    assert first.paths[1].text == "What are you comparing the $29 per vehicle against?"
-    assert first.paths[0].text == rig.of(SuggestionEvent)[0].paths[0].text
+    assert [p.complete for p in first.paths] == [i == q for i in range(3)]
+    assert first.paths[q].text == question
+    assert first.paths[a].text == instant.paths[a].text
     assert first.latency_s == pytest.approx(4.0)
-    rig.writer.path(0, "I hear you; the annual plan is 15% off list price.")
-    rig.writer.path(2, "Harbor Foods cut fuel cost by 12% in 3 months.", (0, 1))
+    rig.writer.path(
+        e, "If you prefer, our annual plan is 15% off list price, paid yearly in advance."
+    )
+    rig.writer.path(
+        a,
+        "Understood; most fleets recover the cost in fuel alone, Harbor Foods saved 12% in three months.",
+    )
+    assert rig.of(GuardEvent) == []
     last = rig.of(SuggestionEvent)[-1]
     assert [p.complete for p in last.paths] == [True, True, True]
-    assert [p.strategy for p in last.paths] == [
-        "acknowledge_value",
-        "ask_question",
-        "offer_evidence",
-    ]
+    assert [p.strategy for p in last.paths] == [p.strategy for p in instant.paths]
+    assert all(p.text != i.text for p, i in zip(last.paths, instant.paths, strict=True))
     rig.writer.done()
     assert rig.engine.wait_idle(0)
 
@@ -153,20 +178,36 @@ def test_refined_paths_replace_instant_ones_as_they_complete(rig: Rig) -> None:
 def test_refined_path_over_the_cap_is_replaced_and_reported(rig: Rig) -> None:
     rig.objection("u1", "Give us 30% off and we sign today.")
     instant = rig.of(SuggestionEvent)[0]
-    rig.writer.path(2, "Sure, we can give you 30% off.")
+    e = slot(rig.writer.jobs[0][0], "evidence")
+    rig.writer.path(e, "On top of the annual plan at 15% off list price, I can give you 30% off.")
     guard = rig.of(GuardEvent)
-    assert [(g.path, g.rule, g.action) for g in guard] == [(2, "max_discount", "blocked")]
-    shown = rig.of(SuggestionEvent)[-1].paths[2]
-    assert shown.text == instant.paths[2].text and shown.complete
+    assert [(g.path, g.rule, g.action) for g in guard] == [(e, "max_discount", "blocked")]
+    shown = rig.of(SuggestionEvent)[-1].paths[e]
+    assert shown.text == instant.paths[e].text and shown.complete
     assert rig.engine.guard.violations(shown.text) == []
 
 
 def test_refined_claim_of_a_certification_not_held_is_blocked(rig: Rig) -> None:
     rig.objection("u1", "We process card payments. Are you PCI DSS certified?", category="security")
-    rig.writer.path(0, "Yes, we are PCI DSS certified and FedRAMP authorized.")
+    q = slot(rig.writer.jobs[0][0], "question")
+    rig.writer.path(q, "We are PCI DSS certified. Which documents will your CFO check?")
     rules = {g.rule for g in rig.of(GuardEvent)}
     assert "forbidden_claim:cert:pcidss" in rules
-    assert "PCI DSS certified" not in rig.of(SuggestionEvent)[-1].paths[0].text
+    assert "PCI DSS certified" not in rig.of(SuggestionEvent)[-1].paths[q].text
+
+
+def test_a_refined_path_that_fails_the_checker_keeps_its_instant_path(rig: Rig) -> None:
+    rig.objection("u1", "We process card payments. Are you PCI DSS certified?", category="security")
+    job = rig.writer.jobs[0][0]
+    instant = rig.of(SuggestionEvent)[0]
+    e = slot(job, "evidence")
+    rig.writer.path(e, "Yes, we take security very seriously and keep your data safe.")
+    assert [(g.path, g.rule, g.action) for g in rig.of(GuardEvent)] == [
+        (e, "check:no_fact", "blocked")
+    ]
+    shown = rig.of(SuggestionEvent)[-1]
+    assert shown.stage == "refined" and shown.paths[e].complete
+    assert shown.paths[e] == replace(instant.paths[e], complete=True)
 
 
 def test_newer_objection_supersedes_unfinished_generation(rig: Rig) -> None:
@@ -200,17 +241,19 @@ def test_confidence_falls_with_weak_evidence(rig: Rig) -> None:
     rig.objection("u2", "Hmm, well, I don't know.", category="need", confidence=0.3, end=30.0)
     weak = rig.of(SuggestionEvent)[-1]
     assert max(p.confidence for p in weak.paths) < min(p.confidence for p in strong.paths)
-    # A refined path that states a fact from its cited entry beats one that states none.
-    cited = rig.writer.jobs[-1][0].entries[0]
-    rig.writer.path(0, f"For reference: {cited.text.splitlines()[0]}", (0,))
-    grounded = rig.of(SuggestionEvent)[-1].paths[0].confidence
-    assert grounded >= max(p.confidence for p in weak.paths)
-    # A refined path that states no fact of the playbook is not shown: the retrieved path, which
-    # quotes its entry, stays in that slot (finished).
-    instant_text = weak.paths[1].text
-    rig.writer.path(1, "I understand how you feel about it.", ())
-    shown = rig.of(SuggestionEvent)[-1].paths[1]
-    assert shown.complete and shown.text == instant_text
+    # A refined path the checker passes is rated above its instant path (written for them).
+    job = rig.writer.jobs[-1][0]
+    q = slot(job, "question")
+    rig.writer.path(q, "Which part of the day costs your CFO the most right now?")
+    refined = rig.of(SuggestionEvent)[-1].paths[q]
+    assert refined.text.startswith("Which part") and refined.confidence > weak.paths[q].confidence
+    # A refined evidence path that states no fact of the playbook is not shown: the instant
+    # path, which states its fact, stays in that slot (finished).
+    e = slot(job, "evidence")
+    rig.writer.path(e, "I understand how you feel about it.")
+    shown = rig.of(SuggestionEvent)[-1].paths[e]
+    assert shown.complete and shown.text == weak.paths[e].text
+    assert shown.confidence == weak.paths[e].confidence
 
 
 def test_writer_failure_keeps_instant_paths_and_reports(rig: Rig) -> None:
@@ -250,33 +293,39 @@ def test_close_cancels_and_closes_the_writer(rig: Rig) -> None:
 
 
 def test_rewritten_path_keeps_its_compliant_sentence_and_is_rated_on_it(rig: Rig) -> None:
-    rig.objection("u1", "The price is too high for our fleet.")
+    rig.objection("u1", "Give us 30% off and we sign today.")
+    job = rig.writer.jobs[0][0]
+    e = slot(job, "evidence")
     rig.writer.path(
-        0, "The annual plan is 15% off list price. On top, I can give you 30% off.", (0,)
+        e, "The annual plan is 15% off list price, paid yearly. On top, I can give you 30% off."
     )
     assert [(g.rule, g.action) for g in rig.of(GuardEvent)] == [("max_discount", "rewritten")]
-    shown = rig.of(SuggestionEvent)[-1].paths[0]
-    assert shown.text == "The annual plan is 15% off list price."
-    assert shown.complete and shown.strategy == "acknowledge_value"
+    shown = rig.of(SuggestionEvent)[-1].paths[e]
+    assert shown.text == "The annual plan is 15% off list price, paid yearly."
+    assert shown.complete and shown.strategy == job.moves[e].move_id
 
 
 def test_a_path_that_echoes_the_customer_is_not_shown(rig: Rig) -> None:
     rig.objection("u1", "Honestly the price is a lot more than we expected.")
-    instant = rig.of(SuggestionEvent)[0].paths[1]
-    rig.writer.path(1, "Honestly, the price is a lot more than we expected.")
-    shown = rig.of(SuggestionEvent)[-1].paths[1]
+    q = slot(rig.writer.jobs[0][0], "question")
+    instant = rig.of(SuggestionEvent)[0].paths[q]
+    rig.writer.path(q, "Honestly, the price is a lot more than your CFO expected?")
+    assert [g.rule for g in rig.of(GuardEvent)] == ["check:echoes_customer"]
+    shown = rig.of(SuggestionEvent)[-1].paths[q]
     assert shown.text == instant.text and shown.complete
 
 
-def test_paths_cite_an_entry_even_when_nothing_matches(tmp_path: Path) -> None:
+def test_a_playbook_without_facts_still_gives_three_paths(tmp_path: Path) -> None:
     (tmp_path / "sheet.md").write_text(
         "## Rules\n- Do not promise roadmap dates.\n", encoding="utf-8"
     )
     rig = Rig(load_playbook([tmp_path]), None)
     rig.objection("u1", "Hmm.", category="need", confidence=0.4)
     (event,) = rig.of(SuggestionEvent)
-    assert all(any(s.file == "sheet.md" for s in p.sources) for p in event.paths)
-    assert max(p.confidence for p in event.paths) < 0.5
+    assert len({p.strategy for p in event.paths}) == 3
+    assert all(p.text and any(s.utterance_id == "u1" for s in p.sources) for p in event.paths)
+    assert not any(s.file for p in event.paths for s in p.sources)  # no fact, no entry cited
+    assert max(p.confidence for p in event.paths) < 0.7
 
 
 def test_a_prefill_hint_carries_the_committed_words_only(rig: Rig) -> None:
@@ -307,16 +356,20 @@ def test_the_writers_context_grows_append_only_between_chunked_drops(rig: Rig) -
 
 
 def test_the_same_refined_answer_is_not_shown_in_two_slots(rig: Rig) -> None:
-    rig.objection("u1", "The price is too high for our fleet.")
+    rig.objection("u1", "I need to run this by our CFO first.", category="authority")
+    job = rig.writer.jobs[0][0]
+    q, a = slot(job, "question"), slot(job, "acknowledge")
+    assert job.moves[a].fact == ""  # an acknowledgement without a fact may be any line
     instant = rig.of(SuggestionEvent)[0]
-    question = "What are you comparing the $29 per vehicle against?"
-    rig.writer.path(1, question)
+    question = "Which numbers matter most to your CFO when signing off on this?"
+    rig.writer.path(q, question)
     shown = rig.of(SuggestionEvent)[-1]
-    assert shown.paths[1].text == question
-    rig.writer.path(2, question.replace("What", "So what"))
+    assert shown.paths[q].text == question
+    rig.writer.path(a, question.replace("Which", "So which"))
+    assert [(g.path, g.rule) for g in rig.of(GuardEvent)] == [(a, "check:duplicate")]
     last = rig.of(SuggestionEvent)[-1]
-    assert last.paths[2].text == instant.paths[2].text  # the retrieved path stays
-    assert last.paths[2].complete and last.paths[1].text == question
+    assert last.paths[a].text == instant.paths[a].text  # the instant path stays
+    assert last.paths[a].complete and last.paths[q].text == question
 
 
 def test_hints_follow_the_rep_until_the_customer_speaks(rig: Rig) -> None:

@@ -1,0 +1,179 @@
+"""The move planner on the project's test playbook (RouteWise): three different moves, one of
+each family, each with its own fact, taking up what the customer named."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from inference.guard import ComplianceGuard
+from inference.playbook import Playbook, load_playbook
+from inference.suggest.checker import PathChecker
+from inference.suggest.moves import builtin_library
+from inference.suggest.planner import MovePlanner, Plan, render
+from inference.suggest.situation import read_situation
+
+PLAYBOOK = Path(__file__).resolve().parent.parent / "data" / "playbook_routewise"
+
+
+@pytest.fixture(scope="module")
+def playbook() -> Playbook:
+    return load_playbook([PLAYBOOK])
+
+
+@pytest.fixture(scope="module")
+def planner(playbook: Playbook) -> MovePlanner:
+    guard = ComplianceGuard(playbook.rules)
+    return MovePlanner(playbook, guard=guard, checker=PathChecker(playbook))
+
+
+def plan(planner: MovePlanner, text: str, category: str, **kw: object) -> Plan:
+    kw.setdefault("lang", "en")
+    situation = read_situation(
+        text=text,
+        category=category,
+        confidence=0.85,
+        competitors=planner.playbook.competitors,
+        **kw,  # type: ignore[arg-type]
+    )
+    return planner.plan(situation, context=[text])
+
+
+def cjk_share(text: str) -> float:
+    return sum("\u4e00" <= c <= "\u9fff" for c in text) / max(1, len(text))
+
+
+SITUATIONS = [
+    ("The price per vehicle is a lot more than we budgeted for.", "price", "en"),
+    ("FleetMax is much cheaper per vehicle than you.", "price", "en"),
+    ("We have no budget until next quarter.", "budget", "en"),
+    ("I need to run this by our CFO first.", "authority", "en"),
+    ("Switching would take our drivers weeks to learn.", "implementation", "en"),
+    ("We're using Routeo and it works well enough.", "competitor", "en"),
+    ("这个价格太贵了，比我们预算高很多。", "price", "zh"),
+    ("快运通那边便宜多了。", "competitor", "zh"),
+    ("这个得我们老板拍板。", "authority", "zh"),
+]
+
+
+@pytest.mark.parametrize(("text", "category", "lang"), SITUATIONS)
+def test_three_distinct_moves_one_of_each_family_with_distinct_facts(
+    planner: MovePlanner, text: str, category: str, lang: str
+) -> None:
+    p = plan(planner, text, category, lang=lang)
+    moves = [m.move for m in p.moves]
+    assert len({m.id for m in moves}) == 3
+    assert {m.family for m in moves} == {"acknowledge", "question", "evidence"}
+    facts = [m.fact.fact.sentence for m in p.moves if m.fact is not None]
+    assert len(facts) == len(set(facts))  # no two paths rest on the same fact
+    assert len({m.text for m in p.moves}) == 3
+    for m in p.moves:
+        assert m.text.strip()
+        if m.move.family == "question":
+            assert m.fact is None and m.text.count("?") + m.text.count("？") == 1, m.text
+        if m.move.family == "evidence":
+            assert m.fact is not None, m.move.id
+        if m.fact is not None:  # its fact's playbook entry is in the call's language
+            assert m.fact.fact.lang == lang
+            assert (m.fact.fact.entry.file == "product_zh.md") == (lang == "zh")
+        if lang == "zh":
+            assert cjk_share(m.text) > 0.5, m.text
+        else:
+            assert cjk_share(m.text) == 0.0, m.text
+
+
+def test_a_named_competitor_is_taken_up(planner: MovePlanner) -> None:
+    p = plan(planner, "FleetMax is much cheaper per vehicle than you.", "price")
+    assert p.situation.competitor == "FleetMax"
+    named = [m for m in p.moves if "FleetMax" in m.text]
+    assert named and all(m.specific for m in named)
+    question = next(m for m in p.moves if m.move.family == "question")
+    assert "FleetMax" in question.text  # ask what the rival's offer leaves out
+
+
+def test_a_named_amount_is_taken_up(planner: MovePlanner) -> None:
+    p = plan(planner, "Another vendor quoted us $25 per vehicle.", "price")
+    assert p.situation.number == "$25" and p.situation.competitor == ""
+    assert any("$25" in m.text and m.specific for m in p.moves)
+
+
+def test_a_named_decider_is_taken_up(planner: MovePlanner) -> None:
+    p = plan(planner, "I need to run this by our CFO first.", "authority", roles_here=("cfo",))
+    assert p.situation.person == "your CFO"
+    assert sum("your CFO" in m.text for m in p.moves) >= 2
+    zh = plan(planner, "这个得我们老板拍板。", "authority", lang="zh", roles_here=("ceo",))
+    assert any("你们老板" in m.text for m in zh.moves)
+
+
+def test_a_decider_named_with_another_concern_is_taken_up(planner: MovePlanner) -> None:
+    p = plan(planner, "The price is too high for our CFO.", "price", roles_here=("cfo",))
+    assert any("your CFO" in m.text and m.specific for m in p.moves)
+    plain = plan(planner, "The price is too high.", "price")
+    assert not any("CFO" in m.text or m.move.id.startswith("authority.") for m in plain.moves)
+    # legal reviews, it does not sign: no decider move for it
+    legal = plan(planner, "The price is too high.", "price", roles_here=("legal",))
+    assert not any(m.move.id.startswith("authority.") for m in legal.moves)
+
+
+def test_a_question_is_answered_first_with_a_fact(planner: MovePlanner) -> None:
+    p = plan(planner, "How long does the rollout take?", "implementation")
+    assert p.situation.is_question
+    first = p.moves[0]
+    assert first.move.id == "any.answer_question" and first.move.family == "evidence"
+    assert first.fact is not None and "10 working days" in first.text
+    zh = plan(planner, "数据存在哪里？", "security", lang="zh")
+    assert zh.moves[0].move.id == "any.answer_question"
+    assert zh.moves[0].fact is not None and "杭州" in zh.moves[0].text
+
+
+def test_no_answer_first_without_a_question(planner: MovePlanner) -> None:
+    p = plan(planner, "The rollout will take too long.", "implementation")
+    assert not p.situation.is_question
+    assert all(m.move.id != "any.answer_question" for m in p.moves)
+    assert [m.move.family for m in p.moves] == ["acknowledge", "question", "evidence"]
+
+
+def test_a_chinese_situation_gets_chinese_moves(planner: MovePlanner) -> None:
+    p = plan(planner, "这个价格太贵了，比我们预算高很多。", "price", lang="zh")
+    zh_ids = {m.id for m in builtin_library("zh").moves}
+    for m in p.moves:
+        assert m.move.id in zh_ids and cjk_share(m.move.label) > 0.5
+        assert cjk_share(m.text) > 0.5, m.text
+
+
+def test_the_previous_objections_moves_give_way(planner: MovePlanner) -> None:
+    first = plan(planner, "The price is too high.", "price")
+    again = plan(
+        planner,
+        "The price is too high.",
+        "price",
+        earlier_moves=tuple(m.move.id for m in first.moves),
+        earlier=tuple(m.text for m in first.moves),
+    )
+    assert {m.move.id for m in again.moves} != {m.move.id for m in first.moves}
+    assert not {m.text for m in again.moves} & {m.text for m in first.moves}
+
+
+def test_every_instant_text_passes_the_checker(playbook: Playbook, planner: MovePlanner) -> None:
+    checker = PathChecker(playbook)
+    for text, category, lang in SITUATIONS:
+        p = plan(planner, text, category, lang=lang)
+        for i, m in enumerate(p.moves):
+            others = [o.text for j, o in enumerate(p.moves) if j != i]
+            verdict = checker.check(
+                m.text,
+                family=m.move.family,
+                lang=lang,
+                conversation=[text],
+                customer=text,
+                others=others,
+                fact=m.fact.fact.sentence if m.fact is not None else "",
+            )
+            assert verdict.ok, (m.text, verdict)
+
+
+def test_render_fills_known_slots_only() -> None:
+    assert render("ask {person} first", {"person": "your CFO"}) == "Ask your CFO first"
+    assert render("ask {person} first", {}) is None
+    assert render("{competitor}那个报价", {"competitor": "快运通"}) == "快运通那个报价"

@@ -1,0 +1,174 @@
+"""Reading the situation of an objection: the person, rival, amount, deadline and question the
+customer named, in English and Chinese (lines written for these tests)."""
+
+from __future__ import annotations
+
+import pytest
+
+from inference.suggest.situation import Situation, find_competitor, read_situation, term_density
+
+RIVALS = ("FleetMax", "Routeo", "快运通")
+
+
+def read(text: str, lang: str = "en", category: str = "price", **kw: object) -> Situation:
+    kw.setdefault("competitors", RIVALS)
+    return read_situation(text=text, lang=lang, category=category, confidence=0.8, **kw)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("text", "person"),
+    [
+        ("I need to check with our head of operations.", "your head of operations"),
+        ("Our finance director signs these off.", "your finance director"),
+        ("I'd have to talk to our IT team before anything.", "your IT team"),
+        ("Let me ask my boss.", "your boss"),
+        ("Our CFO will say no to this.", "your CFO"),
+        ("The board decides on anything this size.", "the board"),
+        ("Dr. Patel signs off on new vendors.", "Dr. Patel"),
+    ],
+)
+def test_the_decider_in_the_customers_own_words_en(text: str, person: str) -> None:
+    assert read(text, category="authority").person == person
+
+
+@pytest.mark.parametrize(
+    ("text", "person"),
+    [
+        ("这得我们财务总监批。", "你们财务总监"),
+        ("我要问一下领导。", "你们领导"),
+        ("采购部那边说了算。", "你们采购部"),
+        ("这事得王总拍板。", "王总"),
+    ],
+)
+def test_the_decider_in_the_customers_own_words_zh(text: str, person: str) -> None:
+    assert read(text, lang="zh", category="authority").person == person
+
+
+@pytest.mark.xfail(strict=True, reason="the role pattern takes the next word into the title")
+def test_a_word_after_the_title_is_not_part_of_it() -> None:
+    assert read("I need to check with our head of operations first.").person == (
+        "your head of operations"
+    )
+
+
+def test_a_decider_of_an_earlier_turn_frames_only_an_authority_objection() -> None:
+    assert read("It is too expensive.", roles=("cfo",)).person == ""
+    assert read("Let me think about it.", category="authority", roles=("cfo",)).person == (
+        "your CFO"
+    )
+    assert read("太贵了。", lang="zh", roles=("cfo",)).person == ""
+    assert read("我再想想。", lang="zh", category="authority", roles=("cfo",)).person == (
+        "你们财务负责人"
+    )
+    # named in this utterance: it frames any objection
+    assert read("It is too expensive.", roles=("cfo",), roles_here=("cfo",)).person == "your CFO"
+    assert read("Nobody else decides this.", category="authority").person == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "rival"),
+    [
+        ("We use FleetMax already.", "FleetMax"),
+        ("We're using Trackly right now.", "Trackly"),
+        ("Trackly quoted us less.", "Trackly"),
+        ("We signed with Acme Logistics last year.", "Acme Logistics"),
+        ("Honestly we are fine with what we have.", ""),
+        ("So I would need to think.", ""),
+    ],
+)
+def test_the_rival_named_en(text: str, rival: str) -> None:
+    assert read(text, category="competitor").competitor == rival
+
+
+def test_the_rival_named_zh() -> None:
+    assert read("快运通那边便宜多了。", lang="zh").competitor == "快运通"
+    assert find_competitor("Trackly那边报价更低。", (), zh=True) == "Trackly"
+    assert read("我们再考虑一下。", lang="zh").competitor == ""
+
+
+def test_a_rival_named_a_moment_ago_still_frames_the_objection() -> None:
+    context = [("customer", "We looked at FleetMax last month."), ("rep", "Okay.")]
+    assert read("They are cheaper.", context=context).competitor == "FleetMax"
+    # only one the playbook lists: a capitalised word of an earlier line is no rival
+    other = [("customer", "We looked at Trackly last month."), ("rep", "Okay.")]
+    assert read("They are cheaper.", context=other).competitor == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "number"),
+    [
+        ("They quoted us $25 per vehicle.", "en", "$25"),
+        ("That's twenty thousand dollars a year.", "en", "twenty thousand dollars"),
+        ("We pay 1,200 euros a month.", "en", "1,200 euros"),
+        ("It's half the price of yours.", "en", "half the price"),
+        ("It is too expensive.", "en", ""),
+        ("每月150元太贵了。", "zh", "150元"),
+        ("一年要两万元。", "zh", "两万元"),
+        ("别家便宜一半。", "zh", "便宜一半"),
+        ("太贵了。", "zh", ""),
+    ],
+)
+def test_the_amount_named(text: str, lang: str, number: str) -> None:
+    assert read(text, lang=lang).number == number
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "deadline"),
+    [
+        ("No budget until next quarter.", "en", "next quarter"),
+        ("Let us revisit in March.", "en", "March"),
+        ("We are busy.", "en", ""),
+        ("下个季度再说吧。", "zh", "下个季度"),
+        ("年底之前不行。", "zh", "年底"),
+        ("3月以后再谈。", "zh", "3月以后"),
+        ("我们很忙。", "zh", ""),
+    ],
+)
+def test_the_deadline_named_without_its_preposition(text: str, lang: str, deadline: str) -> None:
+    assert read(text, lang=lang, category="timing").deadline == deadline
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "asked"),
+    [
+        ("Where is the data hosted?", "en", True),
+        ("Is there a free trial", "en", True),
+        ("I'd like to know how long the rollout takes.", "en", True),
+        ("We like what we have.", "en", False),
+        ("The price is too high.", "en", False),
+        ("数据存在哪里？", "zh", True),
+        ("有没有试用", "zh", True),
+        ("这个多少钱", "zh", True),
+        ("我们再考虑一下。", "zh", False),
+    ],
+)
+def test_a_question_is_recognised(text: str, lang: str, asked: bool) -> None:
+    assert read(text, lang=lang, category="security").is_question is asked
+
+
+def test_what_the_rep_said_and_how_technical_the_call_is() -> None:
+    context = [("rep", "a"), ("customer", "b"), ("rep", "c"), ("rep", "d")]
+    s = read("Too expensive.", context=context, terms=("driver app",))
+    assert s.rep_said == ("c", "d")  # the rep's two most recent lines, newest last
+    assert s.technical == 0.0
+    assert (
+        term_density(["The driver app syncs with Shopify offline."], ["driver app", "Shopify"]) > 20
+    )
+    assert term_density([""], ["Shopify"]) == 0.0
+
+
+def test_slots_hold_only_what_is_known() -> None:
+    s = read("FleetMax quoted us $25 per vehicle until next quarter.", roles_here=("cfo",))
+    assert s.slots() == {
+        "person": "your CFO",
+        "competitor": "FleetMax",
+        "number": "$25",
+        "deadline": "next quarter",
+    }
+    assert read("It is too expensive.").slots() == {}
+
+
+def test_a_bad_experience_is_flagged() -> None:
+    assert read("We got burned by our last vendor.", category="trust").bad_experience
+    assert read("上一家供应商把我们坑惨了。", lang="zh", category="trust").bad_experience
+    assert not read("We want to be careful.", category="trust").bad_experience
