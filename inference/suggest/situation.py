@@ -38,7 +38,7 @@ _ZH_TITLED = re.compile(
     r"([\u4e00-\u9fff](?:总(?![监经裁部额共体])|校长|院长|主任|经理|局长|处长|厂长|书记|董))"
 )
 _EN_PERSON = re.compile(
-    r"\b(?:our|my|the)\s+((?:head|director|vice president|vp|chief \w+ officer) of [a-z]+(?: [a-z]+)?"
+    r"\b(?:our|my|the)\s+((?:head|director|vice president|vp|chief \w+ officer) of [a-z]+(?: and [a-z]+)?"
     r"|(?:plant|site|store|practice|clinic|operations|finance|it|hr|sales|office|regional|general|managing) (?:director|manager|head|lead|owner)"
     r"|(?:finance|it|legal|procurement|purchasing|security|compliance) (?:director|team|department|lead|head|people)"
     r"|cfo|ceo|cto|coo|cio|ciso|boss|owner|founder|board|partners|managing director|general manager"

@@ -44,7 +44,6 @@ def test_the_decider_in_the_customers_own_words_zh(text: str, person: str) -> No
     assert read(text, lang="zh", category="authority").person == person
 
 
-@pytest.mark.xfail(strict=True, reason="the role pattern takes the next word into the title")
 def test_a_word_after_the_title_is_not_part_of_it() -> None:
     assert read("I need to check with our head of operations first.").person == (
         "your head of operations"
