@@ -95,9 +95,29 @@ def _negated(text: str, start: int, window: int = 30) -> bool:
     return bool(_NEG_BEFORE.search(parts[-1] if parts else ""))
 
 
-def _question(text: str, pos: int) -> bool:
-    m = re.search(r"[.!?。！？]", text[pos:])
-    return m is not None and m.group(0) in "?？"
+_ASKS = re.compile(
+    r"(?:are|is|do|does|did|have|has|can|could|would|will|which|what|who|whether|if|how|why)\b",
+    re.I,
+)
+_ZH_ASKS = re.compile(r"吗|是否|哪|什么|有没有|是不是")
+_ON_TOP = re.compile(r"\b(?:on top|extra|additional|further)\b|另外|再|额外|叠加|基础上", re.I)
+
+
+def _question(text: str, start: int, end: int) -> bool:
+    """Whether the words at start..end are asked about rather than stated: their sentence
+    ends with a question mark and their own clause is the question ("Are you asking whether
+    we are X certified?"), not a statement before it ("We are X certified, so which ...?")."""
+    m = re.search(r"[.!?。！？]", text[end:])
+    if m is None or m.group(0) not in "?？":
+        return False
+    clause_start = max((x.end() for x in _CLAUSE.finditer(text, 0, start)), default=0)
+    clause = text[clause_start : end + m.start()].strip()
+    return bool(_ASKS.match(clause) or _ZH_ASKS.search(clause))
+
+
+def _additional(text: str, start: int, end: int) -> bool:
+    """A discount given on top of another ("15% off on top of the annual plan")."""
+    return bool(_ON_TOP.search(text[max(0, start - 20) : end + 30]))
 
 
 class ComplianceGuard:
@@ -124,7 +144,7 @@ class ComplianceGuard:
                 Violation(rule, d.start, d.end, f"{d.percent_off:g}% off exceeds {rule.value:g}%")
                 for d in find_discounts(text)
                 if d.percent_off > rule.value + 1e-9
-                and f"{d.percent_off:g}" not in rule.allowed
+                and (f"{d.percent_off:g}" not in rule.allowed or _additional(text, d.start, d.end))
                 and not _negated(text, d.start)
             ]
         if rule.kind == "price_floor" and rule.value is not None:
@@ -176,7 +196,7 @@ class ComplianceGuard:
             clause_start = max((x.end() for x in _CLAUSE.finditer(text, 0, start)), default=0)
             clause_end = next((x.start() for x in _CLAUSE.finditer(text, end)), len(text))
             clause = text[clause_start:clause_end]
-            if not _CERT_CLAIM.search(clause) or _question(text, end):
+            if not _CERT_CLAIM.search(clause) or _question(text, start, end):
                 continue
             if (
                 _negated(text, start)

@@ -165,6 +165,8 @@ class PathChecker:
             return Verdict(False, "not_a_question")
         if family == "question" and asks > 1:
             return Verdict(False, "two_questions")
+        if family == "question" and not re.search(r"[?？]\W*$", text):
+            return Verdict(False, "question_not_last")
         said = " ".join([*conversation, customer, *rep_said])
         invented = self.invented(text, said)
         if invented:

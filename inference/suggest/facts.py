@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from inference.guard import ComplianceGuard
 from inference.playbook import Playbook, PlaybookEntry
 from inference.playbook.rules import COMPETITOR_HEADING, cert_names
-from inference.playbook.text import split_sentences, tokens
+from inference.playbook.text import tokens
 
 _INTERNAL = re.compile(
     r"\b(reps?|sales ?(?:people|reps?|director|vp)|approval|internal|confidential|fictional|evaluation|in writing)\b"
@@ -114,13 +114,25 @@ _VERB = re.compile(
 def _with_verb(clause: str) -> str:
     """An English fact without a verb ("ISO 27001 certified", "SOC 2 report available under
     NDA", "99.9% uptime SLA") as a clause that has one."""
-    if _VERB.search(clause):
+    if _VERB.search(clause) or re.match(r"(?:we|our|you|it|they|this|that)\b", clause, re.I):
         return clause
     if re.search(r"\b(?:certified|compliant|accredited|audited)\b", clause, re.I):
         return "we are " + clause
     if re.search(r"\bavailable\b", clause, re.I):
         return re.sub(r"\s+available\b", " is available", clause, count=1, flags=re.I)
     return "we offer " + clause
+
+
+_FACT_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(\[$€£\u4e00-\u9fff])|(?<=[。！？])")
+
+
+def fact_sentences(text: str) -> list[str]:
+    """The sentences and bullet items of an entry; a ";" does not end a fact ("GPS data is
+    kept for 90 days; hosted in Dublin" stays whole)."""
+    out: list[str] = []
+    for line in text.splitlines():
+        out.extend(p.strip() for p in _FACT_END.split(line.strip()) if p.strip())
+    return out
 
 
 def classify(sentence: str, heading: str) -> str:
@@ -178,7 +190,7 @@ class FactFinder:
         seen: set[str] = set()
         for entry in playbook.entries:
             rival = bool(COMPETITOR_HEADING.search(entry.heading))
-            for sentence in split_sentences(entry.text):
+            for sentence in fact_sentences(entry.text):
                 if rival:
                     self.rival_notes.append((sentence, entry.lang))
                     continue
@@ -241,7 +253,8 @@ class FactFinder:
             if not hit_query and (hit_said < STRONG_MATCH or (not wanted and not hit_said)):
                 continue  # of the right kind, but not about what the move or customer needs
             coverage = min(1.0, hit_said / said_w * 1.5 + (0.25 if hit_query else 0.0))
-            score = 1.5 * hit_said + 0.6 * hit_query
+            # The customer's words decide; the move's words only say what kind of fact it is.
+            score = 1.5 * hit_said + 0.6 * min(hit_query, STRONG_MATCH)
             if kind not in ("", "any") and fact.kind == kind:
                 score += 0.5
             elif kind == "spec" and fact.kind == "plain":

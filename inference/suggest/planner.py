@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from inference.guard import ComplianceGuard
 from inference.playbook import Playbook
-from inference.suggest.checker import PathChecker
+from inference.suggest.checker import PathChecker, near_copy
 from inference.suggest.facts import FactFinder, ScoredFact
 from inference.suggest.moves import Move, MoveLibrary, library_for
 from inference.suggest.situation import Situation
@@ -196,7 +196,11 @@ class MovePlanner:
         """The candidate's instant text with its best unused fact, or None when no template
         renders and passes the checker."""
         facts: list[ScoredFact | None] = []
-        facts.extend(f for f in cand.facts if f.fact.sentence not in used_facts)
+        facts.extend(
+            f
+            for f in cand.facts
+            if not any(same_fact(f.fact.sentence, used) for used in used_facts)
+        )
         del facts[3:]
         if not any("{fact}" in t for t in cand.move.templates) or not facts:
             facts.append(None)
@@ -227,6 +231,15 @@ class MovePlanner:
                         cand.move, fact, text, _uses_situation(template, s), cand.score
                     )
         return None
+
+
+def same_fact(a: str, b: str) -> bool:
+    """Two playbook lines that state the same fact (the same sentence, one inside the other,
+    most words shared, or the same numbers), as a product sheet and its approved answers do."""
+    if a == b or near_copy(a, b, threshold=0.5):
+        return True
+    na, nb = set(re.findall(r"\d+(?:\.\d+)?", a)), set(re.findall(r"\d+(?:\.\d+)?", b))
+    return len(na) >= 2 and na == nb
 
 
 def _uses_situation(template: str, s: Situation) -> bool:

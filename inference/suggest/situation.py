@@ -62,9 +62,9 @@ _ZH_MONEY = re.compile(
     r"\d[\d,.]*\s?(?:万|千)?(?:元|块)|[一二三四五六七八九十两百千万]+(?:万|千)?(?:元|块)|一半|半价|便宜一半"
 )
 _EN_DEADLINE = re.compile(
-    r"\b(?:until|till|before|after|by|in|at the end of|end of)?\s*"
-    r"((?:the\s+)?(?:end of\s+)?(?:next|this|our new|the new|the next)\s+(?:quarter|month|year|week|"
-    r"spring|summer|autumn|fall|winter|fiscal year|budget cycle|season)"
+    r"\b(?:until|till|before|after|by|in|at)?\s*"
+    r"((?:the\s+)?(?:end of\s+)?(?:next|this|our new|the new|the next|the)\s+(?:quarter|month|year|week|"
+    r"spring|summer|autumn|fall|winter|fiscal year|budget cycle|season|holidays|new year)"
     r"|(?:january|february|march|april|may|june|july|august|september|october|november|december|q[1-4])"
     r"(?:\s+next year)?)\b",
     re.I,
@@ -78,7 +78,9 @@ _EN_QUESTION = re.compile(
     r"|\b(?:ask|know|wondering|wonder|tell me|find out)\s+(?:where|what|how|which|who|whether|if)\b",
     re.I,
 )
-_ZH_QUESTION = re.compile(r"[?？]\s*$|吗[。？?]?$|是否|哪里|哪儿|多少|怎么|能不能|有没有|什么|会问|想知道")
+_ZH_QUESTION = re.compile(
+    r"[?？]\s*$|吗[。？?]?$|是否|哪里|哪儿|多少|怎么|能不能|有没有|什么|会问|想知道"
+)
 # A rival named by pattern when the playbook does not list it ("we're with X", "X quoted us").
 _EN_RIVAL = re.compile(
     r"\b(?:with|from|using|use|on|signed with|switch(?:ed)? to|quote from|offer from|demo from)\s+"
