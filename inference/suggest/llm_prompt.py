@@ -48,19 +48,19 @@ _SYSTEM_ZH = (
 _EXAMPLES_EN = (
     (
         "Our plant manager has to approve any new sensor vendor.",
-        "Ask what the decider needs",
+        "Ask one question about what the person who decides will want to see to say yes.",
         "What will your plant manager want to see to sign off: the total cost, or what it saves your team?",
         "What would your plant manager need to see before approving a new vendor: install time, or downtime saved?",
     ),
     (
         "Solaris quoted us fifteen percent less for the panels.",
-        "Reframe on value",
+        "Agree the price is a fair concern, then say what the customer gets back for it.",
         "I hear you on the price. To put it in perspective, our inverters carry a 12-year warranty.",
         "Fair, Solaris is cheaper up front; with our inverters on a 12-year warranty, replacements are on us.",
     ),
     (
         "We got burned by our last payroll provider, they missed two pay runs.",
-        "Let them test it",
+        "Offer a way to check our promise before committing.",
         "You don't have to take my word for it: the first payroll run is done in parallel with your old system.",
         "After two missed pay runs I'd be wary too, so your first payroll runs in parallel with your old system.",
     ),
@@ -68,19 +68,19 @@ _EXAMPLES_EN = (
 _EXAMPLES_ZH = (
     (
         "新设备供应商都得我们厂长批。",
-        "问决策人看重什么",
+        "提一个问题：做决定的人需要看到什么才会同意。",
         "你们厂长那边最看重什么：总投入，还是能给团队省下多少？",
         "厂长批新供应商之前，最想先看到安装周期，还是能少停几次机？",
     ),
     (
         "别家的光伏板报价比你们低百分之十五。",
-        "换个角度看价值",
+        "先认可价格是合理的顾虑，再说清客户能得到什么回报。",
         "价格的顾虑我理解，换个角度看，逆变器质保12年。",
         "比价很正常，不过我们的逆变器质保12年，以后换件的钱都省了。",
     ),
     (
         "上一家做工资的服务商连着两个月发错工资，我们真的怕了。",
-        "先试再信",
+        "给客户一个在承诺之前验证我们的方式。",
         "不用光听我说，第一次发薪与原系统并行运行。",
         "连着两个月出错确实让人后怕，所以第一次发薪我们和原系统并行跑。",
     ),
@@ -97,12 +97,14 @@ class PromptLimits:
             grows append-only and its cached prefix stays valid).
         line_chars: characters kept of each utterance.
         draft_chars: characters kept of a move's draft (its instant line).
+        instruction_chars: characters kept of a move's instruction.
         max_tokens: tokens a path may take.
     """
 
     context_lines: int = 6
     line_chars: int = 200
     draft_chars: int = 220
+    instruction_chars: int = 160
     max_tokens: int = 56
 
 
@@ -244,8 +246,8 @@ def user_message(context: Sequence[ContextLine], lang: str, task: str, limits: P
 
 
 def branches_for(job: RefinedJob, limits: PromptLimits) -> tuple[Branch, ...]:
-    """One branch per planned move: the move's name and its instant line as the draft are
-    forced, then the model writes the line for this customer."""
+    """One branch per planned move: the move's instruction and its instant line as the draft
+    are forced, then the model writes the line for this customer."""
     out = []
     for move, draft in zip(job.moves, job.instant, strict=True):
         facts = [move.fact_sentence.replace(",", "")] if move.fact_sentence else []
@@ -253,7 +255,10 @@ def branches_for(job: RefinedJob, limits: PromptLimits) -> tuple[Branch, ...]:
             Branch(
                 (
                     Segment(
-                        _branch_json(_clean(move.label), _clip(draft.text, limits.draft_chars)),
+                        _branch_json(
+                            _clip(move.instruction or move.label, limits.instruction_chars),
+                            _clip(draft.text, limits.draft_chars),
+                        ),
                         grammar=string_tail_grammar("}"),
                         max_tokens=limits.max_tokens,
                         stop='"}',

@@ -115,7 +115,7 @@ def test_branches_force_each_moves_name_and_draft() -> None:
     assert len(branches) == 3
     for b, move, draft in zip(branches, MOVES, DRAFTS, strict=True):
         (seg,) = b.segments
-        assert seg.prefix.startswith('{"move":' + json.dumps(move.label))
+        assert seg.prefix.startswith('{"move":' + json.dumps(move.instruction))
         assert json.dumps(draft) in seg.prefix  # the instant line is the draft to rewrite
         assert seg.prefix.endswith('"say":"') and seg.stop == '"}'
         assert seg.max_tokens == PromptLimits().max_tokens

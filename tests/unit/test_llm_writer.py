@@ -43,9 +43,9 @@ REPLIES = (
 
 
 def _slot_of(branch: Branch) -> int:
-    """The move (index in MOVES) a branch's forced prefix names."""
+    """The move (index in MOVES) whose instruction a branch's forced prefix carries."""
     prefix = branch.segments[0].prefix
-    return next(k for k, m in enumerate(MOVES) if f'"move":"{m.label}"' in prefix)
+    return next(k for k, m in enumerate(MOVES) if f'"move":"{m.instruction}"' in prefix)
 
 
 def make_job(
