@@ -1,8 +1,9 @@
 """Playbook facts chosen per move: one sentence of the playbook that bears on the concern.
 
-Every sentence of every entry is a candidate, except rule sentences, internal instructions to
-reps, competitor notes (a path never repeats what the playbook says about a rival) and
-sentences that would break a rule. A move asks for a kind of fact (an offer such as a pilot or
+Every sentence of every product entry is a candidate, except rule sentences, internal
+instructions to reps, what the playbook says about a rival (a path never repeats it), the
+account notes (emails and notes about this customer, often in their words) and sentences that
+would break a rule. A move asks for a kind of fact (an offer such as a pilot or
 a plan, a proof such as a customer result, a spec such as hosting or rollout time); the finder
 ranks the sentences of that kind by how well they match the customer's words and the move's
 own retrieval words, and never returns a fact another path of the set already uses.
@@ -188,10 +189,13 @@ class FactFinder:
         self._tokens: list[set[str]] = []
         self.rival_notes: list[tuple[str, str]] = []  # (sentence, lang) of competitor notes
         seen: set[str] = set()
+        rivals = [c.lower() for c in playbook.competitors if c]
         for entry in playbook.entries:
+            if entry.kind == "account":
+                continue  # notes and emails about this customer, often in their words
             rival = bool(COMPETITOR_HEADING.search(entry.heading))
             for sentence in fact_sentences(entry.text):
-                if rival:
+                if rival or any(r in sentence.lower() for r in rivals):
                     self.rival_notes.append((sentence, entry.lang))
                     continue
                 if len(sentence) < 8 or sentence in seen or _RULES_HEADING.search(entry.heading):

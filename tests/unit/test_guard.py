@@ -107,3 +107,27 @@ def test_without_fallback_a_safe_line_keeps_the_sources(guard: ComplianceGuard) 
 def test_compliant_path_is_untouched(guard: ComplianceGuard) -> None:
     path = _path("We are ISO 27001 certified.")
     assert guard.check(path) == type(guard.check(path))(path, ())
+
+
+def test_a_claim_stated_before_a_question_is_still_a_claim() -> None:
+    from inference.playbook.model import Rule
+
+    rule = Rule(
+        "forbidden_claim:certification",
+        "forbidden_claim",
+        "(rules block)",
+        topic="certification",
+        allowed=("ISO 27001",),
+    )
+    guard = ComplianceGuard([rule])
+    assert guard.violations("We are PCI DSS certified, so which documents will your CFO check?")
+    assert not guard.violations("Are you asking whether we are PCI DSS certified?")
+
+
+def test_an_offered_discount_on_top_of_another_is_over_the_cap() -> None:
+    from inference.playbook.model import Rule
+
+    cap = Rule("max_discount", "max_discount", "at most 8% on top", value=8.0, allowed=("15",))
+    guard = ComplianceGuard([cap])
+    assert not guard.violations("Our annual plan is 15% off list price.")
+    assert guard.violations("If you sign today I add 15% off on top of the annual plan.")

@@ -1,0 +1,98 @@
+"""Playbook facts as a path carries them: which lines are facts, and how they read in a
+sentence (own playbook lines only)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from inference.guard import ComplianceGuard
+from inference.playbook import load_playbook
+from inference.suggest.facts import FactFinder, as_clause, classify, fact_sentences
+from inference.suggest.planner import same_fact
+
+ROUTEWISE = Path(__file__).resolve().parent.parent / "data" / "playbook_routewise"
+
+
+@pytest.mark.parametrize(
+    ("line", "lang", "clause"),
+    [
+        (
+            "Pilot: 21 days free for up to 15 vehicles, no contract.",
+            "en",
+            "our pilot is 21 days free for up to 15 vehicles, no contract",
+        ),
+        ("Connectors: Shopify and a REST API.", "en", "our connectors are Shopify and a REST API"),
+        ("ISO 27001 certified.", "en", "we are ISO 27001 certified"),
+        (
+            "SOC 2 Type I report available under NDA.",
+            "en",
+            "SOC 2 Type I report is available under NDA",
+        ),
+        (
+            "99.9% uptime SLA with service credits.",
+            "en",
+            "we offer 99.9% uptime SLA with service credits",
+        ),
+        ("Timing: the setup can start on any Monday.", "en", "the setup can start on any Monday"),
+        ("The driver app works offline.", "en", "the driver app works offline"),
+        ("试用：21天免费，最多15辆车。", "zh", "试用是21天免费，最多15辆车"),
+        ("经费紧张：可以先免费用一个学期。", "zh", "可以先免费用一个学期"),
+    ],
+)
+def test_a_playbook_line_reads_inside_a_sentence(line: str, lang: str, clause: str) -> None:
+    assert as_clause(line, lang) == clause
+
+
+def test_a_semicolon_does_not_cut_a_fact() -> None:
+    assert fact_sentences("GPS data is kept for 90 days; hosted in Dublin. Next one.") == [
+        "GPS data is kept for 90 days; hosted in Dublin.",
+        "Next one.",
+    ]
+
+
+def test_kinds_of_fact() -> None:
+    assert classify("Pilot: 21 days free, no contract.", "Pricing") == "offer"
+    assert classify("Harbor Foods cut fuel cost by 12% in 3 months.", "Results") == "proof"
+    assert classify("Typical rollout takes 10 working days.", "Rollout") == "spec"
+    assert classify("The driver app works offline.", "Rollout") == "plain"
+
+
+def test_rules_instructions_and_rival_notes_are_never_facts() -> None:
+    playbook = load_playbook([ROUTEWISE])
+    finder = FactFinder(playbook, guard=ComplianceGuard(playbook.rules))
+    sentences = [f.sentence for f in finder.facts]
+    assert not any("FleetMax" in s or "Routeo" in s for s in sentences)  # competitor notes
+    assert not any(s.startswith(("Do not", "Never", "Offer the")) for s in sentences)
+    assert not any("at most 8%" in s for s in sentences)  # a rule sentence
+    assert finder.rival_note("FleetMax")  # the note still helps find where we differ
+
+
+def test_facts_for_a_move_match_the_customer_first() -> None:
+    playbook = load_playbook([ROUTEWISE])
+    finder = FactFinder(playbook, guard=ComplianceGuard(playbook.rules))
+    ranked = finder.rank(
+        customer="How long does the rollout take?",
+        query="rollout onboarding days weeks engineer",
+        kind="spec",
+        lang="en",
+    )
+    assert "10 working days" in ranked[0].fact.sentence
+    offers = finder.rank(
+        customer="too expensive", query="pilot trial free", kind="offer", lang="en"
+    )
+    assert offers and all(s.fact.kind == "offer" for s in offers)
+    used = offers[0].fact.sentence
+    again = finder.rank(
+        customer="too expensive", query="pilot trial free", kind="offer", lang="en", exclude=(used,)
+    )
+    assert all(s.fact.sentence != used for s in again)
+
+
+def test_the_same_fact_in_two_files_is_one_fact() -> None:
+    assert same_fact(
+        "Harbor Foods cut fuel cost by 12% in the first 3 months on 80 vans.",
+        "Most fleets recover the cost in fuel alone: Harbor Foods saved 12% on fuel in 3 months.",
+    )
+    assert not same_fact("Pilot: 21 days free.", "Typical rollout takes 10 working days.")
