@@ -85,7 +85,7 @@ class RunningSession:
 
     Args:
         options: what to run.
-        sinks: callables that receive every event (called from pipeline threads).
+        sinks: callables that receive every event (called from the bus's dispatcher thread).
     """
 
     def __init__(self, options: SessionOptions, *, sinks: list[Sink]) -> None:
@@ -225,11 +225,13 @@ class RunningSession:
         finally:
             if hub is not None:
                 hub.close()
+            self.bus.flush()  # the store has every event before it closes
             for callback in self.on_finished:
                 try:
                     callback()
                 except Exception:
                     log.exception("finishing the session failed")
+            self.bus.close()
             self._done.set()
 
     def _warm_up(self, suggester: Any) -> None:
