@@ -11,10 +11,10 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from audio.playback import PlaybackControl
 from inference.bus import EventBus, Sink
@@ -27,6 +27,11 @@ from inference.timed_transcript import (
     load_timed_transcript,
     looks_like_timed_transcript,
 )
+
+if TYPE_CHECKING:
+    from audio.file_source import FileSource
+    from audio.live_source import LiveSource
+    from inference.suggest.engine import SuggestionEngine
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +93,7 @@ class RunningSession:
         sinks: callables that receive every event (called from the bus's dispatcher thread).
     """
 
-    def __init__(self, options: SessionOptions, *, sinks: list[Sink]) -> None:
+    def __init__(self, options: SessionOptions, *, sinks: Sequence[Sink]) -> None:
         self.options = options
         self.session_id = time.strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
         self.clock = SessionClock()
@@ -102,7 +107,7 @@ class RunningSession:
         self._stop = threading.Event()
         self._done = threading.Event()
         self.control = PlaybackControl()
-        self._source: Any = None
+        self._source: FileSource | LiveSource | None = None
         self._hub: ConversationHub | None = None
         self._thread = threading.Thread(target=self._run, name="parley-session", daemon=True)
 
@@ -234,9 +239,9 @@ class RunningSession:
             self.bus.close()
             self._done.set()
 
-    def _warm_up(self, suggester: Any) -> None:
+    def _warm_up(self, suggester: SuggestionEngine | None) -> None:
         """Hold a paced replay until the LLM has its fixed prompt cached (see `warmup`)."""
-        if suggester is None or not hasattr(suggester, "wait_ready"):
+        if suggester is None:
             return
         if suggester.wait_ready(0):
             return

@@ -15,6 +15,7 @@ from desktop.commands.common import (
     run_until_done,
     session_options_from_args,
 )
+from inference.bus import Sink
 from inference.sinks import ConsoleSink, JsonlSink
 
 
@@ -62,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
     )
     with ExitStack() as stack:
         stream = open_events_output(args.events, stack)
-        sinks = []
+        sinks: list[Sink] = []
         if stream is not None:
             sinks.append(JsonlSink(stream))
         if not args.quiet:
