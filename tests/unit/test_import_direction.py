@@ -28,6 +28,7 @@ QT_PACKAGES = {"desktop", "overlays"}
 # Narrower rules inside a package: (importing module prefix, forbidden module prefix).
 INNER_RULES = (
     ("overlays", "inference.", "inference.events"),  # overlays see only the events
+    ("desktop.ui", "desktop.commands", None),  # the GUI does not import the command line
 )
 
 
@@ -98,6 +99,8 @@ def test_imports_point_one_way() -> None:
         ("inference/x.py", "from desktop.store import start_session\n", "inference may"),
         ("overlays/x.py", "import desktop.bridge\n", "overlays may import only"),
         ("overlays/x.py", "from inference.bus import EventBus\n", "may not import inference."),
+        ("desktop/ui/x.py", "from desktop.commands.common import f\n", "may not import desktop"),
+        ("desktop/ui/x.py", "from ..commands import common\n", "may not import desktop"),
     ],
 )
 def test_a_wrong_import_is_caught(where: str, source: str, expected: str) -> None:
