@@ -89,7 +89,7 @@ def build_source(
         assert options.input is not None
         return FileSource(
             options.input,
-            speed=options.speed,
+            speed=options.pace.replay_speed,
             mono_party=options.mono_party,
             start_at=options.start_at,
             control=control,
@@ -132,6 +132,6 @@ def run_asr(
         language=options.language,
         hotwords=hotwords,
         device=options.device,
-        streaming=options.mode == "live" or options.speed is not None,
+        streaming=options.pace.streaming,
     )
     run_audio(source, config=config, clock=clock, hub=hub, stop=stop, cpu=cpu)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from audio.pace import Pace, WallPacer
 from audio.playback import PlaybackControl
 from inference.bus import EventBus, Sink
 from inference.clock import SessionClock
@@ -81,6 +82,11 @@ class SessionOptions:
     start_at: float = 0.0
     warmup: bool = True
 
+    @property
+    def pace(self) -> Pace:
+        """How fast the input arrives: every decision about speed asks this."""
+        return Pace.live() if self.mode == "live" else Pace.from_speed(self.speed)
+
 
 _TICK_S = 0.05  # a paced timed transcript moves the clock this often between turns
 WARMUP_LIMIT_S = 180.0  # a paced replay starts after this long even if the LLM is not ready
@@ -136,7 +142,7 @@ class RunningSession:
 
     def pause(self) -> None:
         """Hold a paced replay where it is (live capture cannot pause)."""
-        if self.options.mode == "replay" and self.options.speed is not None:
+        if self.options.pace.pausable:
             self.control.pause()
 
     def resume(self) -> None:
@@ -185,11 +191,11 @@ class RunningSession:
                 clock=self.clock,
                 detectors=detectors,
                 suggester=suggester,
-                synchronous=self.options.mode == "replay" and self.options.speed is None,
+                synchronous=self.options.pace.synchronous,
             )
             self._hub = hub
             opts = self.options
-            if opts.mode == "replay" and opts.speed is not None and opts.warmup:
+            if opts.pace.warms_up and opts.warmup:
                 cpu.set_asr_busy(False)  # ASR starts after the warm-up: both cores for it
                 self._warm_up(suggester)
                 cpu.set_asr_busy(True)
@@ -263,28 +269,27 @@ class RunningSession:
         )
 
     def _run_timed_transcript(self, path: Path, hub: ConversationHub) -> None:
-        """Each turn becomes a final utterance at t = end, paced by `speed`."""
+        """Each turn becomes a final utterance at t = end, paced by the session's `Pace`."""
         turns, file_lang = load_timed_transcript(path)
-        speed = self.options.speed
-        began = time.monotonic()
+        pace = self.options.pace
+        pacer = WallPacer(pace.speed, control=self.control) if pace.kind == "paced" else None
         counters = {"rep": 0, "customer": 0}
         start_at = self.options.start_at
         for turn in turns:
             if turn.end < start_at:
                 continue
-            if speed:
-                self.control.wait_while_paused()
-                paused = self.control.paused_total
-                played = (turn.end - start_at) / speed + paused
+            if pacer is not None:
+                played = turn.end - start_at
+                delay = pacer.delay(played)
                 stopped = False
-                while (delay := played - (time.monotonic() - began)) > 0:
+                while delay > 0:
                     # The clock runs between turns too, so that what happens meanwhile (a
                     # refined suggestion) is stamped with its time, not the last turn's end.
                     if self._stop.wait(min(delay, _TICK_S)):
                         stopped = True
                         break
-                    now = start_at + (time.monotonic() - began - paused) * speed
-                    self.clock.advance_to(min(turn.end, now))
+                    self.clock.advance_to(min(turn.end, start_at + pacer.position()))
+                    delay = pacer.remaining(played)
                 if stopped:
                     break
             elif self._stop.is_set():

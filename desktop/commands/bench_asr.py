@@ -104,7 +104,7 @@ class _LoopedSource:
         self._loops = loops
         self._current = make()
         self.parties = self._current.parties
-        self.realtime = self._current.realtime
+        self.pace = self._current.pace
         self._stopped = False
 
     def frames(self) -> Any:
@@ -146,12 +146,14 @@ def _join(texts: list[str], lang: str) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from audio.file_source import FileSource, read_channels
+    from audio.pace import Pace
+    from desktop.commands.common import speed_value
     from inference.asr.text import ZH_PROMPT
     from inference.clock import SessionClock
     from inference.metrics import TurnSpan, distribution, turn_final_latencies
     from inference.pipeline import AsrConfig, load_backend, run_audio
 
-    speed = None if args.speed == "max" else float(args.speed)
+    pace = Pace.from_speed(speed_value(args.speed))
     hotwords = tuple(h.strip() for h in args.hotwords.split(",") if h.strip())
     loops = max(1, args.loops)
     period = 0.0
@@ -181,14 +183,14 @@ def run(args: argparse.Namespace) -> int:
         hotwords=hotwords,
         device=args.device,
         cpu_threads=args.threads,
-        streaming=speed is not None,
+        streaming=pace.streaming,
     )
     t_load = time.perf_counter()
     backend = _TimedBackend(load_backend(config))
     load_s = time.perf_counter() - t_load
 
     def make() -> FileSource:
-        return FileSource(args.audio, speed=speed, mono_party=args.channel)
+        return FileSource(args.audio, speed=pace.replay_speed, mono_party=args.channel)
 
     source = _LoopedSource(make, loops)
     rec = _Recorder()
