@@ -2,8 +2,8 @@
 
 Two channels are the rep (left) and the customer (right), as in a call recorded with one party
 per side. One channel, or two channels that carry the same signal, are one party (`mono_party`).
-Frames are paced at `speed` times real time through an injectable clock and sleeper, or
-delivered as fast as the consumer takes them (`speed=None`).
+Frames are paced at `speed` times real time by a `WallPacer` (an injectable clock and sleeper),
+or delivered as fast as the consumer takes them (`speed=None`, an unpaced `Pace`).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from audio.errors import AudioFileError
+from audio.pace import Pace, WallPacer
 from audio.playback import PlaybackControl
 from audio.source import SAMPLE_RATE, AudioFrame, Party, SourceNote
 
@@ -113,7 +114,8 @@ class FileSource:
 
     Args:
         path: the recording (wav, flac, mp3, m4a, ogg, or anything FFmpeg reads).
-        speed: 1.0 for real time, 2.0 for twice as fast, None for as fast as it is consumed.
+        speed: 1.0 for real time, 2.0 for twice as fast, None for as fast as it is consumed
+            (`Pace.from_speed`; the source's `pace` says which).
         mono_party: who speaks in a one-channel (or same-on-both-channels) recording.
         frame_s: length of each frame in seconds.
         clock: monotonic seconds used for pacing (default `time.monotonic`).
@@ -143,12 +145,9 @@ class FileSource:
         self._control = control
         if not self.path.is_file():
             raise AudioFileError(f"{self.path} does not exist or is not a file. {_FIX_HINT}")
-        if speed is not None and speed <= 0:
-            raise ValueError("speed must be positive or None")
+        self.pace = Pace.from_speed(speed)  # ValueError for a speed that is not positive
         if mono_party not in ("rep", "customer"):
             raise ValueError("mono_party must be 'rep' or 'customer'")
-        self.speed = speed
-        self.realtime = speed is not None  # paced sources may drop frames when consumers lag
         self._frame_n = max(1, round(frame_s * SAMPLE_RATE))
         self._clock = clock
         self._sleeper = sleeper
@@ -195,7 +194,11 @@ class FileSource:
         Raises:
             AudioFileError: decoding failed part way (a truncated or corrupt file).
         """
-        t0 = self._clock()
+        pacer = (
+            WallPacer(self.pace.speed, control=self._control, clock=self._clock)
+            if self.pace.kind == "paced"
+            else None
+        )
         pos = 0  # samples delivered per party
         skip = self._start_sample  # a replay that starts part way skips what comes before
         buf = np.zeros((0, max(1, self._decoder.channels)), dtype=np.float32)
@@ -211,22 +214,18 @@ class FileSource:
                     if self._stop.is_set():
                         return
                     block, buf = buf[: self._frame_n], buf[self._frame_n :]
-                    yield from self._deliver(block, pos, t0)
+                    yield from self._deliver(block, pos, pacer)
                     pos += len(block)
             if len(buf) and not self._stop.is_set():
-                yield from self._deliver(buf, pos, t0)
+                yield from self._deliver(buf, pos, pacer)
         finally:
             self._decoder.close()
 
-    def _deliver(self, block: np.ndarray, pos: int, t0: float) -> Iterator[AudioFrame]:
-        if self.speed is not None:
-            paused = 0.0
-            if self._control is not None:
-                self._control.wait_while_paused()
-                paused = self._control.paused_total
-            played = (pos - self._start_sample + len(block)) / SAMPLE_RATE
-            due = t0 + paused + played / self.speed
-            wait = due - self._clock()
+    def _deliver(
+        self, block: np.ndarray, pos: int, pacer: WallPacer | None
+    ) -> Iterator[AudioFrame]:
+        if pacer is not None:
+            wait = pacer.delay((pos - self._start_sample + len(block)) / SAMPLE_RATE)
             if wait > 0:
                 self._sleeper(wait)
         start = pos / SAMPLE_RATE

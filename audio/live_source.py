@@ -25,6 +25,7 @@ from audio.devices import InputDevice, pulse_source_exists, resolve
 from audio.echo import EchoSuppressor
 from audio.errors import AudioDeviceError
 from audio.health import HealthConfig, HealthMonitor
+from audio.pace import Pace
 from audio.recorder import RecordingWriter, StereoRecorder, WavRecordingWriter
 from audio.source import SAMPLE_RATE, AudioFrame, Party, SourceNote
 
@@ -185,6 +186,7 @@ class LiveSource:
     ) -> None:
         self._config = config or LiveConfig()
         self._duration = duration
+        self.pace = Pace.live()
         self._monotonic = monotonic
         self._stop = threading.Event()
         self._queue: queue.Queue = queue.Queue(maxsize=self._config.queue_blocks)

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from audio.pace import Pace
 
 SAMPLE_RATE = 16_000
 Party = Literal["rep", "customer"]
@@ -47,9 +50,13 @@ class SourceNote:
 
 class AudioSource(Protocol):
     """A file or live devices. `frames()` blocks as the audio arrives (or is paced) and ends
-    at the end of the recording, at the requested duration, or after `stop()`."""
+    at the end of the recording, at the requested duration, or after `stop()`.
+
+    `pace` says whether frames come with the wall clock (live, a paced replay) or wait for
+    their consumer (an unpaced replay)."""
 
     parties: tuple[Party, ...]
+    pace: Pace
 
     def frames(self) -> Iterator[AudioFrame | SourceNote]: ...
 

@@ -8,19 +8,27 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from inference.bus import EventBus
 from inference.clock import SessionClock
 from inference.conversation import ConversationHub
 
 if TYPE_CHECKING:
+    from audio.file_source import FileSource
+    from audio.live_source import LiveSource
+    from audio.playback import PlaybackControl
+    from audio.source import AudioSource
     from desktop.session_runner import SessionOptions
+    from inference.cpu_share import CpuShare
+    from inference.detectors import SignalDetectors
+    from inference.playbook import Playbook
+    from inference.suggest.engine import SuggestionEngine
 
 StatusFn = Callable[[str, str, str], None]
 
 
-def load_playbook(options: SessionOptions) -> Any:
+def load_playbook(options: SessionOptions) -> Playbook | None:
     """The playbook of the session, or None when no folder was given."""
     if not options.playbooks:
         return None
@@ -29,7 +37,7 @@ def load_playbook(options: SessionOptions) -> Any:
     return load(list(options.playbooks))
 
 
-def build_detectors(options: SessionOptions, playbook: Any) -> Any:
+def build_detectors(options: SessionOptions, playbook: Playbook | None) -> SignalDetectors:
     from inference.detectors import SignalDetectors
 
     glossary = list(playbook.terms) if playbook is not None else []
@@ -38,13 +46,13 @@ def build_detectors(options: SessionOptions, playbook: Any) -> Any:
 
 def build_suggester(
     options: SessionOptions,
-    playbook: Any,
+    playbook: Playbook | None,
     *,
     bus: EventBus,
     clock: SessionClock,
     status: StatusFn,
-    cpu: Any = None,
-) -> Any:
+    cpu: CpuShare | None = None,
+) -> SuggestionEngine | None:
     """The suggestion engine, with the LLM writer when asked for; None without a playbook."""
     if playbook is None:
         status(
@@ -71,7 +79,9 @@ def build_suggester(
     )
 
 
-def build_source(options: SessionOptions, *, control: Any = None) -> Any:
+def build_source(
+    options: SessionOptions, *, control: PlaybackControl | None = None
+) -> FileSource | LiveSource:
     """The audio source: a recording for replay, the devices for a live session."""
     if options.mode == "replay":
         from audio.file_source import FileSource
@@ -79,7 +89,7 @@ def build_source(options: SessionOptions, *, control: Any = None) -> Any:
         assert options.input is not None
         return FileSource(
             options.input,
-            speed=options.speed,
+            speed=options.pace.replay_speed,
             mono_party=options.mono_party,
             start_at=options.start_at,
             control=control,
@@ -95,14 +105,14 @@ def build_source(options: SessionOptions, *, control: Any = None) -> Any:
 
 
 def run_asr(
-    source: Any,
+    source: AudioSource,
     options: SessionOptions,
     *,
-    playbook: Any,
+    playbook: Playbook | None,
     clock: SessionClock,
     hub: ConversationHub,
     stop: threading.Event,
-    cpu: Any = None,
+    cpu: CpuShare | None = None,
 ) -> None:
     """Stream the source through ASR into the hub until the source ends or `stop` is set;
     `cpu` (a `CpuShare`) learns when transcription needs the cores."""
@@ -122,6 +132,6 @@ def run_asr(
         language=options.language,
         hotwords=hotwords,
         device=options.device,
-        streaming=options.mode == "live" or options.speed is not None,
+        streaming=options.pace.streaming,
     )
     run_audio(source, config=config, clock=clock, hub=hub, stop=stop, cpu=cpu)

@@ -8,14 +8,16 @@ bridge, the session store, the audit log). It is the only place that knows all c
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Literal
 
+from audio.pace import Pace, WallPacer
 from audio.playback import PlaybackControl
 from inference.bus import EventBus, Sink
 from inference.clock import SessionClock
@@ -27,6 +29,11 @@ from inference.timed_transcript import (
     load_timed_transcript,
     looks_like_timed_transcript,
 )
+
+if TYPE_CHECKING:
+    from audio.file_source import FileSource
+    from audio.live_source import LiveSource
+    from inference.suggest.engine import SuggestionEngine
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +82,11 @@ class SessionOptions:
     start_at: float = 0.0
     warmup: bool = True
 
+    @property
+    def pace(self) -> Pace:
+        """How fast the input arrives: every decision about speed asks this."""
+        return Pace.live() if self.mode == "live" else Pace.from_speed(self.speed)
+
 
 _TICK_S = 0.05  # a paced timed transcript moves the clock this often between turns
 WARMUP_LIMIT_S = 180.0  # a paced replay starts after this long even if the LLM is not ready
@@ -85,10 +97,10 @@ class RunningSession:
 
     Args:
         options: what to run.
-        sinks: callables that receive every event (called from pipeline threads).
+        sinks: callables that receive every event (called from the bus's dispatcher thread).
     """
 
-    def __init__(self, options: SessionOptions, *, sinks: list[Sink]) -> None:
+    def __init__(self, options: SessionOptions, *, sinks: Sequence[Sink]) -> None:
         self.options = options
         self.session_id = time.strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
         self.clock = SessionClock()
@@ -102,7 +114,7 @@ class RunningSession:
         self._stop = threading.Event()
         self._done = threading.Event()
         self.control = PlaybackControl()
-        self._source: Any = None
+        self._source: FileSource | LiveSource | None = None
         self._hub: ConversationHub | None = None
         self._thread = threading.Thread(target=self._run, name="parley-session", daemon=True)
 
@@ -130,7 +142,7 @@ class RunningSession:
 
     def pause(self) -> None:
         """Hold a paced replay where it is (live capture cannot pause)."""
-        if self.options.mode == "replay" and self.options.speed is not None:
+        if self.options.pace.pausable:
             self.control.pause()
 
     def resume(self) -> None:
@@ -179,11 +191,11 @@ class RunningSession:
                 clock=self.clock,
                 detectors=detectors,
                 suggester=suggester,
-                synchronous=self.options.mode == "replay" and self.options.speed is None,
+                synchronous=self.options.pace.synchronous,
             )
             self._hub = hub
             opts = self.options
-            if opts.mode == "replay" and opts.speed is not None and opts.warmup:
+            if opts.pace.warms_up and opts.warmup:
                 cpu.set_asr_busy(False)  # ASR starts after the warm-up: both cores for it
                 self._warm_up(suggester)
                 cpu.set_asr_busy(True)
@@ -225,16 +237,18 @@ class RunningSession:
         finally:
             if hub is not None:
                 hub.close()
+            self.bus.flush()  # the store has every event before it closes
             for callback in self.on_finished:
                 try:
                     callback()
                 except Exception:
                     log.exception("finishing the session failed")
+            self.bus.close()
             self._done.set()
 
-    def _warm_up(self, suggester: Any) -> None:
+    def _warm_up(self, suggester: SuggestionEngine | None) -> None:
         """Hold a paced replay until the LLM has its fixed prompt cached (see `warmup`)."""
-        if suggester is None or not hasattr(suggester, "wait_ready"):
+        if suggester is None:
             return
         if suggester.wait_ready(0):
             return
@@ -255,28 +269,27 @@ class RunningSession:
         )
 
     def _run_timed_transcript(self, path: Path, hub: ConversationHub) -> None:
-        """Each turn becomes a final utterance at t = end, paced by `speed`."""
+        """Each turn becomes a final utterance at t = end, paced by the session's `Pace`."""
         turns, file_lang = load_timed_transcript(path)
-        speed = self.options.speed
-        began = time.monotonic()
+        pace = self.options.pace
+        pacer = WallPacer(pace.speed, control=self.control) if pace.kind == "paced" else None
         counters = {"rep": 0, "customer": 0}
         start_at = self.options.start_at
         for turn in turns:
             if turn.end < start_at:
                 continue
-            if speed:
-                self.control.wait_while_paused()
-                paused = self.control.paused_total
-                played = (turn.end - start_at) / speed + paused
+            if pacer is not None:
+                played = turn.end - start_at
+                delay = pacer.delay(played)
                 stopped = False
-                while (delay := played - (time.monotonic() - began)) > 0:
+                while delay > 0:
                     # The clock runs between turns too, so that what happens meanwhile (a
                     # refined suggestion) is stamped with its time, not the last turn's end.
                     if self._stop.wait(min(delay, _TICK_S)):
                         stopped = True
                         break
-                    now = start_at + (time.monotonic() - began - paused) * speed
-                    self.clock.advance_to(min(turn.end, now))
+                    self.clock.advance_to(min(turn.end, start_at + pacer.position()))
+                    delay = pacer.remaining(played)
                 if stopped:
                     break
             elif self._stop.is_set():
@@ -308,3 +321,44 @@ class RunningSession:
                     lang=lang,
                 )
             )
+
+
+def attach_store(
+    session: RunningSession,
+    *,
+    enabled: bool = True,
+    warn: Callable[[str], object] | None = None,
+) -> None:
+    """Keep the session in the encrypted store and the audit log until it finishes.
+
+    The command line and the app both call it (so the app needs nothing of the command line).
+    Without a key (no keyring, no PARLEY_PASSPHRASE, no terminal) the session is kept in memory
+    only and `warn` says so (default: stderr). A wrong passphrase raises, so the session does
+    not start and nothing stored changes.
+    """
+    if not enabled:
+        return
+    from desktop.store import start_session
+
+    options = session.options
+    say = warn or (lambda text: print(f"parley: {text}", file=sys.stderr))
+    source = options.input.name if options.input is not None else "live call"
+    info = {
+        "input": str(options.input) if options.input is not None else None,
+        "playbooks": [str(p) for p in options.playbooks],
+        "mic": options.mic,
+        "loopback": options.loopback,
+    }
+    private = start_session(options.mode, title=source, info=info, notify=session.bus.emit)
+    for warning in private.warnings:
+        say(warning)
+    for sink in private.sinks:
+        session.bus.add_sink(sink)
+    session.choice_listeners.append(private.writer.record_choice)
+    session.store_session_id = private.session_id
+
+    def close() -> None:
+        if not private.close():
+            say("part of this session could not be saved (see the warnings above)")
+
+    session.on_finished.append(close)

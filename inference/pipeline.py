@@ -43,7 +43,8 @@ class AsrConfig:
         hotwords: terms from the playbook, given to Whisper as hints.
         device: "auto", "cpu" or "cuda".
         cpu_threads: CTranslate2 threads.
-        streaming: False decodes each utterance once when it closes (used at --speed max).
+        streaming: False decodes each utterance once when it closes; a session takes it from
+            its `Pace` (`pace.streaming`: off at --speed max).
         lag_bound_s: lag (captured audio whose due work is not done) that makes the worker
             coarsen its work.
         queue_frames: bound of the frame queue; the oldest frame is dropped when it is full.
@@ -169,8 +170,9 @@ def run_audio(
     Open utterances are flushed at the end.
 
     Args:
-        source: the audio (a `FileSource`, live devices, ...). Sources with `realtime = False`
-            are consumed as fast as the worker goes, and the clock follows consumption.
+        source: the audio (a `FileSource`, live devices, ...). A source whose `pace` is not
+            realtime (an unpaced replay) is consumed as fast as the worker goes, and the clock
+            follows consumption.
         config: model, language, hotwords, device, lag bound.
         clock: the session clock; advanced here as audio is captured or consumed.
         hub: receives events and closed utterances.
@@ -266,7 +268,7 @@ class _Worker:
         self._stop = stop
         self._workers = workers
         self._observer = observer
-        self._realtime = bool(getattr(source, "realtime", True))
+        self._realtime = source.pace.realtime
         self.batcher: _Batcher | None = None
         self._queue = _FrameQueue(config.queue_frames)
         self._error: BaseException | None = None

@@ -1,9 +1,10 @@
 """`parley bench asr`: streaming transcription figures against a reference, JSON on stdout.
 
 Streaming WER (CER for Chinese), the offline WER of the same model on the same audio in the
-same run, turn-final latency (end of a timeline turn -> `t` of the final event completing it),
-word commit latency (a word's end -> `t` of the final event carrying it), real-time factor
+same run, turn-final latency (`inference.metrics.turn_final_latencies`: end of a timeline turn
+-> `t` of the last final event of the channel overlapping it), word commit latency (a word's end -> `t` of the final event carrying it), real-time factor
 (decode seconds per audio second) and lag (captured audio whose due work is not done).
+Percentiles interpolate linearly between ranks (`inference.metrics.percentile`).
 """
 
 from __future__ import annotations
@@ -103,7 +104,7 @@ class _LoopedSource:
         self._loops = loops
         self._current = make()
         self.parties = self._current.parties
-        self.realtime = self._current.realtime
+        self.pace = self._current.pace
         self._stopped = False
 
     def frames(self) -> Any:
@@ -128,14 +129,6 @@ class _LoopedSource:
         self._current.stop()
 
 
-def _pct(values: list[float], q: float) -> float | None:
-    return round(float(np.percentile(values, q)), 3) if values else None
-
-
-def _dist(values: list[float]) -> dict[str, float | None]:
-    return {"p50": _pct(values, 50), "p95": _pct(values, 95), "n": len(values)}
-
-
 def _score(reference: str, hypothesis: str, lang: str) -> float:
     from inference.scoring import score
 
@@ -151,34 +144,16 @@ def _join(texts: list[str], lang: str) -> str:
     return out
 
 
-def _turn_latency(turns: list[dict[str, Any]], commits: list[Any]) -> tuple[list[float], int]:
-    """Per turn: last commit `t` carrying one of its words minus the turn's end."""
-    done: dict[int, float] = {}
-    for c in commits:
-        for w in c.words:
-            mid = (w.start + w.end) / 2
-            best, gap = None, 0.75
-            for i, turn in enumerate(turns):
-                d = (
-                    0.0
-                    if turn["start"] <= mid <= turn["end"]
-                    else min(abs(mid - turn["start"]), abs(mid - turn["end"]))
-                )
-                if d <= gap:
-                    best, gap = i, d
-            if best is not None:
-                done[best] = max(done.get(best, -1e9), c.t)
-    lat = [done[i] - turns[i]["end"] for i in sorted(done)]
-    return lat, len(turns) - len(done)
-
-
 def run(args: argparse.Namespace) -> int:
     from audio.file_source import FileSource, read_channels
+    from audio.pace import Pace
+    from desktop.commands.common import speed_value
     from inference.asr.text import ZH_PROMPT
     from inference.clock import SessionClock
+    from inference.metrics import TurnSpan, distribution, turn_final_latencies
     from inference.pipeline import AsrConfig, load_backend, run_audio
 
-    speed = None if args.speed == "max" else float(args.speed)
+    pace = Pace.from_speed(speed_value(args.speed))
     hotwords = tuple(h.strip() for h in args.hotwords.split(",") if h.strip())
     loops = max(1, args.loops)
     period = 0.0
@@ -208,14 +183,14 @@ def run(args: argparse.Namespace) -> int:
         hotwords=hotwords,
         device=args.device,
         cpu_threads=args.threads,
-        streaming=speed is not None,
+        streaming=pace.streaming,
     )
     t_load = time.perf_counter()
     backend = _TimedBackend(load_backend(config))
     load_s = time.perf_counter() - t_load
 
     def make() -> FileSource:
-        return FileSource(args.audio, speed=speed, mono_party=args.channel)
+        return FileSource(args.audio, speed=pace.replay_speed, mono_party=args.channel)
 
     source = _LoopedSource(make, loops)
     rec = _Recorder()
@@ -242,7 +217,11 @@ def run(args: argparse.Namespace) -> int:
                     row = {"utterance": c.utterance_id, "word": w.text, "start": round(w.start, 3)}
                     row |= {"end": round(w.end, 3), "t": round(c.t, 3)}
                     f.write(json.dumps(row, ensure_ascii=False) + "\n")
-    turn_lat, missed = _turn_latency(turns, commits) if turns else ([], 0)
+    per_turn = turn_final_latencies(
+        [TurnSpan.from_dict(t) for t in turns], rec.events, speaker=args.channel
+    )
+    turn_lat = [x for x in per_turn if x is not None]
+    missed = len(per_turn) - len(turn_lat)
     lags = [lag for _, lag in rec.lags]
 
     out: dict[str, Any] = {
@@ -258,11 +237,13 @@ def run(args: argparse.Namespace) -> int:
         "metric": "cer" if lang == "zh" else "wer",
         "streaming_error": _score(reference, hyp_first, lang),
         "streaming_text": hyp_first,
-        "turn_final_latency_s": {**_dist(turn_lat), "missed_turns": missed} if turns else None,
-        "word_commit_latency_s": _dist(word_lat),
+        "turn_final_latency_s": {**distribution(turn_lat), "missed_turns": missed}
+        if turns
+        else None,
+        "word_commit_latency_s": distribution(word_lat),
         "rtf": round(backend.seconds / audio_s, 3) if audio_s else None,
         "decode_calls": backend.calls,
-        "lag_s": {**_dist(lags), "max": round(max(lags), 3) if lags else None},
+        "lag_s": {**distribution(lags), "max": round(max(lags), 3) if lags else None},
         "audio_s": round(audio_s, 2),
         "wall_s": round(wall, 2),
         "load_s": round(load_s, 2),
@@ -274,10 +255,11 @@ def run(args: argparse.Namespace) -> int:
     }
     if loops > 1 and turns:
         window = 300.0
-        first = [x for x, t in zip(turn_lat, turns, strict=False) if t["end"] < window]
-        last = [x for x, t in zip(turn_lat, turns, strict=False) if t["end"] > audio_s - window]
-        out["turn_final_latency_first_5min_p95"] = _pct(first, 95)
-        out["turn_final_latency_last_5min_p95"] = _pct(last, 95)
+        paired = [(x, t["end"]) for x, t in zip(per_turn, turns, strict=True) if x is not None]
+        first = [x for x, end in paired if end < window]
+        last = [x for x, end in paired if end > audio_s - window]
+        out["turn_final_latency_first_5min_p95"] = distribution(first)["p95"]
+        out["turn_final_latency_last_5min_p95"] = distribution(last)["p95"]
     if not args.no_offline:
         audio = read_channels(args.audio, mono_party=args.channel).get(args.channel)
         if audio is not None and len(audio):

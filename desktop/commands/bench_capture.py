@@ -13,12 +13,13 @@ import argparse
 import json
 import os
 import queue
-import statistics
 import subprocess
 import tempfile
 import threading
 import time
 from pathlib import Path
+
+from inference.metrics import distribution
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -29,14 +30,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _percentiles(values: list[float]) -> dict[str, float]:
-    if not values:
-        return {"p50_ms": float("nan"), "p95_ms": float("nan"), "n": 0}
-    ordered = sorted(values)
-    p95 = ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
+    """p50 and p95 in milliseconds (`inference.metrics`: linear interpolation); NaN for none."""
+    dist = distribution([v * 1000 for v in values])
+    nan = float("nan")
     return {
-        "p50_ms": round(statistics.median(ordered) * 1000, 3),
-        "p95_ms": round(p95 * 1000, 3),
-        "n": len(ordered),
+        "p50_ms": nan if dist["p50"] is None else dist["p50"],
+        "p95_ms": nan if dist["p95"] is None else dist["p95"],
+        "n": dist["n"],
     }
 
 

@@ -1,18 +1,20 @@
 """`parley bench detect [--data FILE]`: accuracy and speed of the customer-signal detectors.
 
 Prints JSON: per language, objection accuracy (none counted as a class), valence accuracy,
-roles exact match and per-utterance milliseconds (median and p95), plus the confusions.
+roles exact match and per-utterance milliseconds (median and p95, `inference.metrics`), plus
+the confusions.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import sys
 import time
 from pathlib import Path
 from typing import Any
+
+from inference.metrics import distribution
 
 DEFAULT_DATA = (
     Path(__file__).resolve().parents[2].parent / "shared" / "eval" / "utterances_dev.jsonl"
@@ -38,9 +40,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def _pct(values: list[float], q: float) -> float:
-    s = sorted(values)
-    return s[min(len(s) - 1, max(0, round(q * (len(s) - 1))))]
+def _ms(values: list[float]) -> dict[str, float]:
+    """Median and p95 milliseconds (`inference.metrics`: linear interpolation)."""
+    dist = distribution(values)
+    return {"median_ms": dist["p50"], "p95_ms": dist["p95"]}
 
 
 def evaluate(
@@ -93,12 +96,10 @@ def evaluate(
             "objection_accuracy": round(agg["objection"] / agg["n"], 3),
             "valence_accuracy": round(agg["valence"] / agg["n"], 3),
             "roles_exact": round(agg["roles"] / agg["n"], 3),
-            "median_ms": round(statistics.median(agg["ms"]), 3),
-            "p95_ms": round(_pct(agg["ms"], 0.95), 3),
+            **_ms(agg["ms"]),
         }
     if all_ms:
-        out["median_ms"] = round(statistics.median(all_ms), 3)
-        out["p95_ms"] = round(_pct(all_ms, 0.95), 3)
+        out.update(_ms(all_ms))
     if errors:
         out["errors"] = wrong
     return out

@@ -18,8 +18,8 @@ paths stating a fact found in an entry they cite, and zero rule violations. Medi
 objections that were detected and not superseded. Targets: instant <= 2 s, first refined <= 8 s,
 all three <= 12 s (2-core CPU, speed 1); peak memory <= 3 GB. For recordings it also reports
 how fast the customer's transcript kept up meanwhile: each customer turn's end to the `t` of the
-last final transcript event overlapping it (p50 <= 1.5 s, p95 <= 3 s, as `parley bench asr`).
-JSON on stdout.
+last final transcript event overlapping it (p50 <= 1.5 s, p95 <= 3 s; the one definition in
+`inference.metrics`, as `parley bench asr`). JSON on stdout.
 """
 
 from __future__ import annotations
@@ -29,7 +29,6 @@ import json
 import os
 import platform
 import resource
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -46,7 +45,8 @@ from desktop.commands.common import (
     add_warmup_option,
     speed_value,
 )
-from inference.events import Event, ObjectionEvent, StatusEvent, SuggestionEvent, TranscriptEvent
+from inference.events import Event, ObjectionEvent, StatusEvent, SuggestionEvent
+from inference.metrics import TurnSpan, distribution, turn_final_latencies
 
 _SHARED = Path(__file__).resolve().parents[2].parent / "shared"
 TARGETS_S = {"instant": 2.0, "first_refined": 8.0, "all_refined": 12.0}
@@ -172,23 +172,6 @@ def _turn_report(
     return row
 
 
-def _turn_final_latency(turns: list[dict[str, Any]], events: list[Event]) -> list[float]:
-    """Per customer turn: the last final customer transcript event overlapping it (0.5 s
-    slack) minus the turn's end; turns without one are left out."""
-    finals = [
-        e for e in events if isinstance(e, TranscriptEvent) and e.final and e.speaker == "customer"
-    ]
-    out = []
-    for turn in turns:
-        if turn.get("speaker") != "customer":
-            continue
-        start, end = float(turn["start"]), float(turn["end"])
-        ts = [e.t for e in finals if e.start < end + 0.5 and e.end > start - 0.5]
-        if ts:
-            out.append(max(ts) - end)
-    return out
-
-
 def _checker(playbook: Any) -> Any:
     from inference.guard import ComplianceGuard
     from inference.playbook.text import guess_lang
@@ -229,11 +212,16 @@ def _checker(playbook: Any) -> Any:
 
 
 def _median(values: list[float]) -> float | None:
-    return round(statistics.median(values), 3) if values else None
+    return distribution(values)["p50"]
+
+
+def _turn_final_latency(turns: list[dict[str, Any]], events: list[Event]) -> list[float]:
+    """The customer's turn-final latencies (`inference.metrics`); missed turns left out."""
+    spans = [TurnSpan.from_dict(t) for t in turns]
+    return [x for x in turn_final_latencies(spans, events) if x is not None]
 
 
 def run(args: argparse.Namespace) -> int:
-    from desktop.commands.bench_asr import _dist
     from inference.playbook import load_playbook
     from inference.playbook.text import guess_lang
     from models.errors import ParleyError
@@ -312,7 +300,7 @@ def run(args: argparse.Namespace) -> int:
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }
     asr = [x for rep in reports for x in rep["asr_turn_final_s"]]
-    summary["asr_turn_final_s"] = _dist(asr)
+    summary["asr_turn_final_s"] = distribution(asr)
     keys = {"instant": "median_instant_s", "first_refined": "median_first_refined_s",
             "all_refined": "median_all_refined_s"}  # fmt: skip
     summary["meets_targets"] = {

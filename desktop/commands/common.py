@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
 from typing import IO, Any
@@ -79,46 +78,6 @@ def session_options_from_args(args: argparse.Namespace, **overrides: Any):
     }
     values.update(overrides)
     return SessionOptions(**values)
-
-
-def attach_store(
-    session: Any,
-    options: Any,
-    *,
-    enabled: bool = True,
-    warn: Callable[[str], object] | None = None,
-) -> None:
-    """Keep the session in the encrypted store and the audit log until it finishes.
-
-    Without a key (no keyring, no PARLEY_PASSPHRASE, no terminal) the session is kept in memory
-    only and `warn` says so (default: stderr). A wrong passphrase raises, so the session does
-    not start and nothing stored changes.
-    """
-    if not enabled:
-        return
-    from desktop.store import start_session
-
-    say = warn or (lambda text: print(f"parley: {text}", file=sys.stderr))
-    source = options.input.name if options.input is not None else "live call"
-    info = {
-        "input": str(options.input) if options.input is not None else None,
-        "playbooks": [str(p) for p in options.playbooks],
-        "mic": options.mic,
-        "loopback": options.loopback,
-    }
-    private = start_session(options.mode, title=source, info=info, notify=session.bus.emit)
-    for warning in private.warnings:
-        say(warning)
-    for sink in private.sinks:
-        session.bus.add_sink(sink)
-    session.choice_listeners.append(private.writer.record_choice)
-    session.store_session_id = private.session_id
-
-    def close() -> None:
-        if not private.close():
-            say("part of this session could not be saved (see the warnings above)")
-
-    session.on_finished.append(close)
 
 
 def run_until_done(session: Any, command: str) -> None:

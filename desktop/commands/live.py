@@ -10,11 +10,11 @@ from pathlib import Path
 from desktop.commands.common import (
     add_model_options,
     add_playbook_option,
-    attach_store,
     open_events_output,
     run_until_done,
     session_options_from_args,
 )
+from inference.bus import Sink
 from inference.sinks import ConsoleSink, JsonlSink
 
 
@@ -46,7 +46,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from desktop.session_runner import RunningSession
+    from desktop.session_runner import RunningSession, attach_store
 
     if args.duration is not None and args.duration <= 0:
         print("parley live: --duration must be positive", file=sys.stderr)
@@ -62,13 +62,13 @@ def run(args: argparse.Namespace) -> int:
     )
     with ExitStack() as stack:
         stream = open_events_output(args.events, stack)
-        sinks = []
+        sinks: list[Sink] = []
         if stream is not None:
             sinks.append(JsonlSink(stream))
         if not args.quiet:
             sinks.append(ConsoleSink(sys.stderr))
         session = RunningSession(options, sinks=sinks)
-        attach_store(session, options, enabled=not args.no_store)
+        attach_store(session, enabled=not args.no_store)
         session.start()
         run_until_done(session, "live")
     if session.error is not None:

@@ -151,9 +151,10 @@ def _replay_one(
         sinks.append(ConsoleSink(sys.stderr))
     began = time.monotonic()
     session = RunningSession(options, sinks=sinks)
-    from desktop.commands.common import attach_store, run_until_done
+    from desktop.commands.common import run_until_done
+    from desktop.session_runner import attach_store
 
-    attach_store(session, options, enabled=not args.no_store)
+    attach_store(session, enabled=not args.no_store)
     session.start()
     run_until_done(session, "replay")
     elapsed = time.monotonic() - began

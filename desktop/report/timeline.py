@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from desktop.review_note import N_PATHS, ReviewNote
 from inference.events import (
     EmotionEvent,
     ErrorEvent,
@@ -31,7 +32,6 @@ from inference.events import (
     TranscriptEvent,
 )
 
-N_PATHS = 3
 # A rep utterance that starts this close before the objection ends still counts as the reply
 # (people answer a beat before the other side has quite finished).
 _REPLY_OVERLAP_S = 0.25
@@ -103,59 +103,6 @@ class RolesPoint:
     t: float
     utterance_id: str
     roles: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class ReviewNote:
-    """A trainer's note on one objection's suggestion.
-
-    Attributes:
-        objection_utterance_id: the objection the note is about.
-        rating: how good the suggestion was, 1 to 5 (None if not rated). It rates the
-            assistant's suggestion, not the rep.
-        text: the note itself.
-        preferred_path: the path (0-2) the trainer thinks fits best, if any.
-        why: why that path fits better than the other two.
-        author: who wrote it, if known.
-    """
-
-    objection_utterance_id: str
-    rating: int | None = None
-    text: str = ""
-    preferred_path: int | None = None
-    why: str = ""
-    author: str = ""
-
-    def __post_init__(self) -> None:
-        if self.rating is not None and not 1 <= self.rating <= 5:
-            raise ValueError(f"rating must be 1 to 5, not {self.rating}")
-        if self.preferred_path is not None and not 0 <= self.preferred_path < N_PATHS:
-            raise ValueError(f"preferred_path must be 0 to 2, not {self.preferred_path}")
-
-    @classmethod
-    def coerce(cls, note: Any) -> ReviewNote:
-        """A `ReviewNote` from itself, a mapping, or any object with the same attribute names
-        (the session store's own note type); `objection_id` is accepted for the id."""
-        if isinstance(note, ReviewNote):
-            return note
-
-        def get(name: str, default: Any = None) -> Any:
-            if isinstance(note, Mapping):
-                return note.get(name, default)
-            return getattr(note, name, default)
-
-        oid = get("objection_utterance_id") or get("objection_id")
-        if not oid:
-            raise ValueError(f"review note {note!r} names no objection")
-        rating, preferred = get("rating"), get("preferred_path")
-        return cls(
-            objection_utterance_id=str(oid),
-            rating=None if rating is None else int(rating),
-            text=str(get("text", "") or ""),
-            preferred_path=None if preferred is None else int(preferred),
-            why=str(get("why", "") or ""),
-            author=str(get("author", "") or ""),
-        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,6 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from desktop.review_note import ReviewNote
+
+__all__ = ["ReviewNote"]  # the store hands notes out as this record too
+
 
 @dataclass(frozen=True, slots=True)
 class SessionMeta:
@@ -91,29 +95,3 @@ class Choice:
     path: int
     stage: str
     created_at: float
-
-
-@dataclass(frozen=True, slots=True)
-class ReviewNote:
-    """A reviewer's note on how one objection was handled.
-
-    It has the attribute names `desktop.report.Timeline.from_events(review_notes=...)` reads.
-
-    Attributes:
-        rating: how good the assistant's suggestion was, 1 to 5 (None: not rated); it rates
-            the suggestion, never the rep.
-        text: the note itself.
-        preferred_path: the path (0-2) the reviewer thinks fits best, None if none was named.
-        why: why that path fits better than the other two.
-        author: who wrote the note ("" if unknown).
-    """
-
-    note_id: str
-    session_id: str
-    objection_utterance_id: str
-    rating: int | None
-    text: str
-    created_at: float
-    preferred_path: int | None = None
-    why: str = ""
-    author: str = ""

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
 
+from audio.pace import Pace, WallPacer
 from audio.playback import PlaybackControl
 from inference.events import Event, from_dict
 from models.errors import ParleyError
@@ -38,7 +38,7 @@ class EventFileSession:
         self.choices: list[tuple[str, int]] = []
         self._path = path
         self._sinks = list(sinks)
-        self._speed = speed
+        self._pace = Pace.from_speed(speed)
         self._stop = threading.Event()
         self._start_at = start_at
         self.control = PlaybackControl()
@@ -73,7 +73,7 @@ class EventFileSession:
         self.control.release()
 
     def pause(self) -> None:
-        if self._speed:
+        if self._pace.pausable:
             self.control.pause()
 
     def resume(self) -> None:
@@ -93,14 +93,13 @@ class EventFileSession:
         self.choices.append((objection_utterance_id, path_index))
 
     def _run(self) -> None:
-        begin = time.monotonic()
+        pace = self._pace
+        pacer = WallPacer(pace.speed, control=self.control) if pace.kind == "paced" else None
         for event in self._events:
             if event.t < self._start_at:
                 continue
-            if self._speed:
-                self.control.wait_while_paused()
-                played = (event.t - self._start_at) / self._speed + self.control.paused_total
-                delay = played - (time.monotonic() - begin)
+            if pacer is not None:
+                delay = pacer.delay(event.t - self._start_at)
                 if delay > 0 and self._stop.wait(delay):
                     return
             if self._stop.is_set():

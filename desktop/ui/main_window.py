@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from audio.pace import Pace
 from desktop.bridge import EventBridge
 from desktop.ui import i18n
 from desktop.ui.devices import DeviceChoices, DeviceLister, list_device_choices
@@ -322,9 +323,8 @@ class MainWindow(QMainWindow):
         session = self.controller.session
         paused = bool(getattr(session, "paused", False))
         self.pause_button.setText(tr("Resume") if paused else tr("Pause"))
-        self.pause_button.setEnabled(
-            running and not live and self.replay_speed is not None and hasattr(session, "pause")
-        )
+        pace = Pace.live() if live else Pace.from_speed(self.replay_speed)
+        self.pause_button.setEnabled(running and pace.pausable and hasattr(session, "pause"))
         self.jump_button.setEnabled(not live)
         self.mode.setEnabled(not running)
         self.file_button.setEnabled(not running and not live)

@@ -106,12 +106,11 @@ def default_session_factory(request: SessionRequest, sinks: list[Sink]) -> Sessi
     session = RunningSession(SessionOptions(**kwargs), sinks=sinks)
     # Sessions from the app are kept in the encrypted store like the command line's; what the
     # user must know (no passphrase: memory only) reaches the window as a sentence.
-    from desktop.commands.common import attach_store
+    from desktop.session_runner import attach_store
     from inference.events import ErrorEvent
 
     attach_store(
         session,
-        session.options,
         warn=lambda text: session.bus.emit(
             ErrorEvent(t=session.clock.now(), component="store", message=text)
         ),

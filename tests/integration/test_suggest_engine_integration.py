@@ -109,6 +109,7 @@ def _run_call(turns: list[dict], playbook_dirs: list[Path], writer: ThreadedWrit
         hub.on_utterance(ClosedUtterance(turn["speaker"], f"t{i}", start, end, turn["text"], lang))
         assert hub.drain(30.0)
     hub.close()
+    assert bus.close(30.0)
     return events
 
 

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from audio.pace import Pace
 from audio.source import AudioFrame, SourceNote
 from inference.clock import SessionClock
 from inference.events import ClosedUtterance, StatusEvent, TranscriptEvent
@@ -19,7 +20,7 @@ class ListSource:
         self, customer: np.ndarray, rep: np.ndarray, *, notes: list[SourceNote] = ()
     ) -> None:
         self.parties = ("customer", "rep")
-        self.realtime = False
+        self.pace = Pace.unpaced()
         self._audio = {"customer": customer, "rep": rep}
         self._notes = list(notes)
         self._stop = threading.Event()

@@ -79,8 +79,9 @@ def _final(uid: str, speaker: str, text: str, t: float) -> TranscriptEvent:
 def test_detectors_run_on_customer_utterances_and_objections_reach_the_engine():
     events = []
     detectors, suggester = FakeDetectors(), FakeSuggester()
+    bus = EventBus([events.append])
     hub = ConversationHub(
-        bus=EventBus([events.append]),
+        bus=bus,
         clock=SessionClock(),
         detectors=detectors,
         suggester=suggester,
@@ -91,6 +92,7 @@ def test_detectors_run_on_customer_utterances_and_objections_reach_the_engine():
     hub.on_utterance(_utt("c1", "customer", "that is too expensive"))
     assert hub.drain(5)
     hub.close()
+    assert bus.close(5)
     assert detectors.seen == ["c1"]
     assert suggester.observed == ["r1", "c1"]
     assert suggester.objections == [("c1", ("cfo",))]
@@ -103,8 +105,9 @@ def test_detectors_run_on_customer_utterances_and_objections_reach_the_engine():
 
 def test_a_failing_utterance_is_reported_and_the_session_goes_on():
     events = []
+    bus = EventBus([events.append])
     hub = ConversationHub(
-        bus=EventBus([events.append]),
+        bus=bus,
         clock=SessionClock(),
         detectors=FakeDetectors(fail_on="bad"),
     )
@@ -112,6 +115,7 @@ def test_a_failing_utterance_is_reported_and_the_session_goes_on():
     hub.on_utterance(_utt("c2", "customer", "fine"))
     assert hub.drain(5)
     hub.close()
+    assert bus.close(5)
     assert any(isinstance(e, ErrorEvent) for e in events)
     assert any(isinstance(e, RolesEvent) and e.utterance_id == "c2" for e in events)
 
@@ -146,4 +150,5 @@ def test_event_clock_never_runs_backwards():
     bus = EventBus([events.append])
     bus.emit(StatusEvent(t=5.0, component="asr", state="ready"))
     bus.emit(StatusEvent(t=3.0, component="llm", state="ready"))
+    assert bus.close(5)
     assert [e.t for e in events] == [5.0, 5.0]

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from audio.pace import Pace
 from audio.source import AudioFrame
 from inference.clock import SessionClock
 from inference.cpu_share import CpuShare, idle_threads
@@ -37,7 +38,7 @@ class LiveSource:
     """A realtime source of one customer channel (frames as fast as they can be read)."""
 
     parties = ("customer",)
-    realtime = True
+    pace = Pace.live()
 
     def __init__(self, audio: np.ndarray) -> None:
         self._audio = audio

@@ -98,9 +98,21 @@ def test_notes_round_trip_and_why_is_encrypted(tmp_path: Path) -> None:
         )
         [reviewed] = [o for o in timeline.objections if o.utterance_id == PRICE_OBJECTION]
         assert reviewed.notes[0].why == WHY and reviewed.notes[0].preferred_path == 1
+        # One note type: the report keeps the store's note as it is, id and time included.
+        assert reviewed.notes[0] == note and note.note_id and note.session_id == sid
+        assert note.created_at > 0
     raw = all_bytes(tmp_path)
     assert b"zebrafinch" not in raw
     assert WHY.encode() not in raw
+
+
+def test_the_store_and_the_report_share_one_review_note() -> None:
+    from desktop.report import ReviewNote as ReportNote
+    from desktop.store import ReviewNote as StoreNote
+
+    assert StoreNote is ReportNote
+    with pytest.raises(ValueError, match="rating must be 1 to 5"):
+        StoreNote("c3", rating=6)
 
 
 def test_out_of_range_notes_are_refused(tmp_path: Path) -> None:
