@@ -118,11 +118,11 @@ def set_checks(paths: Sequence[dict[str, Any]], lang: str) -> dict[str, Any]:
     }
 
 
-def dist(values: Iterable[float]) -> dict[str, float | None]:
-    """n, p50 and p95 (interpolated, as the other benches report them), rounded to ms."""
-    from desktop.commands.bench_asr import _dist
+def dist(values: Iterable[float]) -> dict[str, Any]:
+    """n, p50 and p95 (`inference.metrics`, as every bench reports them), rounded to ms."""
+    from inference.metrics import distribution
 
-    return _dist(list(values))
+    return distribution(list(values))
 
 
 def summarise_sets(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
