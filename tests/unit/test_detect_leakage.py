@@ -6,6 +6,7 @@ of its customer lines would make the dev figures measure memory instead of under
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,8 @@ def _corpus_lines() -> list[str]:
         for raw in path.read_text(encoding="utf-8").splitlines():
             if raw.strip() and not raw.startswith("#"):
                 lines.append(raw.split("\t")[-1])
+    for path in sorted(DATA_DIR.glob("*.jsonl")):  # the frozen measuring sets
+        lines += [json.loads(raw)["text"] for raw in path.read_text("utf-8").splitlines() if raw]
     return lines
 
 
