@@ -23,8 +23,15 @@ def test_the_threshold_decides_what_is_tentative() -> None:
 
 
 def test_tentative_appears_in_json_only_when_true_and_reads_back() -> None:
-    event = ObjectionEvent(t=1.0, utterance_id="c1", start=0.0, end=1.0, category="need",
-                           confidence=0.4, tentative=True)
+    event = ObjectionEvent(
+        t=1.0,
+        utterance_id="c1",
+        start=0.0,
+        end=1.0,
+        category="need",
+        confidence=0.4,
+        tentative=True,
+    )
     data = to_dict(event)
     assert data["tentative"] is True
     assert from_dict(data) == event
