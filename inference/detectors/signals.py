@@ -41,7 +41,7 @@ _NAMED_COMPETITOR = 2.0  # log-odds added to "competitor" when a known competito
 _RUNNER_UP_MIN = 0.05  # least probability for a second category to be reported
 # Below this confidence an objection is tentative: chosen on the blind corpus files and the
 # false alarms of scripted calls (`parley bench detect --calls`), see docs/architecture.md.
-CONFIRM_THRESHOLD = 0.6
+CONFIRM_THRESHOLD = 0.65
 _LETTERS = re.compile(r"[A-Za-z\u3400-\u9fff]")
 
 
@@ -223,6 +223,13 @@ class SignalDetectors:
             top, top_p = ranked[0]
             category = None if top == NONE else top
             confidence = round(top_p, 3)
+            if named and category == "competitor":
+                # The name makes a candidate: the confidence is what the words themselves say
+                # (a customer naming their current supplier while describing their setup is
+                # context), so a name alone gives a tentative objection that the next turn
+                # confirms or drops.
+                own = models.objection.probabilities(feats)
+                confidence = round(own[models.objection.classes.index("competitor")], 3)
             # The next category with evidence: the model leans on it, or a rule cue found it.
             runner_up = next(
                 (

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from desktop.components import build_detectors
-from inference.detectors import SignalDetectors
+from inference.detectors import DetectorConfig, SignalDetectors
 from inference.playbook import load_playbook
 
 
@@ -31,3 +31,13 @@ def test_a_cheaper_playbook_competitor_is_still_price(tmp_path: Path) -> None:
     session = build_detectors(None, _book(tmp_path))  # type: ignore[arg-type]
     assert session.detect_text("Zorvath is cheaper for the same oven.").objection == "price"
     assert session.detect_text("We bake two thousand loaves a day.").objection is None
+
+
+def test_a_name_alone_is_a_tentative_candidate_a_stated_contract_is_not(tmp_path: Path) -> None:
+    session = build_detectors(None, _book(tmp_path))  # type: ignore[arg-type]
+    threshold = DetectorConfig().confirm_threshold
+    for line in ("Zorvath does our ovens.", "焙力的烤箱我们用着。"):
+        assert session.detect_text(line).objection_confidence < threshold
+    for line in ("We just signed a three-year deal with Zorvath.", "我们刚跟焙力签了三年。"):
+        got = session.detect_text(line)
+        assert got.objection == "competitor" and got.objection_confidence >= threshold
