@@ -38,10 +38,15 @@ def load_playbook(options: SessionOptions) -> Playbook | None:
 
 
 def build_detectors(options: SessionOptions, playbook: Playbook | None) -> SignalDetectors:
+    """The customer-signal detectors; the playbook's terms join the glossary and the
+    competitors it names become evidence of a competitor objection."""
     from inference.detectors import SignalDetectors
 
     glossary = list(playbook.terms) if playbook is not None else []
-    return SignalDetectors(glossary=glossary)
+    detectors = SignalDetectors(glossary=glossary)
+    if playbook is not None:
+        detectors.add_competitors(playbook.competitors)
+    return detectors
 
 
 def build_suggester(

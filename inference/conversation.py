@@ -8,6 +8,7 @@ never waits on detectors or on the LLM.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import queue
 import threading
@@ -110,6 +111,7 @@ class ConversationHub:
         self._decision_map: dict[str, int] = {}
         self.dropped_tentative = 0
         self._synchronous = synchronous
+        self._pending: ObjectionEvent | None = None  # a tentative objection awaiting the next turn
         self._thread.start()
 
     @property
@@ -186,17 +188,40 @@ class ConversationHub:
             return
         signals = self._detectors.analyze(utterance, t=self._clock.now())
         for event in signals.events():
-            self._bus.emit(event)
+            if event is not signals.objection:  # published by `_confirm`
+                self._bus.emit(event)
         if signals.roles is not None:
             for role in signals.roles.roles:
                 self._decision_map[role] = self._decision_map.get(role, 0) + 1
-        if signals.objection is not None and self._suggester is not None:
+        objection = self._confirm(signals.objection)
+        if objection is not None and not objection.tentative and self._suggester is not None:
             self._suggester.on_objection(
-                signals.objection,
+                objection,
                 utterance=utterance,
                 emotion=signals.emotion,
                 roles=signals.roles.roles if signals.roles else (),
             )
+
+    def _confirm(self, objection: ObjectionEvent | None) -> ObjectionEvent | None:
+        """Publish the objection of a customer utterance, confirming or dropping a tentative one.
+
+        A tentative objection (below the detectors' confirmation threshold) raises no
+        suggestion. The customer's next utterance decides: the same category again, however
+        sure, confirms it (a new event with `tentative` false for the new utterance, spanning
+        both, its confidence the two combined); anything else lets it drop.
+        """
+        pending, self._pending = self._pending, None
+        if objection is None:
+            return None
+        if objection.tentative and pending is not None and pending.category == objection.category:
+            joint = 1.0 - (1.0 - pending.confidence) * (1.0 - objection.confidence)
+            objection = dataclasses.replace(
+                objection, start=pending.start, confidence=round(joint, 3), tentative=False
+            )
+        if objection.tentative:
+            self._pending = objection
+        self._bus.emit(objection)
+        return objection
 
 
 EmitFn = Callable[[Event], None]

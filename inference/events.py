@@ -92,7 +92,13 @@ class RolesEvent:
 
 @dataclass(frozen=True, slots=True)
 class ObjectionEvent:
-    """A customer objection of one category, with the detector's confidence in [0, 1]."""
+    """A customer objection of one category, with the detector's confidence in [0, 1].
+
+    `tentative` marks one below the confirmation threshold: shown as a hint, no suggestion
+    follows, and it counts as an objection only once a later event confirms it (the
+    customer's next utterance raises the same concern: a new event with `tentative` false).
+    In JSON the field appears only when true.
+    """
 
     t: float
     utterance_id: str
@@ -100,6 +106,7 @@ class ObjectionEvent:
     end: float
     category: str
     confidence: float
+    tentative: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,6 +232,8 @@ def to_dict(event: Event) -> dict[str, Any]:
     for f in dataclasses.fields(event):
         value = getattr(event, f.name)
         if isinstance(event, EmotionEvent) and f.name == "arousal" and value is None:
+            continue
+        if isinstance(event, ObjectionEvent) and f.name == "tentative" and not value:
             continue
         if isinstance(value, float):
             value = _round(value)

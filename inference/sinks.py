@@ -49,7 +49,8 @@ class ConsoleSink:
             case TranscriptEvent(final=True, text=text) if text.strip():
                 self._line(event.t, f"{event.speaker:>8}: {text.strip()}")
             case ObjectionEvent():
-                self._line(event.t, f"  ! objection: {event.category} ({event.confidence:.2f})")
+                kind = "possible objection" if event.tentative else "objection"
+                self._line(event.t, f"  ! {kind}: {event.category} ({event.confidence:.2f})")
             case EmotionEvent():
                 arousal = "" if event.arousal is None else f", arousal {event.arousal:.2f}"
                 self._line(event.t, f"  ~ emotion: {event.valence}/{event.label}{arousal}")

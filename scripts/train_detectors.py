@@ -3,6 +3,7 @@
     .venv/bin/python scripts/train_detectors.py            # train, report, write the weights
     .venv/bin/python scripts/train_detectors.py --dry-run  # train and report only
     .venv/bin/python scripts/train_detectors.py --cv       # also leave-one-industry-out (slow)
+    .venv/bin/python scripts/train_detectors.py --check    # exit 1 if the shipped JSON differs
 
 The corpus is `inference/detectors/data/{en,zh}_*.tsv` (industry, objection, valence, text),
 written for Parley across many industries, never from the evaluation data. The report gives
@@ -178,18 +179,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="ship the model trained without the held-out industries (default: all lines)",
     )
+    ap.add_argument(
+        "--check",
+        action="store_true",
+        help="write nothing; exit 1 when the shipped model JSON is not what this script trains",
+    )
     ap.add_argument("--l2", type=float, default=Settings().l2)
     ap.add_argument("--min-count", type=int, default=Settings().min_count)
     ap.add_argument("--steps", type=int, default=Settings().steps)
     args = ap.parse_args(argv)
     s = Settings(l2=args.l2, min_count=args.min_count, steps=args.steps)
     det = SignalDetectors(use_model=False)
+    stale = 0
     for lang in ("en", "zh"):
         models, report = train_language(
             det, load_corpus(lang), s, cv=args.cv, split_only=args.split_only
         )
         print(json.dumps({"lang": lang, **report}))
-        if not args.dry_run:
+        if args.check or not args.dry_run:
             path = OUT_DIR / model_file(lang)
             scope = (
                 "industries except " + ", ".join(sorted(HELD_OUT))
@@ -197,11 +204,17 @@ def main(argv: Sequence[str] | None = None) -> int:
                 else "every corpus industry; blind files unseen"
             )
             payload = {"trained_on": scope, **models}
-            path.write_text(
-                json.dumps(payload, ensure_ascii=False, separators=(",", ":")), encoding="utf-8"
-            )
+            text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+            if args.check:
+                same = path.is_file() and path.read_text(encoding="utf-8") == text
+                print(f"{path.relative_to(ROOT)}: {'reproduced' if same else 'DIFFERS'}")
+                stale += not same
+                continue
+            path.write_text(text, encoding="utf-8")
             print(f"wrote {path.relative_to(ROOT)} ({path.stat().st_size // 1024} KiB)")
-    return 0
+    if stale:
+        print("the shipped weights are not what this script trains: run it without --check")
+    return 1 if stale else 0
 
 
 if __name__ == "__main__":

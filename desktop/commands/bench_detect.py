@@ -1,8 +1,15 @@
-"""`parley bench detect [--data FILE]`: accuracy and speed of the customer-signal detectors.
+"""`parley bench detect [--data FILE | --corpus | --calls DIR]`: how well the detectors hear.
 
-Prints JSON: per language, objection accuracy (none counted as a class), valence accuracy,
-roles exact match and per-utterance milliseconds (median and p95, `inference.metrics`), plus
-the confusions.
+Prints JSON on stdout: per language, objection accuracy (none counted as a class), valence
+accuracy, roles exact match, per-utterance milliseconds (median and p95, `inference.metrics`),
+the share of
+objections that would be tentative, and the confusion matrix (expected category -> detected
+counts), which is also drawn as a table per language on stderr.
+
+`--calls DIR` replays the customer turns of scripted calls (`*.json`, text only) through the
+real hub and detectors (with the call's playbook from `../products/<product>` when there is
+one) and counts false alarms: customer turns labelled with no objection that get a
+non-tentative objection event (those are the ones that would raise suggestions).
 """
 
 from __future__ import annotations
@@ -16,9 +23,9 @@ from typing import Any
 
 from inference.metrics import distribution
 
-DEFAULT_DATA = (
-    Path(__file__).resolve().parents[2].parent / "shared" / "eval" / "utterances_dev.jsonl"
-)
+EVAL_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "eval"
+DEFAULT_DATA = EVAL_DIR / "utterances_dev.jsonl"
+NONE = "none"
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -34,6 +41,16 @@ def register(sub: argparse._SubParsersAction) -> None:
         action="store_true",
         help="instead of --data, Parley's own labelled lines from industries the shipped "
         "models never trained on (inference/detectors/data/blind*.tsv)",
+    )
+    p.add_argument(
+        "--calls",
+        type=Path,
+        nargs="?",
+        const=EVAL_DIR / "calls",
+        default=None,
+        metavar="DIR",
+        help="instead of --data, false alarms per scripted call (folder of call JSON files; "
+        "default ../shared/eval/calls)",
     )
     p.add_argument("--repeat", type=int, default=5, help="timing passes over the data")
     p.add_argument("--errors", action="store_true", help="list the lines that were wrong")
@@ -54,6 +71,7 @@ def evaluate(
 
     t0 = time.perf_counter()
     det = SignalDetectors()
+    threshold = det.config.confirm_threshold
     det.detect_text("warm up", "en")
     det.detect_text("预热一下", "zh")
     load_s = time.perf_counter() - t0
@@ -68,9 +86,15 @@ def evaluate(
             det.detect_text(row["text"], lang)
             ms.append((time.perf_counter() - s) * 1000.0)
         stats = by_lang.setdefault(
-            got.lang, {"n": 0, "objection": 0, "valence": 0, "roles": 0, "ms": []}
-        )
+            got.lang,
+            {"n": 0, "objection": 0, "valence": 0, "roles": 0, "ms": [], "tentative": 0,
+             "confusion": {}},
+        )  # fmt: skip
         stats["n"] += 1
+        want_cat, got_cat = row.get("objection") or NONE, got.objection or NONE
+        cell = stats["confusion"].setdefault(want_cat, {})
+        cell[got_cat] = cell.get(got_cat, 0) + 1
+        stats["tentative"] += got.objection is not None and got.objection_confidence < threshold
         ok_obj = got.objection == row.get("objection")
         ok_val = got.valence == row.get("valence")
         ok_roles = set(got.roles) == set(row.get("roles") or [])
@@ -97,6 +121,8 @@ def evaluate(
             "valence_accuracy": round(agg["valence"] / agg["n"], 3),
             "roles_exact": round(agg["roles"] / agg["n"], 3),
             **_ms(agg["ms"]),
+            "tentative": agg["tentative"],
+            "confusion": agg["confusion"],
         }
     if all_ms:
         out.update(_ms(all_ms))
@@ -124,7 +150,109 @@ def corpus_rows() -> list[dict[str, Any]]:
     ]
 
 
+def confusion_table(lang: str, confusion: dict[str, dict[str, int]]) -> str:
+    """A confusion matrix as text: one row per expected label, one column per detected one."""
+    from inference.events import OBJECTION_CATEGORIES
+
+    labels = [NONE, *OBJECTION_CATEGORIES]
+    short = {c: c[:5] for c in labels}
+    lines = [f"{lang}: expected (rows) x detected (columns)"]
+    lines.append(" " * 15 + " ".join(f"{short[c]:>5}" for c in labels))
+    for want in labels:
+        row = confusion.get(want, {})
+        if not row:
+            continue
+        cells = " ".join(f"{row.get(c, 0) or '.':>5}" for c in labels)
+        lines.append(f"{want:>14} {cells}")
+    return "\n".join(lines)
+
+
+def _print_tables(result: dict[str, Any]) -> None:
+    for lang, figures in result["languages"].items():
+        print(confusion_table(lang, figures["confusion"]), file=sys.stderr)
+
+
+def call_false_alarms(calls_dir: Path) -> dict[str, Any]:
+    """Replay the customer turns of each scripted call through the hub; count false alarms."""
+    from desktop.components import build_detectors
+    from inference.bus import EventBus
+    from inference.clock import SessionClock
+    from inference.conversation import ConversationHub
+    from inference.events import ClosedUtterance, Event, ObjectionEvent
+
+    calls = sorted(calls_dir.glob("*.json"))
+    if not calls:
+        raise FileNotFoundError(f"no call files (*.json) in {calls_dir}; pass --calls DIR")
+    out: dict[str, Any] = {"calls": []}
+    totals: dict[str, int] = {"null_turns": 0, "false_alarms": 0, "tentative_on_null": 0,
+              "objection_turns": 0, "confirmed_right": 0}  # fmt: skip
+    for path in calls:
+        call = json.loads(path.read_text(encoding="utf-8"))
+        book = None
+        product = EVAL_DIR / "products" / str(call.get("product", ""))
+        if call.get("product") and product.is_dir():
+            from inference.playbook import load_playbook
+
+            book = load_playbook([str(product)])
+        events: list[Event] = []
+        bus = EventBus([events.append])
+        hub = ConversationHub(
+            bus=bus,
+            clock=SessionClock(),
+            detectors=build_detectors(None, book),  # type: ignore[arg-type]
+            synchronous=True,
+        )
+        labels: dict[str, str | None] = {}
+        for i, turn in enumerate(call.get("turns", [])):
+            uid = f"t{i}"
+            if turn.get("speaker") == "customer":
+                labels[uid] = turn.get("objection")
+            hub.on_utterance(
+                ClosedUtterance(
+                    speaker="customer" if turn.get("speaker") == "customer" else "rep",
+                    utterance_id=uid,
+                    start=float(turn.get("start", 10.0 * i)),
+                    end=float(turn.get("end", 10.0 * i + 5.0)),
+                    text=str(turn.get("text", "")),
+                    lang=str(call.get("lang", "en")),
+                )
+            )
+        hub.close()
+        bus.close()  # every event handed to the list before it is read
+        objections = [e for e in events if isinstance(e, ObjectionEvent)]
+        stand = {e.utterance_id: e.category for e in objections if not e.tentative}
+        hints = {e.utterance_id for e in objections if e.tentative}
+        null_turns = [u for u, lab in labels.items() if lab is None]
+        row: dict[str, Any] = {
+            "call": path.name,
+            "customer_turns": len(labels),
+            "null_turns": len(null_turns),
+            "false_alarms": sum(u in stand for u in null_turns),
+            "tentative_on_null": sum(u in hints and u not in stand for u in null_turns),
+            "objection_turns": len(labels) - len(null_turns),
+            "confirmed_right": sum(
+                stand.get(u) == lab for u, lab in labels.items() if lab is not None
+            ),
+        }
+        for k in totals:
+            totals[k] += int(row[k])
+        out["calls"].append(row)
+    out.update(totals)
+    out["false_alarms_per_10_null_turns"] = round(
+        10 * totals["false_alarms"] / max(1, totals["null_turns"]), 2
+    )
+    return out
+
+
 def run(args: argparse.Namespace) -> int:
+    if args.calls is not None:
+        try:
+            result = call_false_alarms(args.calls)
+        except FileNotFoundError as e:
+            print(f"parley: {e}", file=sys.stderr)
+            return 1
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+        return 0
     if args.corpus:
         result = evaluate(corpus_rows(), repeat=args.repeat, errors=args.errors)
         result["data"] = "inference/detectors/data/blind*.tsv"
@@ -149,4 +277,5 @@ def run(args: argparse.Namespace) -> int:
     result = evaluate(rows, repeat=args.repeat, errors=args.errors)
     result["data"] = str(path)
     print(json.dumps(result, ensure_ascii=False, indent=2))
+    _print_tables(result)
     return 0

@@ -147,7 +147,10 @@ def _turn_report(
     objections = [
         e
         for e in events
-        if isinstance(e, ObjectionEvent) and e.start < end + 0.5 and e.end > start - 0.5
+        if isinstance(e, ObjectionEvent)
+        and not e.tentative  # a hint without suggestions is not a detection
+        and e.start < end + 0.5
+        and e.end > start - 0.5
     ]
     row: dict[str, Any] = {
         "text": turn["text"],
@@ -272,6 +275,7 @@ def run(args: argparse.Namespace) -> int:
             }
             false_alarms = sum(
                 isinstance(e, ObjectionEvent)
+                and not e.tentative
                 and not any(e.start < b + 0.5 and e.end > a - 0.5 for a, b in labelled)
                 for e in events
             )

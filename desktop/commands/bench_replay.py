@@ -90,8 +90,8 @@ class _Recorder:
                     if self.ready_at is None:
                         self.ready_at = now  # a timed transcript has no ASR to load
                     self.utterances.add(event.utterance_id)
-                case ObjectionEvent():
-                    self.objections += 1
+                case ObjectionEvent(tentative=False):
+                    self.objections += 1  # tentative ones are hints, not objections
                 case SuggestionEvent(stage="instant"):
                     self.instant += 1
                 case SuggestionEvent():

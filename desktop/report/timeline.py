@@ -268,6 +268,8 @@ class _Builder:
                 self.terms.append(event)
             case RolesEvent():
                 self.roles.append(event)
+            case ObjectionEvent(tentative=True):
+                pass  # a hint that raised no suggestion; its confirmation is its own event
             case ObjectionEvent():
                 # A second objection event on one utterance (re-detection) replaces the first.
                 self.objections[event.utterance_id] = event

@@ -53,10 +53,11 @@ class ExportResult:
 
 
 def objection_ids(events: list[Event]) -> list[str]:
-    """The utterance ids of the session's objections, in the order they were detected."""
+    """The utterance ids of the session's objections, in the order they were detected
+    (tentative ones that were never confirmed raised no suggestion and are left out)."""
     seen: dict[str, None] = {}
     for event in events:
-        if isinstance(event, ObjectionEvent):
+        if isinstance(event, ObjectionEvent) and not event.tentative:
             seen.setdefault(event.utterance_id, None)
     return list(seen)
 

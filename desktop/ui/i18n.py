@@ -129,6 +129,7 @@ _ZH: dict[str, str] = {
     "1/2/3 and Esc.": "带修饰键（或 F1–F24）的快捷键在任何程序中都有效；悬浮窗本身也接受 1/2/3 和 Esc。",
     # overlay
     "Suggestions": "建议",
+    "Possible objection": "可能的异议",
     "1/2/3 pick · Esc hide": "1/2/3 选择 · Esc 隐藏",
     "instant": "即时",
     "refined": "已细化",

@@ -343,6 +343,10 @@ class MainWindow(QMainWindow):
     # --- events --------------------------------------------------------------------------
 
     def _on_objection(self, event: ObjectionEvent) -> None:
+        if event.tentative:
+            # No suggestion follows a tentative objection: a quiet hint, not an overlay card.
+            self.statusBar().showMessage(f"{tr('Possible objection')}: {event.category}", 6000)
+            return
         final, _ = self.transcript.utterance_text(event.utterance_id)
         words = final.split()
         quote = " ".join(words[:QUOTE_WORDS]) if len(words) > 1 else final[:16]

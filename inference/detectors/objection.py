@@ -20,6 +20,8 @@ from inference.events import OBJECTION_CATEGORIES
 
 # Roles whose mention, next to an approval verb, says that someone else decides.
 _DECIDERS = frozenset({"ceo", "cfo", "cto", "board", "manager", "procurement", "legal"})
+# Roles whose review of data handling makes a security concern, not an approval step.
+_DATA_REVIEWERS = frozenset({"legal"})
 _APPROVAL = {
     "en": re.compile(
         r"\b(review|reviewed|reviews|approve|approved|approves|approval|sign|signs|signed|"
@@ -142,7 +144,11 @@ def classify(
             if s > 0:
                 scores[cat] += s * seg.weight
     deciders = [r for r in roles if r in _DECIDERS]
-    if deciders:
+    if deciders and scores["security"] > 0 and set(deciders) <= _DATA_REVIEWERS:
+        # Legal or compliance reviewing how data is handled is a security concern (label
+        # guide), whoever does the review: the mention is weak evidence for "authority".
+        scores["authority"] += 0.5
+    elif deciders:
         approval = _APPROVAL["zh" if lang == "zh" else "en"].search(text) is not None
         scores["authority"] += (2.0 if approval else 0.5) + 0.5 * (len(deciders) - 1)
     if competitor_named:

@@ -39,6 +39,9 @@ from inference.events import (
 
 _NAMED_COMPETITOR = 2.0  # log-odds added to "competitor" when a known competitor is named
 _RUNNER_UP_MIN = 0.05  # least probability for a second category to be reported
+# Below this confidence an objection is tentative: chosen on the blind corpus files and the
+# false alarms of scripted calls (`parley bench detect --calls`), see docs/architecture.md.
+CONFIRM_THRESHOLD = 0.65
 _LETTERS = re.compile(r"[A-Za-z\u3400-\u9fff]")
 
 
@@ -48,6 +51,9 @@ class DetectorConfig:
 
     Attributes:
         objection_threshold: least cue evidence for an objection (lower = more objections).
+        confirm_threshold: least confidence for an objection to stand on its own; below it
+            the objection event is tentative (no suggestion until the customer's next
+            utterance confirms it, see `ConversationHub`).
         valence_threshold: evidence needed to call a line negative or positive.
         terms_window_s: session seconds over which term density is computed.
         builtin_terms: whether Parley's general business-technology terms join the glossary.
@@ -57,6 +63,7 @@ class DetectorConfig:
     """
 
     objection_threshold: float = 2.0
+    confirm_threshold: float = CONFIRM_THRESHOLD
     valence_threshold: float = 1.0
     terms_window_s: float = 120.0
     builtin_terms: bool = True
@@ -216,6 +223,13 @@ class SignalDetectors:
             top, top_p = ranked[0]
             category = None if top == NONE else top
             confidence = round(top_p, 3)
+            if named and category == "competitor":
+                # The name makes a candidate: the confidence is what the words themselves say
+                # (a customer naming their current supplier while describing their setup is
+                # context), so a name alone gives a tentative objection that the next turn
+                # confirms or drops.
+                own = models.objection.probabilities(feats)
+                confidence = round(own[models.objection.classes.index("competitor")], 3)
             # The next category with evidence: the model leans on it, or a rule cue found it.
             runner_up = next(
                 (
@@ -297,5 +311,6 @@ class SignalDetectors:
                 end=utterance.end,
                 category=det.objection,
                 confidence=det.objection_confidence,
+                tentative=det.objection_confidence < self.config.confirm_threshold,
             )
         return Signals(emotion, terms, roles, objection)

@@ -114,6 +114,13 @@ def test_objection_and_suggestions_reach_the_overlay(window) -> None:  # type: i
     assert overlay.cards[2].text_label.text() == "Fast answer number 3"
 
 
+def test_a_tentative_objection_is_a_status_hint_not_an_overlay_card(window) -> None:  # type: ignore[no-untyped-def]
+    window.bridge(said("c4", "we might look at cost at some point", final=True))
+    window.bridge(dataclasses.replace(objection("c4"), confidence=0.4, tentative=True))
+    assert not window.overlay.isVisible()
+    assert "price" in window.statusBar().currentMessage()
+
+
 def test_hotkey_choice_is_recorded_with_the_session(window, tmp_path, factory, qtbot) -> None:  # type: ignore[no-untyped-def]
     session = _start_replay(window, tmp_path, factory)
     session.emit(objection("c3"))

@@ -152,3 +152,80 @@ def test_event_clock_never_runs_backwards():
     bus.emit(StatusEvent(t=3.0, component="llm", state="ready"))
     assert bus.close(5)
     assert [e.t for e in events] == [5.0, 5.0]
+
+
+class HedgingDetectors:
+    """Tentative objections: "maybe <category>" is one, "<category>!" a confident one."""
+
+    def analyze(self, utterance, *, t):
+        words = utterance.text.split()
+        objection = None
+        if words[0] in ("maybe", "surely"):
+            objection = ObjectionEvent(
+                t=t,
+                utterance_id=utterance.utterance_id,
+                start=utterance.start,
+                end=utterance.end,
+                category=words[1],
+                confidence=0.4 if words[0] == "maybe" else 0.9,
+                tentative=words[0] == "maybe",
+            )
+        return Signals(emotion=None, terms=None, roles=None, objection=objection)
+
+
+def _run(texts: list[str]) -> tuple[list[ObjectionEvent], list[str]]:
+    events: list = []
+    suggester = FakeSuggester()
+    bus = EventBus([events.append])
+    hub = ConversationHub(
+        bus=bus,
+        clock=SessionClock(),
+        detectors=HedgingDetectors(),
+        suggester=suggester,
+    )
+    for i, text in enumerate(texts):
+        hub.on_utterance(
+            ClosedUtterance(
+                speaker="customer",
+                utterance_id=f"c{i}",
+                start=float(i),
+                end=i + 0.5,
+                text=text,
+                lang="en",
+            )
+        )
+    assert hub.drain(5)
+    hub.close()
+    bus.close()  # the dispatcher has handed every event to the sink
+    objections = [e for e in events if isinstance(e, ObjectionEvent)]
+    return objections, [uid for uid, _ in suggester.objections]
+
+
+def test_a_tentative_objection_raises_no_suggestion_and_drops_without_confirmation():
+    objections, suggested = _run(["maybe price", "we bake bread", "maybe budget"])
+    assert [(o.utterance_id, o.tentative) for o in objections] == [("c0", True), ("c2", True)]
+    assert suggested == []
+
+
+def test_the_next_utterance_confirms_a_tentative_objection_of_the_same_category():
+    objections, suggested = _run(["maybe price", "maybe price", "maybe trust"])
+    assert [(o.utterance_id, o.category, o.tentative) for o in objections] == [
+        ("c0", "price", True),
+        ("c1", "price", False),  # confirmed: a new event, then suggestions
+        ("c2", "trust", True),
+    ]
+    confirmed = objections[1]
+    assert confirmed.start == 0.0 and confirmed.end == 1.5  # spans both utterances
+    assert confirmed.confidence == 0.64  # 1 - 0.6 * 0.6
+    assert suggested == ["c1"]
+
+
+def test_a_confident_objection_after_a_tentative_one_stands_on_its_own():
+    objections, suggested = _run(["maybe price", "surely budget", "maybe need", "surely need"])
+    assert [(o.utterance_id, o.tentative) for o in objections] == [
+        ("c0", True),
+        ("c1", False),
+        ("c2", True),
+        ("c3", False),
+    ]
+    assert suggested == ["c1", "c3"]

@@ -175,3 +175,26 @@ def test_out_of_range_choices_and_notes_are_refused(kwargs: dict, match: str) ->
 def test_empty_session_gives_an_empty_timeline() -> None:
     tl = Timeline.from_events([])
     assert tl.utterances == () and tl.objections == () and tl.duration == 0.0 and tl.lang == "en"
+
+
+def test_a_tentative_objection_is_no_objection_turn_until_confirmed() -> None:
+    events: list[Event] = [
+        _final(1.0, "c1", "We'd maybe look at cost.", start=0.0),
+        ObjectionEvent(1.1, "c1", 0.0, 1.0, "price", 0.4, tentative=True),
+        _final(3.0, "c2", "We bake bread.", start=2.0),
+    ]
+    assert Timeline.from_events(events).objections == ()
+    confirmed = ObjectionEvent(5.1, "c3", 0.0, 5.0, "price", 0.7)
+    events += [_final(5.0, "c3", "Yes, the cost.", start=4.0), confirmed]
+    (o,) = Timeline.from_events(events).objections
+    assert (o.utterance_id, o.category, o.confidence) == ("c3", "price", 0.7)
+
+
+def test_review_names_only_objections_that_raised_suggestions() -> None:
+    from desktop.store.review import objection_ids
+
+    events: list[Event] = [
+        ObjectionEvent(1.0, "c1", 0.0, 1.0, "price", 0.4, tentative=True),
+        ObjectionEvent(2.0, "c2", 0.0, 2.0, "price", 0.7),
+    ]
+    assert objection_ids(events) == ["c2"]
