@@ -26,12 +26,18 @@ _EN_CUSTOMER_VOICE = re.compile(
     r"|\bcan you (?:tell|send|show|give|explain) (?:me|us)\b|\btell me more about\b"
     r"|\bwe(?:'re| are) (?:already )?(?:using|with|happy with|locked in)\b"
     r"|\bour (?:budget|cfo|ceo|boss|current (?:tool|vendor|supplier|system)|contract with)\b"
-    r"|\bI (?:can't|cannot) (?:promise|afford|approve)\b",
+    r"|\bI (?:can't|cannot) (?:promise|afford|approve)\b"
+    r"|\b(?:quote[sd]?|offered|gave|charges?|sold) us\b",
     re.I,
 )
+# Words of the prompt itself: a line that says them talks about its instructions.
+_PROMPT_WORDS = re.compile(
+    r"\b(?:in the fact|the draft|this draft|the move|this move)\b|草稿|招式|这条事实", re.I
+)
+DRIFT_MIN = 0.25  # least share of words a rewrite keeps in common with its draft
 _ZH_CUSTOMER_VOICE = re.compile(
     r"你们的(?:产品|价格|方案|系统|服务|报价|案例)|(?:能不能|可以|麻烦)给我们|我们(?:的)?(?:预算|老板|财务|领导)(?:说|不|没)|"
-    r"我们现在用的|我们已经(?:用|签)"
+    r"我们现在用的|我们已经(?:用|签)|给我们报|报给我们"
 )
 _EN_THIRD_PERSON = re.compile(
     r"\b(?:the customer|the client|the prospect|the buyer)\b|\b(?:she|he) (?:said|says|wants|needs|mentioned|is worried)\b"
@@ -175,16 +181,6 @@ class PathChecker:
             return Verdict(False, "promotes_rival")
         if family == "evidence" and fact and not states_fact(text, fact):
             return Verdict(False, "no_fact")
-        if draft:
-            allowed = set(_numbers(draft)) | set(_numbers(said))
-            if any(n not in allowed for n in _numbers(text)):
-                return Verdict(False, "new_number")
-            if fact and fact_kept(text, fact) < 0.5:
-                return Verdict(False, "fact_changed")
-            low = text.lower()
-            for named in keep:
-                if named and named.lower() in draft.lower() and named.lower() not in low:
-                    return Verdict(False, "lost_detail")
         if customer and near_copy(text, customer, threshold=0.5):
             return Verdict(False, "echoes_customer")
         if any(near_copy(text, r) for r in rep_said):
@@ -196,6 +192,20 @@ class PathChecker:
         known = " ".join([said, draft, fact])
         if any(near_copy(text, e, threshold=0.5) or borrows(text, e, known) for e in examples):
             return Verdict(False, "copies_example")
+        if _PROMPT_WORDS.search(text):
+            return Verdict(False, "leaks_prompt")
+        if draft:
+            if _overlap(text, draft) < DRIFT_MIN:
+                return Verdict(False, "drifted")
+            allowed = set(_numbers(draft)) | set(_numbers(said))
+            if any(n not in allowed for n in _numbers(text)):
+                return Verdict(False, "new_number")
+            if fact and fact_kept(text, fact) < 0.5:
+                return Verdict(False, "fact_changed")
+            low = text.lower()
+            for named in keep:
+                if named and named.lower() in draft.lower() and named.lower() not in low:
+                    return Verdict(False, "lost_detail")
         return OK
 
     def invented(self, text: str, said: str) -> str:
@@ -230,6 +240,12 @@ class PathChecker:
 
 def _numbers(text: str) -> list[str]:
     return [n.replace(",", "") for n in _NUMBER.findall(text)]
+
+
+def _overlap(a: str, b: str) -> float:
+    """Jaccard of the content words (Chinese: words and bigrams) of two texts."""
+    x, y = set(tokens(a)), set(tokens(b))
+    return len(x & y) / len(x | y) if x and y else 0.0
 
 
 def fact_kept(text: str, fact: str) -> float:

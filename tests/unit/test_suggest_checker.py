@@ -162,6 +162,24 @@ CASES = [
         {"examples": examples("en")},
     ),
     (
+        "drifted",
+        "We can talk about what your fleet needs next week.",
+        "Fair enough, to make the first step easy our pilot is 21 days free for 15 vehicles.",
+        {"fact": PILOT, "draft": PILOT_DRAFT},
+    ),
+    (
+        "leaks_prompt",
+        "As the draft says, our pilot is 21 days free for up to 15 vehicles, no contract.",
+        "As a first step, our pilot is 21 days free for up to 15 vehicles, no contract.",
+        {"fact": PILOT, "draft": PILOT_DRAFT},
+    ),
+    (
+        "customer_voice",
+        "FleetMax quoted us half of that, so what else would you need?",
+        "FleetMax quoted you half of that, so what else would you need?",
+        {"family": "question"},
+    ),
+    (
         "new_number",
         "Our pilot is 21 days free for up to 15 vehicles, and rollout takes 10 working days.",
         "Our pilot is 21 days free for up to 15 vehicles, with no contract to sign.",
@@ -169,7 +187,7 @@ CASES = [
     ),
     (
         "fact_changed",
-        "I hear you, and the first 21 days cost you nothing.",
+        "To make the first step easy, our pilot is free for a few weeks, no contract.",
         "I hear you, and our pilot is 21 days free for up to 15 vehicles.",
         {"fact": PILOT, "draft": PILOT_DRAFT},
     ),

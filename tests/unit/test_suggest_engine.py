@@ -27,6 +27,11 @@ from inference.suggest.types import ContextLine, DoneCallback, PathCallback, Ref
 DEMO = Path(__file__).resolve().parent.parent / "data" / "playbook_routewise"
 
 
+def rewrite(draft: str) -> str:
+    """A refined line as the model writes it: the draft, lightly reworded."""
+    return "Fair enough, " + draft[0].lower() + draft[1:]
+
+
 class FakeWriter:
     """A RefinedWriter whose paths the test finishes by hand (copy it for writer tests)."""
 
@@ -151,7 +156,7 @@ def test_refined_paths_replace_instant_ones_as_they_complete(rig: Rig) -> None:
     q, e = slot(job, "question"), slot(job, "evidence")
     a = 3 - q - e
     rig.clock.advance_to(14.0)
-    question = "Which numbers matter most to your CFO when signing off on this?"
+    question = rewrite(instant.paths[q].text)
     rig.writer.path(q, question)
     first = rig.of(SuggestionEvent)[-1]
     assert first.stage == "refined"
@@ -244,9 +249,10 @@ def test_confidence_falls_with_weak_evidence(rig: Rig) -> None:
     # A refined path the checker passes is rated above its instant path (written for them).
     job = rig.writer.jobs[-1][0]
     q = slot(job, "question")
-    rig.writer.path(q, "Which part of the day costs your CFO the most right now?")
+    rig.writer.path(q, rewrite(weak.paths[q].text))
     refined = rig.of(SuggestionEvent)[-1].paths[q]
-    assert refined.text.startswith("Which part") and refined.confidence > weak.paths[q].confidence
+    assert refined.text == rewrite(weak.paths[q].text)
+    assert refined.confidence > weak.paths[q].confidence
     # A refined evidence path that states no fact of the playbook is not shown: the instant
     # path, which states its fact, stays in that slot (finished).
     e = slot(job, "evidence")
@@ -361,7 +367,7 @@ def test_the_same_refined_answer_is_not_shown_in_two_slots(rig: Rig) -> None:
     q, a = slot(job, "question"), slot(job, "acknowledge")
     assert job.moves[a].fact == ""  # an acknowledgement without a fact may be any line
     instant = rig.of(SuggestionEvent)[0]
-    question = "Which numbers matter most to your CFO when signing off on this?"
+    question = rewrite(instant.paths[q].text)
     rig.writer.path(q, question)
     shown = rig.of(SuggestionEvent)[-1]
     assert shown.paths[q].text == question
