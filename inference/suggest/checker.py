@@ -35,6 +35,7 @@ _PROMPT_WORDS = re.compile(
     r"\b(?:in the fact|the draft|this draft|the move|this move)\b|草稿|招式|这条事实", re.I
 )
 DRIFT_MIN = 0.25  # least share of words a rewrite keeps in common with its draft
+DRIFT_MIN_QUESTION = 0.12
 _ZH_CUSTOMER_VOICE = re.compile(
     r"你们的(?:产品|价格|方案|系统|服务|报价|案例)|(?:能不能|可以|麻烦)给我们|我们(?:的)?(?:预算|老板|财务|领导)(?:说|不|没)|"
     r"我们现在用的|我们已经(?:用|签)|给我们报|报给我们"
@@ -195,7 +196,8 @@ class PathChecker:
         if _PROMPT_WORDS.search(text):
             return Verdict(False, "leaks_prompt")
         if draft:
-            if _overlap(text, draft) < DRIFT_MIN:
+            # A question states nothing: it may be reworded more freely than a fact.
+            if _overlap(text, draft) < (DRIFT_MIN_QUESTION if family == "question" else DRIFT_MIN):
                 return Verdict(False, "drifted")
             allowed = set(_numbers(draft)) | set(_numbers(said))
             if any(n not in allowed for n in _numbers(text)):

@@ -328,7 +328,12 @@ class SuggestionEngine:
                 examples=examples(job.lang),
                 fact=planned.fact.fact.sentence if planned.fact is not None else "",
                 draft=instant.text,
-                keep=(s.person.removeprefix("your ").removeprefix("你们"), s.competitor, s.number),
+                keep=(
+                    s.person.removeprefix("your ").removeprefix("你们"),
+                    s.competitor,
+                    s.number,
+                    s.comparison.removeprefix("your "),
+                ),
             )
             if not verdict.ok:
                 self._emit_guard(
@@ -434,7 +439,7 @@ def _task(planned: PlannedMove) -> MoveTask:
 
 def _confidence(planned: PlannedMove, s: Situation, text: str, *, refined: bool) -> float:
     """How likely a path is usable as it stands (see `inference.suggest.confidence`)."""
-    named = (s.person, s.competitor, s.number, s.deadline)
+    named = (s.person, s.competitor, s.number, s.comparison, s.deadline)
     specific = planned.specific or any(n and n.lower() in text.lower() for n in named)
     return path_confidence(
         objection=s.confidence,

@@ -30,9 +30,18 @@ _INTERNAL = re.compile(
     r"|审批|内部|销售总监|销售在|销售最多|虚构|评测|书面|讲清|强调|提醒客户|告诉客户|^(?:告诉|提醒|说明|提出|主动)",
     re.I,
 )
+# "Acme is a platform for ...", "某某为中小学提供...": what the product is, not a fact that answers.
+_DEFINITION = re.compile(
+    r"^[A-Z][\w-]+(?: [A-Z][\w-]+)? (?:is|are)\b|^[\u4e00-\u9fffA-Za-z]{2,8}为[\u4e00-\u9fff]"
+)
 MAX_FACT_WORDS = 28
 STRONG_MATCH = 2.5  # idf-weighted overlap with the customer's words that stands on its own
 MAX_FACT_CHARS_ZH = 48
+# Sections that coach the rep ("Answering common objections", "常见异议应对", a heading that
+# quotes an objection): their lines are advice in shorthand, not facts to say.
+_COACHING_HEADING = re.compile(
+    r"objection|answer|rebuttal|faq|talk ?track|异议|应对|话术|^\W*[\"'“「]", re.I
+)
 _RULES_HEADING = re.compile(
     r"\brules?\b|red ?lines?|do not|don't|must not|never|红线|禁止|规则|注意事项|不得", re.I
 )
@@ -121,6 +130,8 @@ def _with_verb(clause: str) -> str:
         return "we are " + clause
     if re.search(r"\bavailable\b", clause, re.I):
         return re.sub(r"\s+available\b", " is available", clause, count=1, flags=re.I)
+    if clause[:1].isupper():  # a name leads: a sentence about a customer, with its own verb
+        return clause
     return "we offer " + clause
 
 
@@ -191,8 +202,8 @@ class FactFinder:
         seen: set[str] = set()
         rivals = [c.lower() for c in playbook.competitors if c]
         for entry in playbook.entries:
-            if entry.kind == "account":
-                continue  # notes and emails about this customer, often in their words
+            if entry.kind == "account" or _COACHING_HEADING.search(entry.heading):
+                continue  # notes about this customer (their words), or advice to reps
             rival = bool(COMPETITOR_HEADING.search(entry.heading))
             for sentence in fact_sentences(entry.text):
                 if rival or any(r in sentence.lower() for r in rivals):
@@ -200,7 +211,8 @@ class FactFinder:
                     continue
                 if len(sentence) < 8 or sentence in seen or _RULES_HEADING.search(entry.heading):
                     continue
-                if _instruction(sentence) or _INTERNAL.search(sentence.strip("-*• ")):
+                bare = sentence.strip("-*• ")
+                if _instruction(sentence) or _INTERNAL.search(bare) or _DEFINITION.search(bare):
                     continue
                 too_long = (
                     len(sentence) > MAX_FACT_CHARS_ZH

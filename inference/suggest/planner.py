@@ -25,7 +25,7 @@ from inference.suggest.moves import Move, MoveLibrary, library_for
 from inference.suggest.situation import Situation
 
 _SLOT = re.compile(r"\{\??(\w+)\}")
-SITUATION_SLOTS = ("person", "competitor", "number", "deadline")
+SITUATION_SLOTS = ("person", "competitor", "number", "comparison", "deadline")
 # Roles that decide or approve spending; legal and IT review, they do not sign.
 DECIDERS = frozenset({"ceo", "cfo", "board", "manager"})
 

@@ -55,8 +55,20 @@ _EN_MONEY = re.compile(
     r"(?:[$€£]\s?\d[\d,.]*(?:\s?(?:k|m|thousand|million))?"
     r"|\b\d[\d,.]*\s?(?:k|thousand|million)?\s?(?:dollars|euros|pounds|usd|eur)\b"
     r"|\b(?:half|twice|double|a third) (?:of )?(?:that|the price|what you quoted|as much)\b"
+    r"|\b(?:(?:a|one|two|three|four|five|six|seven|eight|nine|ten|twenty|thirty|forty|fifty|sixty|"
+    r"seventy|eighty|ninety) )?(?:hundred|thousand)(?: and \w+)?(?: \w+)? (?:dollars|euros|pounds)"
+    r"(?: (?:a|per|every) \w+)?\b"
     r"|\b(?:ten|twenty|thirty|forty|fifty|a hundred|one hundred) thousand(?: dollars| a year)?\b)",
     re.I,
+)
+_EN_COMPARISON = re.compile(
+    r"\b(?:more|higher|pricier|dearer|expensive|costlier) than (?:what )?(?:we|I)? ?(?:pay|spend|paid)?"
+    r"(?: now| today)?(?: for| on)? ?(?:our|the|my) ((?:whole |entire |current |old )?[a-z][a-z -]{2,30}?)"
+    r"(?=[.,;!?]|$| and | but )",
+    re.I,
+)
+_ZH_COMPARISON = re.compile(
+    r"比(?:我们)?(?:现在|目前|原来)?(?:的|用的)?([\u4e00-\u9fffA-Za-z]{2,8}?)(?:还)?贵"
 )
 _ZH_MONEY = re.compile(
     r"\d[\d,.]*\s?(?:万|千)?(?:元|块)|[一二三四五六七八九十两百千万]+(?:万|千)?(?:元|块)|一半|半价|便宜一半"
@@ -116,6 +128,7 @@ class Situation:
         person: how a path names the decider ("your CFO", "你们财务总监"); "" if none named.
         competitor: the rival named in this utterance (or earlier in the call), "" if none.
         number: the money amount the customer named, as they said it; "" if none.
+        comparison: what they compare the price with ("your whole phone system"); "" if none.
         deadline: the time they named ("next quarter", "年底"); "" if none.
         is_question: the customer asked a question (answer it first).
         technical: playbook terms per 100 words in the recent conversation.
@@ -136,6 +149,7 @@ class Situation:
     person: str = ""
     competitor: str = ""
     number: str = ""
+    comparison: str = ""
     deadline: str = ""
     is_question: bool = False
     technical: float = 0.0
@@ -152,6 +166,7 @@ class Situation:
             "person": self.person,
             "competitor": self.competitor,
             "number": self.number,
+            "comparison": self.comparison,
             "deadline": self.deadline,
             "past": "yes" if self.bad_experience else "",
         }
@@ -210,6 +225,7 @@ def read_situation(
         competitor=competitor,
         number=_first(_ZH_MONEY if zh else _EN_MONEY, text),
         deadline=_deadline(text, zh=zh),
+        comparison=_comparison(text, zh=zh),
         is_question=bool((_ZH_QUESTION if zh else _EN_QUESTION).search(text.strip())),
         technical=term_density([line for _, line in context] or [text], terms),
         rep_said=tuple(line for speaker, line in context if speaker == "rep")[-2:],
@@ -233,6 +249,15 @@ def _deadline(text: str, *, zh: bool) -> str:
         if phrase[:1].isupper() and not phrase.lower().startswith(("the", "next", "this", "our"))
         else phrase.replace("our new", "your new")
     )
+
+
+def _comparison(text: str, *, zh: bool) -> str:
+    """What the customer compares the price with, as a path names it."""
+    m = (_ZH_COMPARISON if zh else _EN_COMPARISON).search(text)
+    if not m:
+        return ""
+    thing = m.group(1).strip()
+    return thing if zh else "your " + thing
 
 
 def _first(pattern: re.Pattern[str], text: str) -> str:

@@ -97,7 +97,7 @@ def test_a_rival_named_a_moment_ago_still_frames_the_objection() -> None:
     ("text", "lang", "number"),
     [
         ("They quoted us $25 per vehicle.", "en", "$25"),
-        ("That's twenty thousand dollars a year.", "en", "twenty thousand dollars"),
+        ("That's twenty thousand dollars a year.", "en", "twenty thousand dollars a year"),
         ("We pay 1,200 euros a month.", "en", "1,200 euros"),
         ("It's half the price of yours.", "en", "half the price"),
         ("It is too expensive.", "en", ""),
