@@ -23,6 +23,7 @@ from inference.events import (
 from inference.playbook import load_playbook
 from inference.playbook.text import guess_lang
 from inference.suggest import SuggestionConfig, SuggestionEngine
+from inference.suggest.moves import builtin_library
 from inference.suggest.types import ContextLine, DoneCallback, PathCallback, RefinedJob, RefinedPath
 
 DEMO = Path(__file__).resolve().parent.parent / "data" / "playbook_routewise"
@@ -123,8 +124,11 @@ def _check_suggestions(events: list[Event], turns: list[dict], engine_rules_ok) 
         assert mine[-1].stage == "refined" and all(p.complete for p in mine[-1].paths)
         for s in mine:
             assert len({p.strategy for p in s.paths}) == 3
-            for p in s.paths:  # a path cites its fact's entry; a question needs no fact
-                assert any(src.file for src in p.sources) or "?" in p.text or "？" in p.text
+            for p in s.paths:  # an evidence move cites its fact's entry
+                move = builtin_library(guess_lang(turn["text"])).get(p.strategy)
+                assert move is not None, p.strategy
+                if move.family == "evidence":
+                    assert any(src.file for src in p.sources), p
                 assert p.label, p
                 assert any(src.utterance_id == f"t{i}" for src in p.sources)
                 assert engine_rules_ok(p.text), p.text
