@@ -48,9 +48,9 @@ QPushButton#toggle { color: #9fb4d8; background: transparent; border: none; font
 
 def confidence_label(confidence: float) -> str:
     """High / Medium / Low (untranslated key) for a confidence in [0, 1]."""
-    if confidence >= 0.7:
+    if confidence >= 0.8:
         return "High"
-    if confidence >= 0.4:
+    if confidence >= 0.3:
         return "Medium"
     return "Low"
 

@@ -96,3 +96,15 @@ def test_the_same_fact_in_two_files_is_one_fact() -> None:
         "Most fleets recover the cost in fuel alone: Harbor Foods saved 12% on fuel in 3 months.",
     )
     assert not same_fact("Pilot: 21 days free.", "Typical rollout takes 10 working days.")
+
+
+def test_confidence_is_the_judged_share_of_usable_paths() -> None:
+    from inference.suggest.confidence import CALIBRATION, calibrate, path_confidence
+
+    for x, y in CALIBRATION:
+        assert calibrate(x) == pytest.approx(y)
+    scores = [i / 20 for i in range(21)]
+    mapped = [calibrate(s) for s in scores]
+    assert mapped == sorted(mapped)  # the order of the evidence is kept
+    best = path_confidence(objection=1.0, fit=2.0, grounded=True, specific=True, refined=True)
+    assert best < 0.8  # nothing is shown as high until such paths are judged usable that often
