@@ -21,6 +21,8 @@ usable that often (see docs/suggestions.md, "Confidence").
 
 from __future__ import annotations
 
+import itertools
+
 W_OBJECTION, W_FIT, W_GROUNDED, W_SPECIFIC, W_REFINED = 0.30, 0.20, 0.20, 0.20, 0.10
 FIT_SCALE = 1.8
 # (score, share judged usable): the judged dev sets' bins at their mean score; straight lines
@@ -39,7 +41,7 @@ def calibrate(score: float) -> float:
     points = CALIBRATION
     if score <= points[0][0]:
         return points[0][1]
-    for (x0, y0), (x1, y1) in zip(points, points[1:], strict=False):
+    for (x0, y0), (x1, y1) in itertools.pairwise(points):
         if score <= x1:
             return y0 + (y1 - y0) * (score - x0) / (x1 - x0)
     return points[-1][1]
