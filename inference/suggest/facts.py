@@ -31,11 +31,19 @@ _INTERNAL = re.compile(
     re.I,
 )
 # "Acme is a platform for ...", "某某为中小学提供...": what the product is, not a fact that answers.
-_DEFINITION = re.compile(
-    r"^[A-Z][\w-]+(?: [A-Z][\w-]+)? (?:is|are)\b|^[\u4e00-\u9fffA-Za-z]{2,8}为[\u4e00-\u9fff]"
-)
+_DEFINITION = re.compile(r"^([A-Z][\w-]+(?: [A-Z][\w-]+)?) (?:is|are)\b")
+_ZH_DEFINITION = re.compile(r"^[\u4e00-\u9fffA-Za-z]{2,8}为[\u4e00-\u9fff]")
+
+
+def _definition(sentence: str, names: Collection[str]) -> bool:
+    """What the product is ("Acme is practice software for ..."), not a fact that answers."""
+    m = _DEFINITION.match(sentence)
+    return bool((m and m.group(1) in names) or _ZH_DEFINITION.match(sentence))
+
+
 MAX_FACT_WORDS = 28
 STRONG_MATCH = 2.5  # idf-weighted overlap with the customer's words that stands on its own
+QUERY_CAP = 4.0  # the most the move's own words count for, so the customer's words decide
 MAX_FACT_CHARS_ZH = 48
 # Sections that coach the rep ("Answering common objections", "常见异议应对", a heading that
 # quotes an objection): their lines are advice in shorthand, not facts to say.
@@ -212,7 +220,7 @@ class FactFinder:
                 if len(sentence) < 8 or sentence in seen or _RULES_HEADING.search(entry.heading):
                     continue
                 bare = sentence.strip("-*• ")
-                if _instruction(sentence) or _INTERNAL.search(bare) or _DEFINITION.search(bare):
+                if _instruction(sentence) or _INTERNAL.search(bare) or _definition(bare, names):
                     continue
                 too_long = (
                     len(sentence) > MAX_FACT_CHARS_ZH
@@ -270,7 +278,7 @@ class FactFinder:
                 continue  # of the right kind, but not about what the move or customer needs
             coverage = min(1.0, hit_said / said_w * 1.5 + (0.25 if hit_query else 0.0))
             # The customer's words decide; the move's words only say what kind of fact it is.
-            score = 1.5 * hit_said + 0.6 * min(hit_query, STRONG_MATCH)
+            score = 1.5 * hit_said + 0.6 * min(hit_query, QUERY_CAP)
             if kind not in ("", "any") and fact.kind == kind:
                 score += 0.5
             elif kind == "spec" and fact.kind == "plain":

@@ -162,11 +162,13 @@ class MovePlanner:
                     lang=s.lang,
                     extra=note if move.family != "question" else "",
                 )
-                fresh = [f for f in facts if f.fact.sentence not in s.earlier_facts]
-                facts = fresh + [f for f in facts if f.fact.sentence in s.earlier_facts]
+                # A fact said earlier in the call gives way, unless the customer asks for it.
+                said_before = () if s.is_question else s.earlier_facts
+                fresh = [f for f in facts if f.fact.sentence not in said_before]
+                facts = fresh + [f for f in facts if f.fact.sentence in said_before]
                 if facts:
                     score += min(0.5, 0.5 * facts[0].coverage + 0.1)
-                    if facts[0].fact.sentence in s.earlier_facts:
+                    if facts[0].fact.sentence in said_before:
                         score -= 0.2  # said already in this call
                 elif not any("{fact}" not in t for t in move.templates):
                     continue
@@ -245,7 +247,7 @@ def same_fact(a: str, b: str) -> bool:
 def _uses_situation(template: str, s: Situation) -> bool:
     slots = s.slots()
     names = _SLOT.findall(template)
-    return any(n in (*SITUATION_SLOTS, "past") for n in names) and all(
+    return any(n in (*SITUATION_SLOTS, "past", "review") for n in names) and all(
         n == "fact" or slots.get(n) for n in names
     )
 

@@ -110,6 +110,12 @@ _EN_PAST = re.compile(
     r"|\bburn(?:ed|t)\b|\bbad experience\b|\bbefore\b.*\b(?:failed|broke|lost|never)\b|\bused to\b",
     re.I,
 )
+_EN_REVIEW = re.compile(
+    r"\b(?:review|legal|lawyers?|compliance|audit\w*|IT (?:department|team|manager)|security team|"
+    r"regulator\w*|GDPR|HIPAA)\b",
+    re.I,
+)
+_ZH_REVIEW = re.compile(r"审核|审查|法务|合规|信息科|信息部|信息中心|审计|教育局|监管|等保")
 _ZH_PAST = re.compile(r"上次|上一家|以前那家|之前那家|以前用|之前用|吃过亏|被坑|那家")
 _ZH_RIVAL = re.compile(r"([A-Za-z][A-Za-z0-9&.\-]{1,20})(?:那边|家|的报价|报的|给我们)")
 
@@ -158,6 +164,7 @@ class Situation:
     earlier_moves: tuple[str, ...] = ()
     earlier_facts: tuple[str, ...] = ()
     bad_experience: bool = False
+    review: bool = False
 
     def slots(self) -> dict[str, str]:
         """The template slots this situation fills (only the known ones); `past` is a flag
@@ -169,6 +176,7 @@ class Situation:
             "comparison": self.comparison,
             "deadline": self.deadline,
             "past": "yes" if self.bad_experience else "",
+            "review": "yes" if self.review else "",
         }
         return {k: v for k, v in out.items() if v}
 
@@ -233,6 +241,7 @@ def read_situation(
         earlier_moves=tuple(earlier_moves),
         earlier_facts=tuple(earlier_facts),
         bad_experience=bool((_ZH_PAST if zh else _EN_PAST).search(text)),
+        review=bool((_ZH_REVIEW if zh else _EN_REVIEW).search(text)),
     )
 
 
@@ -257,6 +266,8 @@ def _comparison(text: str, *, zh: bool) -> str:
     if not m:
         return ""
     thing = m.group(1).strip()
+    if re.search(r"我|预想|预期|想象|expected|thought|planned", thing):
+        return ""  # "than I expected" names no comparison, only the surprise
     return thing if zh else "your " + thing
 
 
