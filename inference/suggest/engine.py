@@ -431,9 +431,7 @@ def _task(planned: PlannedMove) -> MoveTask:
         family=planned.move.family,
         instruction=planned.move.instruction,
         label=planned.move.label,
-        fact=fact.clause if fact is not None else "",
         fact_sentence=fact.sentence if fact is not None else "",
-        entry=fact.entry if fact is not None else None,
     )
 
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from inference.llm.grammar import string_tail_grammar
 from inference.llm.types import Branch, ChatMessage, Segment
 from inference.playbook.model import PlaybookEntry
+from inference.suggest.checker import states_fact
 from inference.suggest.types import ContextLine, RefinedJob
 
 # Cut marker: the prefill prompt is the full prompt's text up to the end of the conversation.
@@ -250,7 +251,7 @@ def branches_for(job: RefinedJob, limits: PromptLimits) -> tuple[Branch, ...]:
     are forced, then the model writes the line for this customer."""
     out = []
     for move, draft in zip(job.moves, job.instant, strict=True):
-        facts = [move.fact_sentence.replace(",", "")] if move.fact_sentence else []
+        facts = [move.fact_sentence] if move.fact_sentence else []
         out.append(
             Branch(
                 (
@@ -341,9 +342,10 @@ def has_sentences_beyond(n: int) -> Callable[[str], bool]:
     return test
 
 
-def enough_said(bodies: Sequence[str]) -> Callable[[str], bool]:
+def enough_said(facts: Sequence[str]) -> Callable[[str], bool]:
     """A stop test: two sentences are complete and another has begun, or one is complete,
-    states a fact found in one of `bodies` (the job's entries) and another has begun.
+    states one of `facts` (the move's playbook fact, `checker.states_fact`) and another has
+    begun.
 
     A reply that already made its point with a fact needs no second sentence: on a CPU every
     token of it delays the answer.
@@ -356,8 +358,8 @@ def enough_said(bodies: Sequence[str]) -> Callable[[str], bool]:
         end = _SENTENCE_BREAK.search(text)
         if end is None or not text[end.end() :].strip():
             return False
-        first = text[: end.end()].replace(",", "")
-        return any(_states(body, f) for f in facts_in(first) for body in bodies)
+        first = text[: end.end()]
+        return any(states_fact(first, fact) for fact in facts)
 
     return test
 
@@ -384,69 +386,3 @@ def last_whole_sentences(text: str) -> str:
         joiner = "" if any(p[-1] in "。！？" for p in parts) else " "
         return joiner.join(parts)
     return text.strip()
-
-
-# -- grounding -----------------------------------------------------------------------------
-
-_NUMBER_RE = re.compile(r"\d+(?:[.,]\d+)*")
-_NAME_RE = re.compile(r"\b[A-Z][A-Za-z0-9+-]*(?:\s+[A-Z0-9][A-Za-z0-9+-]*)*")
-_CJK_RE = re.compile(r"[\u4e00-\u9fff]{4,}")
-_COMMON_NAMES = frozenset(
-    [
-        "I",
-        "We",
-        "Our",
-        "You",
-        "Your",
-        "The",
-        "This",
-        "That",
-        "It",
-        "And",
-        "But",
-        "So",
-        "If",
-        "What",
-        "How",
-        "Why",
-        "When",
-        "Yes",
-        "No",
-        "Can",
-        "Could",
-        "Would",
-        "Let",
-        "Happy",
-        "Great",
-        "Sure",
-        "Thanks",
-        "Thank",
-        "Absolutely",
-        "Many",
-        "Most",
-        "Our",
-        "Is",
-        "Are",
-        "Do",
-        "Does",
-    ]
-)
-
-
-def facts_in(text: str) -> set[str]:
-    """Checkable facts a path states: numbers, names and acronyms, and Chinese 4-grams."""
-    facts = {m.group(0).replace(",", "") for m in _NUMBER_RE.finditer(text)}
-    for m in _NAME_RE.finditer(text):
-        words = [w for w in m.group(0).split() if w not in _COMMON_NAMES]
-        if words and (len(words) > 1 or len(words[0]) > 1):
-            facts.add(" ".join(words))
-    for m in _CJK_RE.finditer(text):
-        run = m.group(0)
-        facts.update(run[i : i + 4] for i in range(len(run) - 3))
-    return facts
-
-
-def _states(body: str, fact: str) -> bool:
-    if fact[:1].isdigit():  # "1" must not match inside "10"
-        return re.search(rf"(?<![\d.]){re.escape(fact)}(?![\d])", body) is not None
-    return fact in body

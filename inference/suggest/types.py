@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from inference.events import EmotionEvent, ObjectionEvent, SuggestionPath
-from inference.playbook.model import PlaybookEntry
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,18 +24,15 @@ class MoveTask:
         family: "acknowledge", "question" or "evidence" (what the path must do).
         instruction: what the model is asked to write, in the call's language.
         label: the move's name in the call's language.
-        fact: the move's playbook fact as words inside a sentence ("" = no fact).
-        fact_sentence: the same fact as the playbook states it.
-        entry: the playbook entry the fact comes from (the path's source), if any.
+        fact_sentence: the move's playbook fact as the playbook states it ("" = no fact); the
+            draft already carries it woven in, a reply that states it may stop early.
     """
 
     move_id: str
     family: str
     instruction: str
     label: str = ""
-    fact: str = ""
     fact_sentence: str = ""
-    entry: PlaybookEntry | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,6 @@ from inference.suggest.llm_prompt import (
     cut_prefix,
     enough_said,
     examples,
-    facts_in,
     first_sentences,
     has_sentences_beyond,
     messages_for,
@@ -42,9 +41,7 @@ MOVES = (
         "evidence",
         "Offer the plan.",
         "Lower the risk",
-        fact="our pricing is plans start at $39 per agent",
         fact_sentence=ENTRIES[0].text,
-        entry=ENTRIES[0],
     ),
 )
 DRAFTS = (
@@ -103,11 +100,6 @@ def test_parse_chinese_sentences() -> None:
 def test_parse_rejects_empty_output() -> None:
     assert parse_branch('{"move": "x", "draft": "y", ') is None
     assert parse_branch('{"move": "x", "say": ""}') is None
-
-
-def test_facts_in_a_line() -> None:
-    assert {"39", "ISO 27001"} <= facts_in("From $39, and ISO 27001 certified.")
-    assert "We" not in facts_in("We can do that.")
 
 
 def test_branches_force_each_moves_name_and_draft() -> None:

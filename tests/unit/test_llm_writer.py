@@ -30,9 +30,7 @@ MOVES = (
         "evidence",
         "State the fact.",
         "Answer with the fact",
-        fact="we are certified to ISO 27001",
         fact_sentence=ENTRIES[1].text,
-        entry=ENTRIES[1],
     ),
 )
 REPLIES = (

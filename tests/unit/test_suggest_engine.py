@@ -110,8 +110,8 @@ def test_instant_paths_three_moves_of_three_families_with_sources(rig: Rig) -> N
     for path, move in zip(event.paths, job.moves, strict=True):
         assert any(s.utterance_id == "u1" for s in path.sources)
         # a path with a playbook fact cites its entry; a question needs none
-        assert any(s.file for s in path.sources) == (move.entry is not None), path
-        assert move.entry is not None or move.family == "question"
+        assert any(s.file for s in path.sources) == bool(move.fact_sentence), path
+        assert move.fact_sentence or move.family == "question"
         assert path.text and path.complete and path.label == move.label != ""
         assert 0.0 < path.confidence <= 1.0
     facts = [m.fact_sentence for m in job.moves if m.fact_sentence]
@@ -365,7 +365,7 @@ def test_the_same_refined_answer_is_not_shown_in_two_slots(rig: Rig) -> None:
     rig.objection("u1", "I need to run this by our CFO first.", category="authority")
     job = rig.writer.jobs[0][0]
     q, a = slot(job, "question"), slot(job, "acknowledge")
-    assert job.moves[a].fact == ""  # an acknowledgement without a fact may be any line
+    assert job.moves[a].fact_sentence == ""  # an acknowledgement without a fact may be any line
     instant = rig.of(SuggestionEvent)[0]
     question = rewrite(instant.paths[q].text)
     rig.writer.path(q, question)
