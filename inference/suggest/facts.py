@@ -15,7 +15,7 @@ own retrieval words, and never returns a fact another path of the set already us
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from inference.guard import ComplianceGuard
@@ -32,7 +32,9 @@ _INTERNAL = re.compile(
 )
 # "Acme is a platform for ...", "某某为中小学提供...": what the product is, not a fact that answers.
 _DEFINITION = re.compile(r"^([A-Z][\w-]+(?: [A-Z][\w-]+)?) (?:is|are)\b")
-_ZH_DEFINITION = re.compile(r"^[\u4e00-\u9fffA-Za-z]{2,8}为[\u4e00-\u9fff]")
+_ZH_DEFINITION = re.compile(
+    r"^[\u4e00-\u9fffA-Za-z]{2,8}(?:为|是(?:一款|一个|一套|一家|面向|专为|专门))[\u4e00-\u9fff]"
+)
 
 
 def _definition(sentence: str, names: Collection[str]) -> bool:
@@ -44,6 +46,7 @@ def _definition(sentence: str, names: Collection[str]) -> bool:
 MAX_FACT_WORDS = 28
 STRONG_MATCH = 2.5  # idf-weighted overlap with the customer's words that stands on its own
 QUERY_CAP = 4.0  # the most the move's own words count for, so the customer's words decide
+CONCERN_BONUS = 2.5  # a fact that bears on the concern the customer named (`concerns.py`)
 MAX_FACT_CHARS_ZH = 48
 # Sections that coach the rep ("Answering common objections", "常见异议应对", a heading that
 # quotes an objection): their lines are advice in shorthand, not facts to say.
@@ -252,6 +255,7 @@ class FactFinder:
         lang: str,
         exclude: Collection[str] = (),
         extra: str = "",
+        cues: Sequence[re.Pattern[str]] = (),
     ) -> list[ScoredFact]:
         """Facts for one move, best first.
 
@@ -262,6 +266,8 @@ class FactFinder:
             lang: the call's language (facts in it rank first).
             exclude: sentences already used by another path.
             extra: more words that count like the customer's (a rival's note).
+            cues: what a fact on the customer's concerns contains (`concerns.fact_cues`):
+                such a fact ranks first even when it shares no word with theirs.
         """
         said = set(tokens(customer + " " + extra))
         wanted = set(tokens(query))
@@ -274,11 +280,23 @@ class FactFinder:
                 continue  # a move that offers a pilot or tells a result needs one
             hit_said = self._weight(said & toks)
             hit_query = self._weight(wanted & toks)
-            if not hit_query and (hit_said < STRONG_MATCH or (not wanted and not hit_said)):
+            on_concern = sum(1 for c in cues if c.search(fact.sentence))
+            if (
+                not on_concern
+                and not hit_query
+                and (hit_said < STRONG_MATCH or (not wanted and not hit_said))
+            ):
                 continue  # of the right kind, but not about what the move or customer needs
-            coverage = min(1.0, hit_said / said_w * 1.5 + (0.25 if hit_query else 0.0))
-            # The customer's words decide; the move's words only say what kind of fact it is.
-            score = 1.5 * hit_said + 0.6 * min(hit_query, QUERY_CAP)
+            coverage = min(
+                1.0,
+                hit_said / said_w * 1.5 + (0.25 if hit_query else 0.0) + 0.3 * min(on_concern, 1),
+            )
+            # The customer's words and concern decide; the move's words say what kind of fact.
+            score = (
+                1.5 * hit_said
+                + 0.6 * min(hit_query, QUERY_CAP)
+                + CONCERN_BONUS * min(on_concern, 2)
+            )
             if kind not in ("", "any") and fact.kind == kind:
                 score += 0.5
             elif kind == "spec" and fact.kind == "plain":

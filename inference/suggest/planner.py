@@ -20,12 +20,12 @@ from dataclasses import dataclass
 from inference.guard import ComplianceGuard
 from inference.playbook import Playbook
 from inference.suggest.checker import PathChecker, near_copy
+from inference.suggest.concerns import fact_cues
 from inference.suggest.facts import FactFinder, ScoredFact
 from inference.suggest.moves import Move, MoveLibrary, library_for
 from inference.suggest.situation import Situation
 
 _SLOT = re.compile(r"\{\??(\w+)\}")
-SITUATION_SLOTS = ("person", "competitor", "number", "comparison", "deadline")
 # Roles that decide or approve spending; legal and IT review, they do not sign.
 DECIDERS = frozenset({"ceo", "cfo", "board", "manager"})
 
@@ -146,6 +146,7 @@ class MovePlanner:
             elif deciders and "authority" in m.categories and m.family != "evidence":
                 moves.append((m, 0.85))  # a decider named with another concern
         note = self.finder.rival_note(s.competitor) if s.competitor else ""
+        cues = fact_cues(s.concerns, s.lang)
         out: list[_Candidate] = []
         for move, base in moves:
             score = base
@@ -161,6 +162,7 @@ class MovePlanner:
                     kind=move.fact_kind,
                     lang=s.lang,
                     extra=note if move.family != "question" else "",
+                    cues=cues,
                 )
                 # A fact said earlier in the call gives way, unless the customer asks for it.
                 said_before = () if s.is_question else s.earlier_facts
@@ -203,6 +205,10 @@ class MovePlanner:
             for f in cand.facts
             if not any(same_fact(f.fact.sentence, used) for used in used_facts)
         )
+        cues = fact_cues(s.concerns, s.lang)
+        if cues and any("{?cue}" in t for t in cand.move.templates):
+            # A move with a sentence written for the concern tries the facts on it first.
+            facts.sort(key=lambda f: f is None or not any(c.search(f.fact.sentence) for c in cues))
         del facts[3:]
         if not any("{fact}" in t for t in cand.move.templates) or not facts:
             facts.append(None)
@@ -211,6 +217,8 @@ class MovePlanner:
             filled = dict(slots)
             if fact is not None:
                 filled["fact"] = fact.fact.clause
+                if any(c.search(fact.fact.sentence) for c in cues):
+                    filled["cue"] = "yes"  # {?cue}: the fact bears on the concern they named
             for template in cand.move.templates:
                 if ("{fact}" in template) != (fact is not None):
                     continue
@@ -229,9 +237,8 @@ class MovePlanner:
                     fact=fact.fact.sentence if fact is not None else "",
                 )
                 if verdict.ok:
-                    return PlannedMove(
-                        cand.move, fact, text, _uses_situation(template, s), cand.score
-                    )
+                    specific = _uses_situation(template, s) or "{?cue}" in template
+                    return PlannedMove(cand.move, fact, text, specific, cand.score)
         return None
 
 
@@ -245,10 +252,12 @@ def same_fact(a: str, b: str) -> bool:
 
 
 def _uses_situation(template: str, s: Situation) -> bool:
+    """The template takes up something this customer named (a person, rival, amount, date,
+    comparison, or a flag such as a bad experience or a concern) and all its slots are known."""
     slots = s.slots()
     names = _SLOT.findall(template)
-    return any(n in (*SITUATION_SLOTS, "past", "review") for n in names) and all(
-        n == "fact" or slots.get(n) for n in names
+    return any(n not in ("fact", "cue") for n in names) and all(
+        n in ("fact", "cue") or slots.get(n) for n in names
     )
 
 

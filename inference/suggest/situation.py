@@ -12,6 +12,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from inference.suggest.concerns import concerns_in
+
 EN_ROLE_WORDS = {
     "ceo": "your CEO",
     "cfo": "your CFO",
@@ -47,8 +49,11 @@ _EN_PERSON = re.compile(
 )
 _ZH_PERSON = re.compile(
     r"(财务总监|财务处|财务部|财务|总经理|总裁|董事长|董事会|院长|校长|老板|采购部|采购|招标办|设备科|"
-    r"法务部|法务|信息科|信息部|IT部门|技术负责人|技术总监|主任|总监|领导|合伙人|股东)"
+    r"法务部|法务|信息科|信息部|IT部门|技术负责人|技术总监|主任|总监|领导|合伙人|股东|"
+    r"业主方|业主|甲方|总部|集团|上级|主管部门)"
 )
+# Parties outside the customer's own team: a path names them as they are ("业主方", not "你们业主方").
+_ZH_OUTSIDE = ("业主", "甲方")
 _ACRONYM_ROLE = re.compile(r"^(cfo|ceo|cto|coo|cio|ciso|vp)\b", re.I)
 
 _EN_MONEY = re.compile(
@@ -142,6 +147,10 @@ class Situation:
         earlier: texts of paths Parley already showed in this call.
         earlier_moves: move ids of the previous objection's paths.
         earlier_facts: playbook sentences earlier paths of this call rested on.
+        bad_experience: they told of a bad experience ({?past}); review: they named a review
+            of data handling ({?review}).
+        concerns: what they worry about in their own terms (`concerns.py` ids: "location",
+            "outage", ...), each a template flag {?c_<id>}.
     """
 
     text: str
@@ -165,6 +174,7 @@ class Situation:
     earlier_facts: tuple[str, ...] = ()
     bad_experience: bool = False
     review: bool = False
+    concerns: tuple[str, ...] = ()
 
     def slots(self) -> dict[str, str]:
         """The template slots this situation fills (only the known ones); `past` is a flag
@@ -178,6 +188,7 @@ class Situation:
             "past": "yes" if self.bad_experience else "",
             "review": "yes" if self.review else "",
         }
+        out.update({"c_" + c: "yes" for c in self.concerns})
         return {k: v for k, v in out.items() if v}
 
 
@@ -242,6 +253,7 @@ def read_situation(
         earlier_facts=tuple(earlier_facts),
         bad_experience=bool((_ZH_PAST if zh else _EN_PAST).search(text)),
         review=bool((_ZH_REVIEW if zh else _EN_REVIEW).search(text)),
+        concerns=concerns_in(text, lang),
     )
 
 
@@ -285,7 +297,7 @@ def find_person(text: str, roles: Sequence[str], *, zh: bool) -> str:
             return titled.group(1)
         m = _ZH_PERSON.search(text)
         if m:
-            return "你们" + m.group(1)
+            return m.group(1) if m.group(1).startswith(_ZH_OUTSIDE) else "你们" + m.group(1)
         return ("你们" + ZH_ROLE_WORDS[roles[0]]) if roles and roles[0] in ZH_ROLE_WORDS else ""
     titled = _EN_TITLED.search(text)
     if titled:

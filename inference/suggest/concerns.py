@@ -1,0 +1,70 @@
+"""The customer's concern in their own terms: where the data sits, who sees it, an outage, the
+business stopping for the switch, ease of use, losing history, money up front, a contract
+they are in, after-sales support, the numbers a decider wants, control over their systems.
+
+The category says what kind of objection it is ("security"); the concern says what this
+customer is worried about within it ("where is it stored?" is not "who can see it?"). Each
+concern is data (`moves/concerns.json`): how a customer says it and how a playbook fact that
+bears on it reads, per language. A concern the customer names sets the template flag
+`{?c_<id>}` (a move's template written for it) and ranks the facts that fit it first, so the
+answer to "where is it stored?" is the playbook's hosting line, not its certification.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+
+@dataclass(frozen=True, slots=True)
+class Concern:
+    """One concern: what the customer says (`said`) and what a fact on it holds (`fact`), per
+    language ("en", "zh"); `fact` may be None (a concern no fact answers, such as liking a
+    rival's demo)."""
+
+    id: str
+    said: dict[str, re.Pattern[str]]
+    fact: dict[str, re.Pattern[str] | None]
+
+
+@lru_cache(maxsize=1)
+def concerns() -> tuple[Concern, ...]:
+    """The built-in concerns, in file order."""
+    text = (
+        resources.files("inference.suggest").joinpath("moves", "concerns.json").read_text("utf-8")
+    )
+    out: list[Concern] = []
+    for raw in json.loads(text)["concerns"]:
+        said: dict[str, re.Pattern[str]] = {}
+        fact: dict[str, re.Pattern[str] | None] = {}
+        for lang in ("en", "zh"):
+            spec = raw[lang]
+            said[lang] = re.compile(spec["said"], re.I)
+            fact[lang] = re.compile(spec["fact"], re.I) if spec.get("fact") else None
+        out.append(Concern(str(raw["id"]), said, fact))
+    return tuple(out)
+
+
+def _lang(lang: str) -> str:
+    return "zh" if lang.startswith("zh") else "en"
+
+
+def concerns_in(text: str, lang: str) -> tuple[str, ...]:
+    """Ids of the concerns the customer names in `text`, in library order."""
+    key = _lang(lang)
+    return tuple(c.id for c in concerns() if c.said[key].search(text))
+
+
+def fact_cues(ids: Iterable[str], lang: str) -> tuple[re.Pattern[str], ...]:
+    """What a fact that bears on the concerns `ids` contains, one pattern per concern."""
+    key, wanted = _lang(lang), set(ids)
+    out: list[re.Pattern[str]] = []
+    for c in concerns():
+        pattern = c.fact[key]
+        if c.id in wanted and pattern is not None:
+            out.append(pattern)
+    return tuple(out)
