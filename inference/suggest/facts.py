@@ -134,7 +134,10 @@ _VERB = re.compile(
 
 def _with_verb(clause: str) -> str:
     """An English fact without a verb ("ISO 27001 certified", "SOC 2 report available under
-    NDA", "99.9% uptime SLA") as a clause that has one."""
+    NDA", "99.9% uptime SLA", "servers in Frankfurt") as a clause that has one."""
+    where = re.match(r"([a-z]+s) ((?:in|at|on) [^;,]+)", clause)
+    if where and not where.group(1).endswith("ss") and not _VERB.search(where.group(0)):
+        return f"our {where.group(1)} are {where.group(2)}" + clause[where.end() :]
     if _VERB.search(clause) or re.match(r"(?:we|our|you|it|they|this|that)\b", clause, re.I):
         return clause
     if re.search(r"\b(?:certified|compliant|accredited|audited)\b", clause, re.I):
