@@ -285,3 +285,26 @@ def states_fact(text: str, fact: str) -> bool:
         return bool(numbers & said)
     fact_words = set(tokens(fact))
     return bool(fact_words) and len(fact_words & set(tokens(text))) >= max(1, len(fact_words) // 3)
+
+
+_EN_ASKING = re.compile(
+    r"^(?:so,? |and |but )?(?:what|which|how|when|where|who|why|would|could|can|do|does|did|is|are|"
+    r"will|have|has|should|shall)\b",
+    re.I,
+)
+_ZH_ASKING = re.compile(
+    r"吗|呢|什么|哪|怎么|怎样|多少|多久|多长|是否|能否|有没有|是不是|会不会|要不要"
+)
+
+
+def ask_mark(text: str, lang: str) -> str:
+    """A question the model wrote with a full stop ("您最担心哪一块。", "What would help.")
+    ends with a question mark; anything else is returned as it was."""
+    if _QUESTION_MARK.search(text):
+        return text
+    body = text.rstrip().rstrip(".。!！")
+    last = re.split(r"(?<=[.!?。！？])\s*", body)[-1].strip()
+    asking = _ZH_ASKING.search(last) if lang == "zh" else _EN_ASKING.match(last)
+    if not asking or not body:
+        return text
+    return body + ("？" if lang == "zh" else "?")

@@ -41,7 +41,7 @@ from inference.events import (
 from inference.guard import ComplianceGuard
 from inference.playbook import Playbook
 from inference.playbook.text import guess_lang, tokens
-from inference.suggest.checker import PathChecker
+from inference.suggest.checker import PathChecker, ask_mark
 from inference.suggest.confidence import path_confidence
 from inference.suggest.config import SuggestionConfig
 from inference.suggest.llm_prompt import examples, single_language
@@ -314,6 +314,8 @@ class SuggestionEngine:
             planned = state.plan.moves[slot]
             instant = replace(job.instant[slot], complete=True)
             text = refined.text.strip()
+            if planned.move.family == "question":
+                text = ask_mark(text, job.lang)
             s = state.plan.situation
             others = [state.slots[i].text for i in range(3) if i != slot]
             verdict = self.checker.check(

@@ -11,7 +11,14 @@ from pathlib import Path
 import pytest
 
 from inference.playbook import load_playbook
-from inference.suggest.checker import PathChecker, Verdict, borrows, near_copy, states_fact
+from inference.suggest.checker import (
+    PathChecker,
+    Verdict,
+    ask_mark,
+    borrows,
+    near_copy,
+    states_fact,
+)
 from inference.suggest.llm_prompt import examples
 
 PLAYBOOK = Path(__file__).resolve().parent.parent / "data" / "playbook_routewise"
@@ -297,3 +304,29 @@ def test_states_fact_by_number_or_by_words() -> None:
     fact = "Driver app for Android and iOS; works offline and syncs when the signal returns."
     assert states_fact("The driver app works offline on Android and iOS.", fact)
     assert not states_fact("It is easy to use.", fact)
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "fixed"),
+    [
+        ("您最担心的是哪一块。", "zh", "您最担心的是哪一块？"),
+        ("理解。您这边一般多久会遇到一次呢", "zh", "理解。您这边一般多久会遇到一次呢？"),
+        ("我们可以先试用三十天。", "zh", "我们可以先试用三十天。"),
+        (
+            "What would your team need to see first.",
+            "en",
+            "What would your team need to see first?",
+        ),
+        (
+            "Fair point. Which part worries you most.",
+            "en",
+            "Fair point. Which part worries you most?",
+        ),
+        ("We can start with a pilot.", "en", "We can start with a pilot."),
+        ("What matters most to you?", "en", "What matters most to you?"),
+    ],
+)
+def test_a_question_written_with_a_full_stop_gets_its_mark(
+    text: str, lang: str, fixed: str
+) -> None:
+    assert ask_mark(text, lang) == fixed
