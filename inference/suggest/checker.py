@@ -188,7 +188,7 @@ class PathChecker:
             return Verdict(False, "repeats_rep")
         if any(near_copy(text, o) for o in others):
             return Verdict(False, "duplicate")
-        if any(near_copy(text, e) for e in earlier):
+        if any(near_copy(text, e) and not _names_anew(text, e, keep) for e in earlier):
             return Verdict(False, "repeats_earlier")
         known = " ".join([said, draft, fact])
         if any(near_copy(text, e, threshold=0.5) or borrows(text, e, known) for e in examples):
@@ -238,6 +238,13 @@ class PathChecker:
             if at >= 0 and _PRAISE_RIVAL.search(text[max(0, at - 30) : at + len(name) + 30]):
                 return True
         return False
+
+
+def _names_anew(text: str, earlier: str, named: Sequence[str]) -> bool:
+    """`text` takes up someone or something this objection named that `earlier` did not (the
+    same offer of a joint call, now with the CFO instead of the head of support)."""
+    low, before = text.lower(), earlier.lower()
+    return any(n and n.lower() in low and n.lower() not in before for n in named)
 
 
 def _numbers(text: str) -> list[str]:

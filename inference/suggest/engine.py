@@ -330,12 +330,7 @@ class SuggestionEngine:
                 examples=examples(job.lang),
                 fact=planned.fact.fact.sentence if planned.fact is not None else "",
                 draft=instant.text,
-                keep=(
-                    s.person.removeprefix("your ").removeprefix("你们"),
-                    s.competitor,
-                    s.number,
-                    s.comparison.removeprefix("your "),
-                ),
+                keep=s.named(),
             )
             if not verdict.ok:
                 self._emit_guard(

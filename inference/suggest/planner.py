@@ -139,7 +139,9 @@ class MovePlanner:
         moves: list[tuple[Move, float]] = []
         deciders = set(s.roles_here) & DECIDERS
         for m in lib.moves:
-            if s.category in m.categories:
+            if s.signoff and "authority" in m.categories:
+                moves.append((m, 1.6))  # who signs off decides what helps, whatever the category
+            elif s.category in m.categories:
                 moves.append((m, 1.0))
             elif "*" in m.categories:
                 moves.append((m, 0.45))
@@ -235,6 +237,7 @@ class MovePlanner:
                     others=others,
                     earlier=s.earlier,
                     fact=fact.fact.sentence if fact is not None else "",
+                    keep=s.named(),
                 )
                 if verdict.ok:
                     specific = _uses_situation(template, s) or "{?cue}" in template

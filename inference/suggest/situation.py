@@ -122,6 +122,16 @@ _EN_REVIEW = re.compile(
 )
 _ZH_REVIEW = re.compile(r"审核|审查|法务|合规|信息科|信息部|信息中心|审计|教育局|监管|等保")
 _ZH_PAST = re.compile(r"上次|上一家|以前那家|之前那家|以前用|之前用|吃过亏|被坑|那家")
+# Someone else decides: "has to be signed off by", "goes past", "得X拍板".
+_EN_SIGNOFF = re.compile(
+    r"\b(?:sign(?:s|ed)? (?:it |this |that )?off|sign-off|signs? (?:anything|the contract|for it)|"
+    r"approv\w*|go(?:es)? past|(?:has|have|needs?) to agree|decides|final say|says? yes|"
+    r"green[- ]light|(?:board|meeting) agenda)\b",
+    re.I,
+)
+_ZH_SIGNOFF = re.compile(r"签字|拍板|点头|审批|批准|同意|说了算|定夺|过目|把关|签")
+_EN_QUOTED = re.compile(r"\b(?:quot\w*|offer\w*|charg\w*|bid|came in at|pay(?:ing)? them)\b", re.I)
+_ZH_QUOTED = re.compile(r"报价|报了|报的|开价|给我们的价|收我们")
 _ZH_RIVAL = re.compile(r"([A-Za-z][A-Za-z0-9&.\-]{1,20})(?:那边|家|的报价|报的|给我们)")
 
 
@@ -149,6 +159,9 @@ class Situation:
         earlier_facts: playbook sentences earlier paths of this call rested on.
         bad_experience: they told of a bad experience ({?past}); review: they named a review
             of data handling ({?review}).
+        quoted: the amount they named is someone else's quote or offer ({?quoted}), not our
+            price read back.
+        signoff: they named, in this line, someone else who has to sign off.
         concerns: what they worry about in their own terms (`concerns.py` ids: "location",
             "outage", ...), each a template flag {?c_<id>}.
     """
@@ -175,6 +188,18 @@ class Situation:
     bad_experience: bool = False
     review: bool = False
     concerns: tuple[str, ...] = ()
+    signoff: bool = False
+    quoted: bool = False
+
+    def named(self) -> tuple[str, str, str, str]:
+        """What the customer named that a path takes up, as a path writes it without "your":
+        the person, the rival, the amount, what they compare with."""
+        return (
+            self.person.removeprefix("your ").removeprefix("你们"),
+            self.competitor,
+            self.number,
+            self.comparison.removeprefix("your "),
+        )
 
     def slots(self) -> dict[str, str]:
         """The template slots this situation fills (only the known ones); `past` is a flag
@@ -187,6 +212,7 @@ class Situation:
             "deadline": self.deadline,
             "past": "yes" if self.bad_experience else "",
             "review": "yes" if self.review else "",
+            "quoted": "yes" if self.quoted else "",
         }
         out.update({"c_" + c: "yes" for c in self.concerns})
         return {k: v for k, v in out.items() if v}
@@ -230,6 +256,7 @@ def read_situation(
                 competitor = find_competitor(line, competitors, zh=zh, known_only=True)
                 if competitor:
                     break
+    person_here = find_person(text, roles_here, zh=zh)
     return Situation(
         text=text,
         lang=lang,
@@ -254,6 +281,11 @@ def read_situation(
         bad_experience=bool((_ZH_PAST if zh else _EN_PAST).search(text)),
         review=bool((_ZH_REVIEW if zh else _EN_REVIEW).search(text)),
         concerns=concerns_in(text, lang),
+        quoted=bool(
+            _first(_ZH_MONEY if zh else _EN_MONEY, text)
+            and (_ZH_QUOTED if zh else _EN_QUOTED).search(text)
+        ),
+        signoff=bool(person_here and (_ZH_SIGNOFF if zh else _EN_SIGNOFF).search(text)),
     )
 
 

@@ -177,3 +177,21 @@ def test_render_fills_known_slots_only() -> None:
     assert render("ask {person} first", {"person": "your CFO"}) == "Ask your CFO first"
     assert render("ask {person} first", {}) is None
     assert render("{competitor}那个报价", {"competitor": "快运通"}) == "快运通那个报价"
+
+
+def test_who_signs_off_decides_the_moves_whatever_the_category(planner: MovePlanner) -> None:
+    # Read as trust ("can't promise"), but the customer named who signs off.
+    text = "Anything over five thousand has to be signed off by our CFO, and I can't promise he'll agree."
+    p = plan(planner, text, "trust", roles_here=("cfo",))
+    assert p.situation.signoff
+    assert all(m.move.id.startswith("authority.") for m in p.moves)
+    assert sum("your CFO" in m.text for m in p.moves) >= 2
+    # A team named in passing signs off nothing.
+    q = plan(
+        planner,
+        "Our IT team lost a week on the last switch; I don't want to go through that.",
+        "implementation",
+        roles_here=("it",),
+    )
+    assert not q.situation.signoff
+    assert not any(m.move.id.startswith("authority.") for m in q.moves)

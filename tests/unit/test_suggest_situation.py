@@ -163,7 +163,9 @@ def test_slots_hold_only_what_is_known() -> None:
         "competitor": "FleetMax",
         "number": "$25",
         "deadline": "next quarter",
+        "quoted": "yes",  # FleetMax's quote, not ours read back
     }
+    assert "quoted" not in read("So $29 a vehicle is more than we thought.").slots()
     assert read("It is too expensive.").slots() == {}
 
 
