@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from inference.guard import ComplianceGuard
 from inference.playbook import Playbook
-from inference.suggest.checker import PathChecker, near_copy
+from inference.suggest.checker import PathChecker, near_copy, states_fact
 from inference.suggest.concerns import fact_cues
 from inference.suggest.facts import FactFinder, ScoredFact
 from inference.suggest.moves import Move, MoveLibrary, library_for
@@ -227,6 +227,11 @@ class MovePlanner:
                 text = render(template, filled)
                 if text is None:
                     continue
+                if fact is not None and not sayable(text, s.lang):
+                    head = short_clause(fact.fact.clause, s.lang)
+                    shorter = render(template, {**filled, "fact": head}) if head else None
+                    if shorter is not None and states_fact(shorter, fact.fact.sentence):
+                        text = shorter  # the fact's head says it in one breath
                 verdict = self.checker.check(
                     text,
                     family=cand.move.family,
@@ -243,6 +248,29 @@ class MovePlanner:
                     specific = _uses_situation(template, s) or "{?cue}" in template
                     return PlannedMove(cand.move, fact, text, specific, cand.score)
         return None
+
+
+SAYABLE_WORDS = 30  # one breath, English words
+SAYABLE_CHARS_ZH = 56
+
+
+def sayable(text: str, lang: str) -> bool:
+    """Short enough to say in one breath."""
+    return len(text) <= SAYABLE_CHARS_ZH if lang == "zh" else len(text.split()) <= SAYABLE_WORDS
+
+
+_HEAD_END = re.compile(r"\s*(?:[:;；：(（—]|, with |, and then )")
+
+
+def short_clause(clause: str, lang: str) -> str:
+    """The head of a long fact, cut before its details ("setup takes 3 weeks: one week ..."
+    -> "setup takes 3 weeks"); "" when the head is too short to stand alone."""
+    m = _HEAD_END.search(clause)
+    if not m:
+        return ""
+    head = clause[: m.start()].strip(" ,，")
+    long_enough = len(head) >= 6 if lang == "zh" else len(head.split()) >= 3
+    return head if long_enough else ""
 
 
 def same_fact(a: str, b: str) -> bool:

@@ -11,7 +11,7 @@ from inference.guard import ComplianceGuard
 from inference.playbook import Playbook, load_playbook
 from inference.suggest.checker import PathChecker
 from inference.suggest.moves import builtin_library
-from inference.suggest.planner import MovePlanner, Plan, render
+from inference.suggest.planner import MovePlanner, Plan, render, sayable, short_clause
 from inference.suggest.situation import read_situation
 
 PLAYBOOK = Path(__file__).resolve().parent.parent / "data" / "playbook_routewise"
@@ -195,3 +195,16 @@ def test_who_signs_off_decides_the_moves_whatever_the_category(planner: MovePlan
     )
     assert not q.situation.signoff
     assert not any(m.move.id.startswith("authority.") for m in q.moves)
+
+
+def test_a_long_fact_is_said_by_its_head() -> None:
+    assert short_clause(
+        "setup takes 3 weeks: one week importing data, one week of training", "en"
+    ) == ("setup takes 3 weeks")
+    assert short_clause(
+        "panels carry a 25-year output warranty (at least 85% in year 25)", "en"
+    ) == ("panels carry a 25-year output warranty")
+    assert short_clause("电话支持7×12小时；同城24小时内上门", "zh") == "电话支持7×12小时"
+    assert short_clause("pilot: 21 days", "en") == ""  # too short to stand alone
+    assert sayable("Short and clear.", "en")
+    assert not sayable(" ".join(["word"] * 31), "en")
