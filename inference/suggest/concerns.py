@@ -54,17 +54,18 @@ def _lang(lang: str) -> str:
 
 
 def concerns_in(text: str, lang: str) -> tuple[str, ...]:
-    """Ids of the concerns the customer names in `text`, in library order."""
+    """Ids of the concerns the customer names in `text`, the first named first (the main
+    question of "where is it stored and who can access it?" is where)."""
     key = _lang(lang)
-    return tuple(c.id for c in concerns() if c.said[key].search(text))
+    found = [
+        (m.start(), i, c.id) for i, c in enumerate(concerns()) if (m := c.said[key].search(text))
+    ]
+    return tuple(cid for _, _, cid in sorted(found))
 
 
 def fact_cues(ids: Iterable[str], lang: str) -> tuple[re.Pattern[str], ...]:
-    """What a fact that bears on the concerns `ids` contains, one pattern per concern."""
-    key, wanted = _lang(lang), set(ids)
-    out: list[re.Pattern[str]] = []
-    for c in concerns():
-        pattern = c.fact[key]
-        if c.id in wanted and pattern is not None:
-            out.append(pattern)
-    return tuple(out)
+    """What a fact that bears on the concerns `ids` contains, one pattern per concern, in the
+    order of `ids`."""
+    key = _lang(lang)
+    by_id = {c.id: c.fact[key] for c in concerns()}
+    return tuple(p for i in ids if (p := by_id.get(i)) is not None)

@@ -26,7 +26,8 @@ from inference.playbook.text import tokens
 _INTERNAL = re.compile(
     r"\b(reps?|sales ?(?:people|reps?|director|vp)|approval|internal|confidential|fictional|evaluation|in writing)\b"
     r"|^(?:offer|ask|tell|mention|remind|point out|explain|suggest|say|use|lead with|stress)\b"
-    r"|\b(?:them|they'll|the customer|the client|the prospect)\b"
+    r"|\b(?:tell|ask|remind|show|give|offer|send|let|help|walk|convince|reassure)\s+"
+    r"(?:them|the customer|the client|the prospect)\b|\bthey'll\b|\bif (?:they|the customer)\b"
     r"|审批|内部|销售总监|销售在|销售最多|虚构|评测|书面|讲清|强调|提醒客户|告诉客户|^(?:告诉|提醒|说明|提出|主动)",
     re.I,
 )
@@ -62,7 +63,9 @@ _PROOF_HEADING = re.compile(
 )
 _OFFER = re.compile(
     r"\b(trial|pilot|free|annual plan|yearly plan|discount|% off|money-back|guarantee|starter|"
-    r"no contract|cancel any ?time)\b|试用|试点|免费|年付|折|优惠|套餐|不收费|随时取消",
+    r"no contract|cancel any ?time|no up-?front|financ\w*|leas(?:e|ing)|pay monthly|monthly payments|"
+    r"instal(?:l)?ments?|power purchase agreement|PPA)\b|试用|试点|免费|年付|折|优惠|套餐|不收费|随时取消|"
+    r"分期|租赁|零首付",
     re.I,
 )
 _RESULT = re.compile(
@@ -71,6 +74,17 @@ _RESULT = re.compile(
     re.I,
 )
 _NUMBER = re.compile(r"\d")
+_PRICE = re.compile(
+    r"[$€£¥]\s?\d|\d[\d,.]*\s?(?:元|块钱|dollars|euros|pounds)|\blist price\b|\bpric(?:e|ing)\b|标准价|价格|报价",
+    re.I,
+)
+
+
+def is_price(sentence: str) -> bool:
+    """A line of the price list ("$140 per vet per month", "标准价：每月180元")."""
+    return bool(_PRICE.search(sentence))
+
+
 _ZH_CLAUSE = re.compile(r"^(?:可以|可|先|会|能|我们|只需|支持|提供|不|没有|已)")
 _EN_CLAUSE = re.compile(
     r"\b(?:can|will|is|are|was|takes|runs|starts|lets|gives|keeps|stays|works|has|have|cut|saved)\b",
@@ -135,6 +149,16 @@ _VERB = re.compile(
 def _with_verb(clause: str) -> str:
     """An English fact without a verb ("ISO 27001 certified", "SOC 2 report available under
     NDA", "99.9% uptime SLA", "servers in Frankfurt") as a clause that has one."""
+    kept = re.match(
+        r"((?:[a-z]+ )?(?:data|records|files|backups|images|recordings))\s+"
+        r"((?:hosted|stored|kept|held|backed up|saved)\b.*)$",
+        clause,
+        re.I,
+    )
+    if kept:  # "data hosted in Frankfurt" -> "your data is hosted in Frankfurt"
+        noun = kept.group(1).lower()
+        verb = "are" if noun.endswith("s") else "is"
+        return f"your {noun} {verb} {kept.group(2)}"
     where = re.match(r"([a-z]+s) ((?:in|at|on) [^;,]+)", clause)
     if where and not where.group(1).endswith("ss") and not _VERB.search(where.group(0)):
         return f"our {where.group(1)} are {where.group(2)}" + clause[where.end() :]
@@ -174,10 +198,29 @@ def classify(sentence: str, heading: str) -> str:
     return "plain"
 
 
+_YOU_VERB = {"has": "have", "does": "do", "is": "are", "was": "were"}
+
+
+def _to_you(m: re.Match[str]) -> str:
+    """ "the customer chooses" -> "you choose"."""
+    verb = m.group(1)
+    if not verb:
+        return "you"
+    if verb in _YOU_VERB:
+        return "you " + _YOU_VERB[verb]
+    if verb.endswith("s") and not verb.endswith("ss") and len(verb) > 3:
+        return "you " + verb[:-1]
+    return "you " + verb
+
+
 def as_clause(sentence: str, lang: str, names: Collection[str] = ()) -> str:
     """A playbook line as words a template can carry ("Pilot: 21 days free, no contract." ->
-    "our pilot is 21 days free, no contract"; "试用：21天免费。" -> "试用是21天免费")."""
+    "our pilot is 21 days free, no contract"; "试用：21天免费。" -> "试用是21天免费"), said
+    to the customer ("chosen by the customer" -> "chosen by you")."""
     s = sentence.strip().lstrip("-*• ").rstrip(" .。;；!！")
+    if lang != "zh":
+        s = re.sub(r"\bthe customer's\b", "your", s)
+        s = re.sub(r"\b(?:the|each) customer(?: (\w+))?\b", _to_you, s)
     m = _LABEL.match(s)
     if lang == "zh":
         if m and len(m.group(1).strip()) <= 4 and not _ZH_CLAUSE.match(m.group(2).strip()):
@@ -283,7 +326,10 @@ class FactFinder:
                 continue  # a move that offers a pilot or tells a result needs one
             hit_said = self._weight(said & toks)
             hit_query = self._weight(wanted & toks)
-            on_concern = sum(1 for c in cues if c.search(fact.sentence))
+            # The concern named first weighs most (cues come in the order they were named).
+            on_concern = sum(
+                1.0 if i == 0 else 0.6 for i, c in enumerate(cues) if c.search(fact.sentence)
+            )
             if (
                 not on_concern
                 and not hit_query
@@ -298,7 +344,7 @@ class FactFinder:
             score = (
                 1.5 * hit_said
                 + 0.6 * min(hit_query, QUERY_CAP)
-                + CONCERN_BONUS * min(on_concern, 2)
+                + CONCERN_BONUS * min(on_concern, 1.6)
             )
             if kind not in ("", "any") and fact.kind == kind:
                 score += 0.5

@@ -21,7 +21,7 @@ from inference.guard import ComplianceGuard
 from inference.playbook import Playbook
 from inference.suggest.checker import PathChecker, near_copy, states_fact
 from inference.suggest.concerns import fact_cues
-from inference.suggest.facts import FactFinder, ScoredFact
+from inference.suggest.facts import FactFinder, ScoredFact, is_price
 from inference.suggest.moves import Move, MoveLibrary, library_for
 from inference.suggest.situation import Situation
 
@@ -166,6 +166,11 @@ class MovePlanner:
                     extra=note if move.family != "question" else "",
                     cues=cues,
                 )
+                if not {"price", "budget", "*"} & set(move.categories) and s.category not in (
+                    "price",
+                    "budget",
+                ):
+                    facts = [f for f in facts if not is_price(f.fact.sentence)]  # no price list
                 # A fact said earlier in the call gives way, unless the customer asks for it.
                 said_before = () if s.is_question else s.earlier_facts
                 fresh = [f for f in facts if f.fact.sentence not in said_before]

@@ -108,3 +108,24 @@ def test_confidence_is_the_judged_share_of_usable_paths() -> None:
     assert mapped == sorted(mapped)  # the order of the evidence is kept
     best = path_confidence(objection=1.0, fit=2.0, grounded=True, specific=True, refined=True)
     assert best < 0.8  # nothing is shown as high until such paths are judged usable that often
+
+
+@pytest.mark.parametrize(
+    ("line", "clause"),
+    [
+        (
+            "Data hosted in Dublin or Ohio, chosen by the customer.",
+            "your data is hosted in Dublin or Ohio, chosen by you",
+        ),
+        (
+            "Readings are stored in Oslo, as the customer chooses.",
+            "readings are stored in Oslo, as you choose",
+        ),
+        (
+            "Servers in Frankfurt; nothing leaves the EU.",
+            "our servers are in Frankfurt; nothing leaves the EU",
+        ),
+    ],
+)
+def test_a_fact_is_said_to_the_customer(line: str, clause: str) -> None:
+    assert as_clause(line, "en") == clause
