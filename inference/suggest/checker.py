@@ -35,6 +35,7 @@ _PROMPT_WORDS = re.compile(
     r"\b(?:in the fact|the draft|this draft|the move|this move)\b|草稿|招式|这条事实", re.I
 )
 DRIFT_MIN = 0.25  # least share of words a rewrite keeps in common with its draft
+FACT_KEPT_MIN = 0.5  # least share of its fact's words a rewrite keeps
 DRIFT_MIN_QUESTION = 0.12
 _ZH_CUSTOMER_VOICE = re.compile(
     r"你们的(?:产品|价格|方案|系统|服务|报价|案例)|(?:能不能|可以|麻烦)给我们|我们(?:的)?(?:预算|老板|财务|领导)(?:说|不|没)|"
@@ -202,12 +203,17 @@ class PathChecker:
             allowed = set(_numbers(draft)) | set(_numbers(said))
             if any(n not in allowed for n in _numbers(text)):
                 return Verdict(False, "new_number")
-            if fact and fact_kept(text, fact) < 0.5:
+            if fact and fact_kept(text, fact) < FACT_KEPT_MIN:
                 return Verdict(False, "fact_changed")
             low = text.lower()
             for named in keep:
                 if named and named.lower() in draft.lower() and named.lower() not in low:
                     return Verdict(False, "lost_detail")
+                lead = re.sub(r"^(?:your |你们)", "", low)
+                if named and _VOCATIVE.match(text) and lead.startswith(named.lower()):
+                    return Verdict(False, "addresses_absent")  # "黄校长，我们约上你和我"
+            if customer and _taken_up(text, customer) < _taken_up(draft, customer):
+                return Verdict(False, "less_specific")  # the draft took up more of their words
         return OK
 
     def invented(self, text: str, said: str) -> str:
@@ -238,6 +244,14 @@ class PathChecker:
             if at >= 0 and _PRAISE_RIVAL.search(text[max(0, at - 30) : at + len(name) + 30]):
                 return True
         return False
+
+
+_VOCATIVE = re.compile(r"^[^,，:：.。?？]{1,24}[,，]")
+
+
+def _taken_up(text: str, customer: str) -> int:
+    """How many of the customer's content words `text` takes up."""
+    return len(set(tokens(text)) & set(tokens(customer)))
 
 
 def _names_anew(text: str, earlier: str, named: Sequence[str]) -> bool:

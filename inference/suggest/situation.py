@@ -191,14 +191,15 @@ class Situation:
     signoff: bool = False
     quoted: bool = False
 
-    def named(self) -> tuple[str, str, str, str]:
+    def named(self) -> tuple[str, ...]:
         """What the customer named that a path takes up, as a path writes it without "your":
-        the person, the rival, the amount, what they compare with."""
+        the person, the rival, the amount, what they compare with, the date."""
         return (
             self.person.removeprefix("your ").removeprefix("你们"),
             self.competitor,
             self.number,
             self.comparison.removeprefix("your "),
+            self.deadline,
         )
 
     def slots(self) -> dict[str, str]:

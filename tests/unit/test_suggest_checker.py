@@ -208,6 +208,26 @@ CASES = [
             "keep": ("CFO", "FleetMax", ""),
         },
     ),
+    (
+        "addresses_absent",
+        "Your CFO, we could go through the numbers together for twenty minutes.",
+        "Could we go through the numbers with your CFO for twenty minutes?",
+        {
+            "family": "acknowledge",
+            "draft": "Would it help if we went through it with your CFO for twenty minutes?",
+            "keep": ("CFO",),
+        },
+    ),
+    (
+        "less_specific",
+        "What would the other offer have to do better for you?",
+        "What does the FleetMax offer leave out that your drivers would still need?",
+        {
+            "family": "question",
+            "customer": "FleetMax offered us a lower price for our drivers.",
+            "draft": "What does the FleetMax offer leave out that you would still need?",
+        },
+    ),
     ("fragment", "The pilot is:", "The pilot is free.", {}),
     ("fragment", "Our pilot gives you three weeks to...", "Our pilot gives you three weeks.", {}),
     ("fragment", "就像您说的“先试试看。", "就像您说的“先试试看”。", {"lang": "zh"}),
