@@ -210,7 +210,7 @@ class PathChecker:
                 if named and named.lower() in draft.lower() and named.lower() not in low:
                     return Verdict(False, "lost_detail")
                 lead = re.sub(r"^(?:your |你们)", "", low)
-                if named and _VOCATIVE.match(text) and lead.startswith(named.lower()):
+                if named and lead.startswith(named.lower()) and _VOCATIVE.match(lead[len(named) :]):
                     return Verdict(False, "addresses_absent")  # "黄校长，我们约上你和我"
             if customer and _taken_up(text, customer) < _taken_up(draft, customer):
                 return Verdict(False, "less_specific")  # the draft took up more of their words
@@ -246,7 +246,7 @@ class PathChecker:
         return False
 
 
-_VOCATIVE = re.compile(r"^[^,，:：.。?？]{1,24}[,，]")
+_VOCATIVE = re.compile(r"^\s*[,，]")  # right after the name: spoken to, not about
 
 
 def _taken_up(text: str, customer: str) -> int:

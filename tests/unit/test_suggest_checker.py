@@ -210,8 +210,8 @@ CASES = [
     ),
     (
         "addresses_absent",
-        "Your CFO, we could go through the numbers together for twenty minutes.",
-        "Could we go through the numbers with your CFO for twenty minutes?",
+        "Your CFO, would it help if we went through it together for twenty minutes?",
+        "Would it help if we went through it together with your CFO for twenty minutes?",
         {
             "family": "acknowledge",
             "draft": "Would it help if we went through it with your CFO for twenty minutes?",
