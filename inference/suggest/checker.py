@@ -39,8 +39,15 @@ FACT_KEPT_MIN = 0.5  # least share of its fact's words a rewrite keeps
 DRIFT_MIN_QUESTION = 0.12
 _ZH_CUSTOMER_VOICE = re.compile(
     r"你们的(?:产品|价格|方案|系统|服务|报价|案例)|(?:能不能|可以|麻烦)给我们|我们(?:的)?(?:预算|老板|财务|领导)(?:说|不|没)|"
-    r"我们现在用的|我们已经(?:用|签)|给我们报|报给我们"
+    r"我们现在用的|我们已经(?:用|签)|给我们报|报给我们|对我们来说|这对我们|我们得先"
 )
+# A promise the playbook and the draft do not make ("we guarantee", "保证").
+_EN_CLAIM = re.compile(
+    r"\b(?:guarantee[sd]?|promise[sd]?|always|never (?:fails?|goes? down|breaks?)|100 ?%|best|"
+    r"fastest|cheapest|the only)\b",
+    re.I,
+)
+_ZH_CLAIM = re.compile(r"保证|承诺|一定|绝对|最好|最快|最便宜|永不|唯一")
 _EN_THIRD_PERSON = re.compile(
     r"\b(?:the customer|the client|the prospect|the buyer)\b|\b(?:she|he) (?:said|says|wants|needs|mentioned|is worried)\b"
     r"|\blets? them\b|\bfor them\b|\bgive them\b|\bshow them\b",
@@ -183,7 +190,15 @@ class PathChecker:
             return Verdict(False, "promotes_rival")
         if family == "evidence" and fact and not states_fact(text, fact):
             return Verdict(False, "no_fact")
-        if customer and near_copy(text, customer, threshold=0.5):
+        if customer and (
+            near_copy(text, customer, threshold=0.5)
+            or any(
+                near_copy(a, b)
+                for a in _sentences(text)
+                for b in _sentences(customer)
+                if len(_units(a)) >= 6  # a sentence of theirs said back, not a short answer
+            )
+        ):
             return Verdict(False, "echoes_customer")
         if any(near_copy(text, r) for r in rep_said):
             return Verdict(False, "repeats_rep")
@@ -200,6 +215,9 @@ class PathChecker:
             # A question states nothing: it may be reworded more freely than a fact.
             if _overlap(text, draft) < (DRIFT_MIN_QUESTION if family == "question" else DRIFT_MIN):
                 return Verdict(False, "drifted")
+            claim = (_ZH_CLAIM if zh else _EN_CLAIM).search(text)
+            if claim and claim.group(0).lower() not in " ".join([draft, fact, said]).lower():
+                return Verdict(False, "new_claim")
             allowed = set(_numbers(draft)) | set(_numbers(said))
             if any(n not in allowed for n in _numbers(text)):
                 return Verdict(False, "new_number")
@@ -252,6 +270,10 @@ _VOCATIVE = re.compile(r"^\s*[,，]")  # right after the name: spoken to, not ab
 def _taken_up(text: str, customer: str) -> int:
     """How many of the customer's content words `text` takes up."""
     return len(set(tokens(text)) & set(tokens(customer)))
+
+
+def _sentences(text: str) -> list[str]:
+    return [p.strip() for p in re.split(r"[.!?。！？,，;；]+", text) if p.strip()]
 
 
 def _names_anew(text: str, earlier: str, named: Sequence[str]) -> bool:

@@ -350,3 +350,26 @@ def test_a_question_written_with_a_full_stop_gets_its_mark(
     text: str, lang: str, fixed: str
 ) -> None:
     assert ask_mark(text, lang) == fixed
+
+
+def test_a_rewrite_makes_no_promise_its_draft_does_not(checker: PathChecker) -> None:
+    draft = "To make the first step easy, our pilot is 21 days free for up to 15 vehicles."
+    kw = {"family": "evidence", "fact": PILOT, "draft": draft}
+    bad = "We guarantee it: our pilot is 21 days free for up to 15 vehicles."
+    assert verdict(checker, bad, **kw) == Verdict(False, "new_claim")
+    assert verdict(checker, draft, **kw).ok
+    zh = verdict(
+        checker,
+        "我们保证试用是21天免费，最多15辆车。",
+        lang="zh",
+        family="evidence",
+        fact="试用：21天免费，最多15辆车。",
+        draft="第一步可以走得轻松一些：试用是21天免费，最多15辆车。",
+    )
+    assert zh == Verdict(False, "new_claim")
+
+
+def test_a_sentence_of_the_customer_said_back_is_an_echo(checker: PathChecker) -> None:
+    customer = "放到外面的云上，出了问题谁负责？"
+    text = "放到外面的云上出了问题谁负责？我们得弄清楚这个。"
+    assert verdict(checker, text, lang="zh", customer=customer) == Verdict(False, "echoes_customer")
