@@ -220,7 +220,7 @@ class SuggestionEngine:
             if writer is None:
                 return
             self._next_id += 1
-            m0, m1, m2 = (_task(p) for p in plan.moves)
+            m0, m1, m2 = (_task(p, rewrite_facts=self.config.rewrite_facts) for p in plan.moves)
             job = RefinedJob(
                 job_id=self._next_id,
                 objection=objection,
@@ -234,7 +234,11 @@ class SuggestionEngine:
                 rules=tuple(r.sentence for r in self.playbook.rules),
                 person=situation.person,
             )
-            self._current = _JobState(job, plan, [replace(p, complete=False) for p in instant])
+            # A move the model does not rewrite keeps its instant line, final from the start.
+            slots = [
+                replace(p, complete=not m.rewrite) for p, m in zip(instant, job.moves, strict=True)
+            ]
+            self._current = _JobState(job, plan, slots)
             self._outstanding.add(job.job_id)
         # The writer is called outside the engine's lock: its thread may be delivering a path.
         if stale is not None:
@@ -308,6 +312,7 @@ class SuggestionEngine:
                 or state.superseded
                 or not 0 <= refined.slot < 3
                 or not refined.text.strip()
+                or not job.moves[refined.slot].rewrite
             ):
                 return
             slot = refined.slot
@@ -420,8 +425,9 @@ class SuggestionEngine:
             self._idle.notify_all()
 
 
-def _task(planned: PlannedMove) -> MoveTask:
-    """A planned move as the writer gets it."""
+def _task(planned: PlannedMove, *, rewrite_facts: bool) -> MoveTask:
+    """A planned move as the writer gets it: a move that states a playbook fact keeps its
+    planned line unless `rewrite_facts` (see `SuggestionConfig`)."""
     fact = planned.fact.fact if planned.fact is not None else None
     return MoveTask(
         move_id=planned.move.id,
@@ -429,6 +435,7 @@ def _task(planned: PlannedMove) -> MoveTask:
         instruction=planned.move.instruction,
         label=planned.move.label,
         fact_sentence=fact.sentence if fact is not None else "",
+        rewrite=fact is None or rewrite_facts,
     )
 
 

@@ -104,7 +104,8 @@ def make_job(job_id: int, lang: str) -> RefinedJob:
         context=[(c.speaker, c.text) for c in context[:-1]],
     )
     plan = planner.plan(situation)
-    m0, m1, m2 = (_task(p) for p in plan.moves)
+    # Three branches, as many as a job can hold (the heaviest case; by default fact lines are kept).
+    m0, m1, m2 = (_task(p, rewrite_facts=True) for p in plan.moves)
     p = SuggestionPath("instant", "…", 0.5, ())
     return RefinedJob(
         job_id=job_id,

@@ -343,11 +343,14 @@ class LlmRefinedWriter:
             limits = self.config.limits
             prompt = self._prompt(job.context, job.lang, task_block(job, limits))
             self._last_prefill = ""
-            branches = branches_for(job, limits)
-            # Generation order: the question first. It is usually the shortest path, and on a
-            # CPU the first branch is generated alone (see `LlmConfig.first_alone`).
-            order = _generation_order(job.moves, len(branches))
-            branches = tuple(branches[i] for i in order)
+            every = branches_for(job, limits)
+            # Only the moves the model rewrites; generation order: the question first. It is
+            # usually the shortest path, and on a CPU the first branch is generated alone
+            # (see `LlmConfig.first_alone`).
+            order = _generation_order(job.moves[: len(every)])
+            if not order:
+                return
+            branches = tuple(every[i] for i in order)
             outputs = [""] * len(branches)
             backend = self._get_backend()
             began = time.monotonic()
@@ -437,12 +440,13 @@ def build_writer(
 LEAD_FAMILY = "question"
 
 
-def _generation_order(moves: tuple[MoveTask, ...], n: int) -> list[int]:
-    """Slot indices in generation order: the question move's slot first (usually the
-    shortest line, and on a CPU the first branch is generated alone), the rest in order."""
-    order = list(range(n))
-    lead = next((i for i, m in enumerate(moves[:n]) if m.family == LEAD_FAMILY), 0)
-    return [lead, *(i for i in order if i != lead)]
+def _generation_order(moves: tuple[MoveTask, ...]) -> list[int]:
+    """Slot indices of the moves the model rewrites, in generation order: the question
+    move's slot first (usually the shortest line, and on a CPU the first branch is generated
+    alone), the rest in order."""
+    order = [i for i, m in enumerate(moves) if m.rewrite]
+    lead = next((i for i in order if moves[i].family == LEAD_FAMILY), order[0] if order else 0)
+    return [lead, *(i for i in order if i != lead)] if order else []
 
 
 def _stats(backend: LlmBackend) -> BackendStats:

@@ -26,6 +26,8 @@ class MoveTask:
         label: the move's name in the call's language.
         fact_sentence: the move's playbook fact as the playbook states it ("" = no fact); the
             draft already carries it woven in, a reply that states it may stop early.
+        rewrite: the model writes this move; False keeps its instant line (the writer
+            generates nothing for it).
     """
 
     move_id: str
@@ -33,6 +35,7 @@ class MoveTask:
     instruction: str
     label: str = ""
     fact_sentence: str = ""
+    rewrite: bool = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -62,8 +62,8 @@ class _Recording:
         self.inner.close()
 
 
-@pytest.mark.slow
-def test_three_distinct_paths_of_which_two_are_written_by_the_default_model() -> None:
+def _run(config: SuggestionConfig) -> tuple[list[Event], _Recording]:
+    """The engine with the real default model on one scripted price objection."""
     from models.registry import model_path
 
     try:
@@ -82,9 +82,7 @@ def test_three_distinct_paths_of_which_two_are_written_by_the_default_model() ->
         build_writer("llm-default", device="cpu", rules=tuple(r.sentence for r in playbook.rules))
     )
     clock = _Clock()
-    engine = SuggestionEngine(
-        SuggestionConfig(), playbook=playbook, emit=emit, clock=clock, writer=writer
-    )
+    engine = SuggestionEngine(config, playbook=playbook, emit=emit, clock=clock, writer=writer)
     try:
         assert engine.wait_ready(WAIT)
         lines = [
@@ -103,19 +101,46 @@ def test_three_distinct_paths_of_which_two_are_written_by_the_default_model() ->
         assert engine.wait_idle(WAIT)
     finally:
         engine.close()
+    return events, writer
+
+
+def _kept(events: list[Event], writer: _Recording) -> list[int]:
+    """Slots whose final text is what the model wrote (the checker and guard passed it)."""
+    final = [e for e in events if isinstance(e, SuggestionEvent)][-1].paths
+    rejected = {e.path for e in events if isinstance(e, GuardEvent) and e.action == "blocked"}
+    return [
+        slot
+        for slot, text in writer.written.items()
+        if slot not in rejected and final[slot].text == text.strip()
+    ]
+
+
+@pytest.mark.slow
+def test_three_distinct_paths_of_which_two_are_written_by_the_default_model() -> None:
+    # Every move rewritten (facts too): the model can write lines the checker passes.
+    events, writer = _run(SuggestionConfig(rewrite_facts=True))
     shown = [e for e in events if isinstance(e, SuggestionEvent)]
     final = shown[-1].paths
     assert shown[0].stage == "instant" and shown[-1].stage == "refined"
     assert len({p.strategy for p in final}) == 3
     assert len({p.text for p in final}) == 3
     assert all(p.complete for p in final)
-    rejected = {e.path for e in events if isinstance(e, GuardEvent) and e.action == "blocked"}
-    kept = [
-        slot
-        for slot, text in writer.written.items()
-        if slot not in rejected and final[slot].text == text.strip()
-    ]
+    kept = _kept(events, writer)
     assert len(kept) >= 2, (writer.written, [e for e in events if isinstance(e, GuardEvent)])
     question = next(p for p in final if p.strategy == "price.ask_gap")
     assert question.text.rstrip().endswith("?")
     assert "FleetMax" in question.text  # takes up the rival the customer named
+
+
+@pytest.mark.slow
+def test_by_default_the_model_writes_the_lines_without_a_fact() -> None:
+    events, writer = _run(SuggestionConfig())
+    shown = [e for e in events if isinstance(e, SuggestionEvent)]
+    instant, final = shown[0].paths, shown[-1].paths
+    facts = [i for i, p in enumerate(instant) if any(s.file for s in p.sources)]
+    assert facts, "the price objection's plan rests on at least one playbook fact"
+    assert not set(writer.written) & set(facts)  # nothing generated for those
+    assert all(final[i].text == instant[i].text for i in facts)
+    assert len({p.text for p in final}) == 3 and all(p.complete for p in final)
+    question = next(i for i, p in enumerate(final) if p.strategy == "price.ask_gap")
+    assert question in writer.written

@@ -360,3 +360,18 @@ def test_build_writer_takes_a_gguf_path_and_reports_a_missing_file(tmp_path: Pat
         writer.close()
     assert isinstance(seen[-1][2], ModelError) and "mine.gguf" in str(seen[-1][2])
     assert states and states[0][:2] == ("llm", "loading")
+
+
+def test_only_the_moves_to_rewrite_are_generated_question_first() -> None:
+    from dataclasses import replace
+
+    from inference.suggest.llm_writer import _generation_order
+
+    moves = (
+        replace(MOVES[0], rewrite=False),  # acknowledge with a fact: kept as planned
+        MOVES[1],  # the question
+        MOVES[2],
+    )
+    assert _generation_order(moves) == [1, 2]
+    assert _generation_order(MOVES) == [1, 0, 2]
+    assert _generation_order(tuple(replace(m, rewrite=False) for m in MOVES)) == []

@@ -68,12 +68,14 @@ def playbook():
 
 
 class Rig:
-    def __init__(self, playbook, writer: FakeWriter | None) -> None:
+    def __init__(
+        self, playbook, writer: FakeWriter | None, config: SuggestConfig | None = None
+    ) -> None:
         self.events: list[Event] = []
         self.clock = SessionClock(0.0)
         self.writer = writer
         self.engine = SuggestionEngine(
-            SuggestConfig(),
+            config or SuggestConfig(),
             playbook=playbook,
             emit=self.events.append,
             clock=self.clock,
@@ -94,7 +96,31 @@ class Rig:
 
 @pytest.fixture()
 def rig(playbook) -> Rig:
-    return Rig(playbook, FakeWriter())
+    # The model may rewrite every move here, fact-bearing ones too (the tests read the checker
+    # and the guard on rewrites of facts); the default is in test_fact_lines_stay_as_planned.
+    return Rig(playbook, FakeWriter(), SuggestConfig(rewrite_facts=True))
+
+
+def test_fact_lines_stay_as_planned_by_default(playbook) -> None:
+    rig = Rig(playbook, FakeWriter())
+    rig.objection("u1", "The price is too high for our fleet.")
+    job = rig.writer.jobs[0][0]
+    instant = rig.of(SuggestionEvent)[0]
+    rewritten = [m.rewrite for m in job.moves]
+    assert rewritten == [not m.fact_sentence for m in job.moves]
+    assert rewritten.count(False) >= 1 and rewritten.count(True) >= 1  # the question is
+    q = slot(job, "question")
+    e = slot(job, "evidence")
+    assert not job.moves[e].rewrite
+    rig.clock.advance_to(14.0)
+    rig.writer.path(e, "Something the model should not have written for this slot.")
+    rig.writer.path(q, rewrite(instant.paths[q].text))
+    last = rig.of(SuggestionEvent)[-1]
+    assert last.stage == "refined"
+    assert last.paths[e].text == instant.paths[e].text  # the planned line, untouched
+    # Slots the model does not write are final from the start; the others as they complete.
+    assert [p.complete for p in last.paths] == [not r or i == q for i, r in enumerate(rewritten)]
+    assert last.paths[q].text == rewrite(instant.paths[q].text)
 
 
 def test_instant_paths_three_moves_of_three_families_with_sources(rig: Rig) -> None:
