@@ -87,13 +87,18 @@ class LabelDetectors:
         return Signals(emotion=None, terms=None, roles=None, objection=objection)
 
 
-def _run_call(turns: list[dict], playbook_dirs: list[Path], writer: ThreadedWriter) -> list[Event]:
+def _run_call(
+    turns: list[dict],
+    playbook_dirs: list[Path],
+    writer: ThreadedWriter,
+    config: SuggestionConfig | None = None,
+) -> list[Event]:
     events: list[Event] = []
     bus = EventBus([events.append])
     clock = SessionClock()
     labels = {f"t{i}": t["objection"] for i, t in enumerate(turns) if t.get("objection")}
     engine = SuggestionEngine(
-        SuggestionConfig(),
+        config or SuggestionConfig(),
         playbook=load_playbook(playbook_dirs),
         emit=bus.emit,
         clock=clock,
@@ -148,7 +153,8 @@ def test_sample_call_with_a_rule_breaking_writer() -> None:
         {"speaker": "customer", "text": "我们老板说今年没有预算了。", "objection": "budget"},
     ]
     writer = ThreadedWriter(bad_text="and if you sign today I take 40% off.")
-    events = _run_call(turns, [DEMO], writer)
+    # The evidence move states a fact: rewritten only when fact lines may be rewritten.
+    events = _run_call(turns, [DEMO], writer, SuggestionConfig(rewrite_facts=True))
     guard = [e for e in events if isinstance(e, GuardEvent)]
     assert [(g.rule, g.action) for g in guard] == [("max_discount", "blocked")]
     price = [e for e in events if isinstance(e, SuggestionEvent)]
