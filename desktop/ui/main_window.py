@@ -93,7 +93,8 @@ class MainWindow(QMainWindow):
         self._data_key: object | None = None
         self._key_asked = False
         self._demo_dir: str | None = None
-        self.demo_running = False
+        # While set, the demo's call and playbook are what the window shows (not the user's).
+        self.demo_shown: tuple[str, str] | None = None
         self.model_panel: ModelSetupPanel | None = None
         self.store = store
         self.settings = store.load()
@@ -299,6 +300,7 @@ class MainWindow(QMainWindow):
         if request is None:
             return
         self._remember_choices()
+        self.demo_shown = None
         self._begin(dataclasses.replace(request, key=self._key_for_storing()))
 
     def _key_for_storing(self) -> object | None:
@@ -336,13 +338,12 @@ class MainWindow(QMainWindow):
             language=lang,
             store=False,
         )
-        self.demo_running = True
+        self.demo_shown = (call.name, str(sample.playbook))
         self._begin(request)
         if not self.controller.running:
-            self.demo_running = False
+            self.demo_shown = None
+            self._update_session_ui()
             return False
-        self.file_label.setText(f"{tr('Demo call')}: {call.name}")
-        self.setup.set_playbook(str(sample.playbook))
         return True
 
     def _show_transcript(self, *_args: object) -> None:
@@ -369,7 +370,6 @@ class MainWindow(QMainWindow):
         self._update_session_ui()
 
     def _on_finished(self) -> None:
-        self.demo_running = False
         self._update_session_ui()
         self.state_label.setText(tr("Session ended"))
         if self._restart_pending:
@@ -426,8 +426,10 @@ class MainWindow(QMainWindow):
             running=running, live=live, llm_available=bool(self.settings.llm_model)
         )
         self.state_label.setText(tr("Session running") if running else tr("Idle"))
-        if running and self.demo_running:
-            return  # the demo's file and playbook stay shown
+        if self.demo_shown is not None and not live:
+            self.file_label.setText(f"{tr('Demo call')}: {self.demo_shown[0]}")
+            self.setup.set_playbook(self.demo_shown[1])
+            return
         name = Path(self.settings.replay_file).name if self.settings.replay_file else ""
         self.file_label.setText("" if live else (name or tr("No file chosen")))
         self.setup.set_playbook(self.settings.playbook_dir)
@@ -503,6 +505,7 @@ class MainWindow(QMainWindow):
             self.set_replay_file(path)
 
     def set_replay_file(self, path: str) -> None:
+        self.demo_shown = None
         self._store(dataclasses.replace(self.settings, replay_file=path, live=False))
         self.mode.setCurrentIndex(1)
         self._update_session_ui()
@@ -512,6 +515,7 @@ class MainWindow(QMainWindow):
             self, tr("Playbook folder"), self.settings.playbook_dir
         )
         if path:
+            self.demo_shown = None
             self._store(dataclasses.replace(self.settings, playbook_dir=path))
             self._update_session_ui()
 

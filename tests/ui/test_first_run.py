@@ -47,7 +47,7 @@ def test_the_empty_window_offers_a_demo_call_in_the_ui_language(window) -> None:
 
 
 def test_the_chinese_demo_replays_the_sample_with_its_playbook_and_stores_nothing(
-    window, factory, store
+    window, factory, store, qtbot
 ) -> None:  # type: ignore[no-untyped-def]
     window.apply_settings(dataclasses.replace(window.settings, language="zh"))
     before = store.load()
@@ -61,6 +61,10 @@ def test_the_chinese_demo_replays_the_sample_with_its_playbook_and_stores_nothin
     assert window.transcript_stack.currentWidget() is window.transcript
     assert "demo_call_zh.json" in window.file_label.text()
     assert store.load() == before  # the user's own file and playbook are left alone
+    session.stop()
+    qtbot.waitUntil(lambda: not window.controller.running)
+    assert "demo_call_zh.json" in window.file_label.text()  # still what the window shows
+    assert window.setup.playbook_label.text() == "playbook_zh"
 
 
 def test_the_english_demo_renders_its_call_first(window, factory) -> None:  # type: ignore[no-untyped-def]

@@ -26,6 +26,7 @@ STANDALONE = (
     *sorted((ROOT / "desktop" / "samples").glob("*.py")),
     ROOT / "scripts" / "run.sh",
     ROOT / "scripts" / "setup.sh",
+    ROOT / "scripts" / "screenshot.sh",
 )
 SHARED_PATH = re.compile(r"\.\./shared|[/\\]shared[/\\]|[\"']shared[\"']|\bSHARED\b")
 
