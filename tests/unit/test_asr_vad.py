@@ -75,7 +75,6 @@ def test_rendered_speech_opens_and_closes_an_utterance(tmp_path) -> None:  # typ
     from audio.file_source import read_channels
     from desktop.samples import demo_sample
     from desktop.samples.render import render_call
-
     from tests.conftest import in_ci
 
     if shutil.which("espeak-ng") is None:
@@ -91,7 +90,7 @@ def test_rendered_speech_opens_and_closes_an_utterance(tmp_path) -> None:  # typ
     seg = VadSegmenter(SileroVad(), VadConfig())
     events = seg.feed(np.concatenate([speech, np.zeros(16000, dtype=np.float32)]))
     closes = [t for t in events if t.kind == "close"]
-    assert [t.kind for t in events][0] == "open" and closes
+    assert events[0].kind == "open" and closes
     customer = turns[1]
     assert abs(closes[0].start - customer.start) < 0.6
     assert abs(closes[-1].end - customer.end) < 1.2
