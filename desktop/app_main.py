@@ -4,10 +4,16 @@ Only Qt and Parley's GUI modules are imported on the way to the first window; th
 (`desktop.session_runner` and the model libraries behind it) is imported when a session starts,
 in the session's own threads where it loads models.
 
-`python -m desktop.app_main [--replay FILE] [--speed X|max] [--lang en|zh] [--quit-after S]
-[--finished-marker PATH]` opens the app and, with `--replay`, starts replaying FILE at once (a
-recording, a timed transcript `.json`, or an events `.jsonl`); scripts use the marker to know
-when the replay has ended.
+`python -m desktop.app_main [--replay FILE | --demo en|zh] [--speed X|max] [--lang en|zh]
+[--quit-after S] [--finished-marker PATH]` opens the app and, with `--replay`, starts replaying
+FILE at once (a recording, a timed transcript `.json`, or an events `.jsonl`), or with `--demo`
+the sample call of that language with its sample playbook (as the window's "Try a demo call");
+scripts use the marker to know when the replay has ended.
+
+In a source install with the chosen models missing, the window offers to install them
+(`desktop.ui.model_setup`). Without an OS keyring, the window asks for the storage passphrase in a dialog before the first
+session it stores (`desktop.ui.passphrase_dialog`). Runs started with `--replay` or `--demo`
+never ask: they are scripted, and keep a session only with a keyring or `PARLEY_PASSPHRASE`.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ log = logging.getLogger(__name__)
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="parley", add_help=False)
     p.add_argument("--replay", type=Path, help="start replaying this file at once")
+    p.add_argument("--demo", choices=("en", "zh"), help="start the sample call at once")
     p.add_argument("--speed", default="1", help="replay pace: 1, 2, ... or max")
     p.add_argument("--lang", choices=("en", "zh"), help="UI language for this run")
     p.add_argument("--quit-after", type=float, help="close the app after S seconds (scripts)")
@@ -54,10 +61,24 @@ def run_app(argv: list[str]) -> int:
         import dataclasses
 
         store.save(dataclasses.replace(store.load(), language=args.lang))
-    window = MainWindow(store=store)
+    key_provider = None
+    if args.replay is None and args.demo is None:
+        from desktop.ui.passphrase_dialog import ask_data_key
+
+        key_provider = ask_data_key
+    window = MainWindow(store=store, key_provider=key_provider)
     window.replay_speed = None if str(args.speed).lower() == "max" else float(args.speed)
     window.show()
     QTimer.singleShot(0, window.load_devices_in_background)
+
+    def offer_models() -> None:
+        from desktop.ui.model_setup import missing_packs, source_install
+
+        if source_install():
+            settings = window.settings
+            window.offer_model_setup(missing_packs([settings.asr_model, settings.llm_model]))
+
+    QTimer.singleShot(0, offer_models)
     if args.probe_startup:
 
         def report() -> None:
@@ -76,6 +97,9 @@ def run_app(argv: list[str]) -> int:
     if args.replay is not None:
         window.set_replay_file(str(args.replay.resolve()))
         QTimer.singleShot(0, window.toggle_session)
+    elif args.demo is not None:
+        lang: str = args.demo
+        QTimer.singleShot(0, lambda: window.start_demo(lang))
     if args.quit_after is not None:
 
         def close() -> None:

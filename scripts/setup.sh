@@ -68,4 +68,10 @@ case "$models" in
 esac
 log "model packs: ${packs[*]}"
 .venv/bin/parley models install "${packs[@]}"
+# The English demo call is a script; speak it once into the recording `parley demo` replays.
+demo=desktop/samples/demo_call_en
+if [ ! -s "$demo.wav" ] || [ "$demo.json" -nt "$demo.wav" ]; then
+  log "rendering the English demo call with espeak-ng"
+  .venv/bin/python -m desktop.samples.render "$demo.json" "$demo.wav"
+fi
 log "ready: .venv/bin/parley"

@@ -25,8 +25,27 @@ def parley_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Mo
     return home
 
 
+def in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() == "true"
+
+
+def require_eval() -> Path:
+    """The evaluation set beside the project, for the tests that measure against it.
+
+    A clone on its own has none: those tests are skipped (the suite's own fixtures and the
+    samples in `desktop/samples` cover every behaviour). Under `CI=true` its absence fails.
+    """
+    if not EVAL.is_dir():
+        message = (
+            f"evaluation data not found at {EVAL} (../shared/eval beside the project root); "
+            "the tests that measure against it"
+        )
+        if in_ci():
+            pytest.fail(f"{message} must run in CI: check it out there.", pytrace=False)
+        pytest.skip(f"{message} are skipped on a clone without it.")
+    return EVAL
+
+
 @pytest.fixture(scope="session")
 def eval_dir() -> Path:
-    if not EVAL.is_dir():
-        pytest.fail(f"evaluation data not found at {EVAL}: the project expects ../shared beside it")
-    return EVAL
+    return require_eval()

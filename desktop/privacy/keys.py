@@ -19,6 +19,7 @@ import base64
 import getpass
 import hashlib
 import hmac
+import itertools
 import json
 import logging
 import os
@@ -146,6 +147,57 @@ def _kek(passphrase: str, salt: bytes, n: int, r: int, p: int) -> bytes:
     return Scrypt(salt=salt, length=32, n=n, r=r, p=p).derive(passphrase.encode("utf-8"))
 
 
+MIN_PASSPHRASE_CHARS = 10
+LONG_PASSPHRASE_CHARS = 16
+PASSPHRASE_TOO_SHORT = "Use at least 10 characters; a few words work well."
+PASSPHRASE_TOO_SIMPLE = "It is too easy to guess; avoid repeats, sequences and common phrases."
+PASSPHRASE_ONE_KIND = (
+    "Mix letters with digits or symbols, or use a longer phrase (16 characters or more)."
+)
+PASSPHRASES_DIFFER = "The two passphrases differ."
+_COMMON = frozenset(
+    (
+        "password",
+        "passw0rd",
+        "password1",
+        "password123",
+        "qwertyuiop",
+        "iloveyou123",
+        "letmein123",
+        "parleyparley",
+        "administrator",
+    )
+)
+
+
+def passphrase_problem(phrase: str) -> str | None:
+    """Why `phrase` is too weak to protect the data key (a sentence), or None when it is fine.
+
+    The one check for a new passphrase, shared by the terminal prompt and the app's dialog.
+    """
+    if len(phrase) < MIN_PASSPHRASE_CHARS:
+        return PASSPHRASE_TOO_SHORT
+    lowered = phrase.lower()
+    steps = {ord(b) - ord(a) for a, b in itertools.pairwise(lowered)}
+    if (
+        lowered in _COMMON
+        or len(set(lowered)) <= 3
+        or (len(steps) == 1 and steps <= {-1, 0, 1})
+        or lowered.isdigit()
+    ):
+        return PASSPHRASE_TOO_SIMPLE
+    kinds = sum(
+        (
+            any(c.isalpha() for c in phrase),
+            any(c.isdigit() for c in phrase),
+            any(not c.isalnum() for c in phrase),
+        )
+    )
+    if kinds < 2 and len(phrase) < LONG_PASSPHRASE_CHARS:
+        return PASSPHRASE_ONE_KIND
+    return None
+
+
 def _read_passphrase(passphrase: str | None, *, interactive: bool, confirm: bool) -> str | None:
     if passphrase:
         return passphrase
@@ -156,6 +208,12 @@ def _read_passphrase(passphrase: str | None, *, interactive: bool, confirm: bool
         return None
     first = getpass.getpass("Parley storage passphrase: ")
     if confirm:
+        problem = passphrase_problem(first)
+        if problem is not None:
+            raise PrivacyError(
+                f"That passphrase is too weak: {problem} Run the command again and choose "
+                "another one."
+            )
         again = getpass.getpass("Repeat the passphrase: ")
         if again != first:
             raise PrivacyError(

@@ -106,6 +106,57 @@ _ZH: dict[str, str] = {
     "The session runner is not available in this build. Reinstall Parley.": (
         "此版本缺少会话运行组件，请重新安装 Parley。"
     ),
+    # empty state and the demo call
+    "No call yet": "还没有通话",
+    "See what Parley does: a sample sales call of a made-up product is replayed with its "
+    "playbook, and the objections and suggestions appear as they happen. Nothing is stored.": (
+        "先看看 Parley 能做什么：用一个虚构产品的示例销售通话和它的销售手册回放，"
+        "客户异议和应对建议会实时出现。不会保存任何内容。"
+    ),
+    "Try a demo call": "试试示例通话",
+    "Demo call": "示例通话",
+    "Or start a live call, or replay a recording of your own, with the buttons above.": (
+        "也可以用上方的按钮开始实时通话，或回放你自己的录音。"
+    ),
+    # passphrase dialog
+    "Protect your sessions": "保护你的会话记录",
+    "Unlock your sessions": "解锁你的会话记录",
+    "Parley encrypts every call it keeps. This computer has no keyring to hold the key, so "
+    "choose a passphrase; you will type it when Parley starts.": (
+        "Parley 会加密保存的每一次通话。这台电脑没有可用的密钥环来保管密钥，"
+        "请设置一个口令，以后启动 Parley 时输入。"
+    ),
+    "Your sessions are protected by a passphrase. Type it to keep this session with the "
+    "others.": "你的会话记录受口令保护。输入口令，这次会话就会和其他会话一起保存。",
+    "Passphrase": "口令",
+    "Repeat it": "再输入一次",
+    "Use at least 10 characters; a few words work well.": "至少 10 个字符；用几个词组成一句话就很好。",
+    "It is too easy to guess; avoid repeats, sequences and common phrases.": (
+        "太容易被猜到；请避免重复字符、连续序列和常见口令。"
+    ),
+    "Mix letters with digits or symbols, or use a longer phrase (16 characters or more).": (
+        "请混合字母与数字或符号，或使用更长的句子（16 个字符以上）。"
+    ),
+    "The two passphrases differ.": "两次输入的口令不一致。",
+    "A strong passphrase.": "口令强度足够。",
+    "Not now (keep sessions in memory only)": "暂不设置（会话只保存在内存中）",
+    "Without a passphrase this session is kept in memory only and is gone when Parley "
+    "closes.": "没有口令时，这次会话只保存在内存中，关闭 Parley 后即消失。",
+    # model setup panel
+    "Models to install": "需要安装的模型",
+    "Parley needs these models on this computer. Installing downloads them once (the only "
+    "time Parley uses the network); after that everything runs offline.": (
+        "Parley 需要在本机安装以下模型。安装时会下载一次（这是 Parley 唯一一次联网），"
+        "之后一切都离线运行。"
+    ),
+    "Install": "安装",
+    "Cancel": "取消",
+    "Waiting": "等待中",
+    "Downloading…": "下载中…",
+    "Checking…": "校验中…",
+    "Installed": "已安装",
+    "Cancelled": "已取消",
+    "Installing…": "安装中…",
     # settings dialog
     "Parley settings": "Parley 设置",
     "Interface language": "界面语言",

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import shutil
+import tempfile
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -24,6 +26,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QPushButton,
     QSplitter,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -32,7 +35,9 @@ from audio.pace import Pace
 from desktop.bridge import EventBridge
 from desktop.ui import i18n
 from desktop.ui.devices import DeviceChoices, DeviceLister, list_device_choices
+from desktop.ui.empty_state import EmptyState
 from desktop.ui.i18n import tr
+from desktop.ui.model_setup import Installer, ModelSetupPanel
 from desktop.ui.problems import ProblemBanner
 from desktop.ui.session_control import (
     SessionController,
@@ -67,6 +72,9 @@ class MainWindow(QMainWindow):
         store: where settings live (tests pass one on a temporary INI file).
         session_factory: builds the running session (tests pass a fake).
         device_lister: lists audio devices for the pickers (tests pass a fake).
+        key_provider: asked once, before the first stored session, for the data key (the app
+            passes the passphrase dialog's `ask_data_key`); None (tests): the session start
+            finds the key itself, or keeps the session in memory.
     """
 
     settings_applied = Signal(object)  # AppSettings
@@ -78,8 +86,16 @@ class MainWindow(QMainWindow):
         store: SettingsStore,
         session_factory: SessionFactory = default_session_factory,
         device_lister: DeviceLister = list_device_choices,
+        key_provider: Callable[[QWidget], object] | None = None,
     ) -> None:
         super().__init__()
+        self._key_provider = key_provider
+        self._data_key: object | None = None
+        self._key_asked = False
+        self._demo_dir: str | None = None
+        # While set, the demo's call and playbook are what the window shows (not the user's).
+        self.demo_shown: tuple[str, str] | None = None
+        self.model_panel: ModelSetupPanel | None = None
         self.store = store
         self.settings = store.load()
         i18n.set_language(self.settings.language)
@@ -161,7 +177,11 @@ class MainWindow(QMainWindow):
         self.transcript = TranscriptView()
         transcript_box = QGroupBox()
         self._t(transcript_box.setTitle, "Transcript")
-        QVBoxLayout(transcript_box).addWidget(self.transcript)
+        self.empty_state = EmptyState()
+        self.transcript_stack = QStackedWidget()
+        self.transcript_stack.addWidget(self.empty_state)
+        self.transcript_stack.addWidget(self.transcript)
+        QVBoxLayout(transcript_box).addWidget(self.transcript_stack)
         self.signals = SignalStrip()
 
         right = QSplitter(Qt.Orientation.Vertical)
@@ -181,6 +201,7 @@ class MainWindow(QMainWindow):
         layout.addLayout(top)
         layout.addWidget(self.problems)
         layout.addWidget(body, 1)
+        self._layout = layout
         self.setCentralWidget(central)
         self.state_label = QLabel()
         self.statusBar().addPermanentWidget(self.state_label)
@@ -188,6 +209,7 @@ class MainWindow(QMainWindow):
 
     def _connect(self) -> None:
         b = self.bridge
+        b.transcript_received.connect(self._show_transcript)
         b.transcript_received.connect(self.transcript.add_event)
         b.emotion_received.connect(self.signals.add_emotion)
         b.terms_received.connect(self.signals.add_terms)
@@ -213,6 +235,25 @@ class MainWindow(QMainWindow):
         self.pause_button.clicked.connect(self.toggle_pause)
         self.jump_button.clicked.connect(self.ask_jump)
         self.overlay_button.clicked.connect(self.overlay.toggle)
+        self.empty_state.demo_requested.connect(self.start_demo)
+
+    def offer_model_setup(
+        self, packs: list[str], *, installer: Installer | None = None
+    ) -> ModelSetupPanel | None:
+        """Show the panel that installs `packs` (a source install's missing models)."""
+        if not packs or self.model_panel is not None:
+            return self.model_panel
+        panel = ModelSetupPanel(packs, installer=installer)
+        panel.finished.connect(self._on_models_installed)
+        self._layout.insertWidget(self._layout.indexOf(self.problems) + 1, panel)
+        panel.show()
+        self.model_panel = panel
+        return panel
+
+    def _on_models_installed(self, complete: bool) -> None:
+        if complete and self.model_panel is not None:
+            self.model_panel.hide()
+            self.statusBar().showMessage(tr("Installed"), 8000)
 
     def open_review(self) -> None:
         """The trainer's review window for stored sessions (one at a time)."""
@@ -259,6 +300,59 @@ class MainWindow(QMainWindow):
         if request is None:
             return
         self._remember_choices()
+        self.demo_shown = None
+        self._begin(dataclasses.replace(request, key=self._key_for_storing()))
+
+    def _key_for_storing(self) -> object | None:
+        """The data key from the passphrase dialog, asked for once per run of the app."""
+        if self._key_provider is not None and not self._key_asked:
+            self._key_asked = True
+            self._data_key = self._key_provider(self)
+        return self._data_key
+
+    def start_demo(self, lang: str | None = None) -> bool:
+        """Replay the sample call of `lang` (default: the UI language) with its sample
+        playbook; nothing is stored and the user's own choices are left as they were."""
+        from desktop.samples import demo_input, demo_sample
+        from models.errors import ParleyError
+
+        if self.controller.running:
+            return False
+        lang = lang or ("zh" if i18n.language() == "zh" else "en")
+        sample = demo_sample(lang)
+        if self._demo_dir is None:
+            self._demo_dir = tempfile.mkdtemp(prefix="parley-demo-")
+        try:
+            call = demo_input(sample, Path(self._demo_dir))
+        except ParleyError as e:
+            self.problems.add(str(e))
+            return False
+        s = self.settings
+        request = SessionRequest(
+            live=False,
+            input=call,
+            playbooks=(sample.playbook,),
+            asr_model=s.asr_model,
+            llm_model=s.llm_model if self.use_llm.isChecked() else "",
+            speed=self.replay_speed,
+            language=lang,
+            store=False,
+        )
+        self.demo_shown = (call.name, str(sample.playbook))
+        self._begin(request)
+        if not self.controller.running:
+            self.demo_shown = None
+            self._update_session_ui()
+            return False
+        return True
+
+    def _show_transcript(self, *_args: object) -> None:
+        """The empty state gives way to the transcript once a call has begun."""
+        if self.transcript_stack.currentWidget() is not self.transcript:
+            self.transcript_stack.setCurrentWidget(self.transcript)
+
+    def _begin(self, request: SessionRequest) -> None:
+        self._show_transcript()
         self.transcript.clear_transcript()
         self.signals.clear()
         self.problems.clear()
@@ -331,10 +425,14 @@ class MainWindow(QMainWindow):
         self.setup.set_enabled_for(
             running=running, live=live, llm_available=bool(self.settings.llm_model)
         )
+        self.state_label.setText(tr("Session running") if running else tr("Idle"))
+        if self.demo_shown is not None and not live:
+            self.file_label.setText(f"{tr('Demo call')}: {self.demo_shown[0]}")
+            self.setup.set_playbook(self.demo_shown[1])
+            return
         name = Path(self.settings.replay_file).name if self.settings.replay_file else ""
         self.file_label.setText("" if live else (name or tr("No file chosen")))
         self.setup.set_playbook(self.settings.playbook_dir)
-        self.state_label.setText(tr("Session running") if running else tr("Idle"))
 
     def _on_path_chosen(self, objection_id: str, index: int) -> None:
         self.controller.record_choice(objection_id, index)
@@ -407,6 +505,7 @@ class MainWindow(QMainWindow):
             self.set_replay_file(path)
 
     def set_replay_file(self, path: str) -> None:
+        self.demo_shown = None
         self._store(dataclasses.replace(self.settings, replay_file=path, live=False))
         self.mode.setCurrentIndex(1)
         self._update_session_ui()
@@ -416,6 +515,7 @@ class MainWindow(QMainWindow):
             self, tr("Playbook folder"), self.settings.playbook_dir
         )
         if path:
+            self.demo_shown = None
             self._store(dataclasses.replace(self.settings, playbook_dir=path))
             self._update_session_ui()
 
@@ -488,6 +588,9 @@ class MainWindow(QMainWindow):
         self.mode.setItemText(0, tr("Live call"))
         self.mode.setItemText(1, tr("Replay a file"))
         self.setup.retranslate()
+        self.empty_state.retranslate()
+        if self.model_panel is not None:
+            self.model_panel.retranslate()
         self.signals.retranslate()
         self.transcript.retranslate()
         self.overlay.set_translator(tr)
@@ -502,6 +605,8 @@ class MainWindow(QMainWindow):
             if session is not None:
                 session.wait(3.0)  # let it keep what it has; bounded, only at exit
         self.global_hotkeys.unregister_all()
+        if self._demo_dir is not None:
+            shutil.rmtree(self._demo_dir, ignore_errors=True)
         self.overlay.remember_position()
         self.overlay.close()
         self.tray.hide()

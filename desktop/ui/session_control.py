@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -41,6 +41,9 @@ class SessionRequest:
         llm_model: LLM pack name, "" for none (instant suggestions only).
         speed: replay pace (1 = real time, None = as fast as possible).
         start_at: replay: seconds into the recording to start from (a seek).
+        language: the call's language, "auto", "en" or "zh".
+        store: keep the session in the encrypted store (False: memory only, as the demo).
+        key: the data key the window already opened (its passphrase dialog), or None.
     """
 
     live: bool
@@ -52,6 +55,9 @@ class SessionRequest:
     llm_model: str = "llm-default"
     speed: float | None = 1.0
     start_at: float = 0.0
+    language: str = "auto"
+    store: bool = True
+    key: Any = field(default=None, repr=False)
 
 
 class SessionLike(Protocol):
@@ -94,6 +100,7 @@ def default_session_factory(request: SessionRequest, sinks: list[Sink]) -> Sessi
         "loopback": request.loopback,
         "playbooks": request.playbooks,
         "use_llm": bool(request.llm_model),
+        "language": request.language,
     }
     if not request.live:
         kwargs["speed"] = request.speed
@@ -111,9 +118,11 @@ def default_session_factory(request: SessionRequest, sinks: list[Sink]) -> Sessi
 
     attach_store(
         session,
+        enabled=request.store,
         warn=lambda text: session.bus.emit(
             ErrorEvent(t=session.clock.now(), component="store", message=text)
         ),
+        key=request.key,
     )
     return session
 

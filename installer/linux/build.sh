@@ -27,6 +27,8 @@ began=$(date +%s)
 log() { printf '[build] %s\n' "$*" >&2; }
 
 bash scripts/setup.sh --models "$setup_models" >&2
+# setup.sh renders the English demo call; the bundle carries it with the other samples.
+[ -s desktop/samples/demo_call_en.wav ] || { log "desktop/samples/demo_call_en.wav is missing (espeak-ng?)"; exit 1; }
 .venv/bin/python -m pip install -q --disable-pip-version-check -r installer/requirements-build.txt >&2
 command -v dpkg-deb >/dev/null || { log "dpkg-deb is missing (Debian's dpkg)"; exit 1; }
 

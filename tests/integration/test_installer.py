@@ -6,7 +6,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -27,7 +26,7 @@ def _offline(*cmd: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     )
 
 
-def test_deb_installs_runs_offline_and_removes(tmp_path, eval_dir):
+def test_deb_installs_runs_offline_and_removes(tmp_path):
     out = tmp_path / "build"
     built = subprocess.run(
         [
@@ -57,42 +56,30 @@ def test_deb_installs_runs_offline_and_removes(tmp_path, eval_dir):
         verify = _offline("parley", "models", "verify", env=env)
         assert verify.returncode == 0, verify.stdout + verify.stderr
 
-        script = json.loads((eval_dir / "calls" / "dev_call_1_en.json").read_text())
-        script["turns"] = script["turns"][:4]
-        (tmp_path / "short.json").write_text(json.dumps(script))
-        wav = tmp_path / "short.wav"
-        subprocess.run(
-            [
-                sys.executable,
-                str(eval_dir.parent / "tools" / "render_call.py"),
-                str(tmp_path / "short.json"),
-                str(wav),
-            ],
-            check=True,
-            capture_output=True,
-        )
-        events = tmp_path / "events.jsonl"
-        replay = _offline(
-            "parley",
-            "replay",
-            str(wav),
-            "--speed",
-            "max",
-            "--asr-model",
-            "asr-tiny-en",
-            "--language",
-            "en",
-            "--no-llm",
-            "--quiet",
-            "--no-store",
-            "--events",
-            str(events),
-            env=env,
-        )
-        assert replay.returncode == 0, replay.stderr[-3000:]
-        lines = [json.loads(line) for line in events.read_text().splitlines()]
-        speakers = {e["speaker"] for e in lines if e["type"] == "transcript" and e["final"]}
-        assert speakers == {"rep", "customer"}
+        # The bundle carries the samples: the English demo call (rendered at build time) is
+        # transcribed, the Chinese one read, both answered with their sample playbooks.
+        for lang, extra in (("en", ["--asr-model", "asr-tiny-en"]), ("zh", [])):
+            events = tmp_path / f"demo_{lang}.jsonl"
+            demo = _offline(
+                "parley",
+                "demo",
+                "--lang",
+                lang,
+                "--speed",
+                "max",
+                *extra,
+                "--no-llm",
+                "--quiet",
+                "--events",
+                str(events),
+                env=env,
+            )
+            assert demo.returncode == 0, demo.stderr[-3000:]
+            lines = [json.loads(line) for line in events.read_text().splitlines()]
+            speakers = {e["speaker"] for e in lines if e["type"] == "transcript" and e["final"]}
+            assert speakers == {"rep", "customer"}
+            assert any(e["type"] == "suggestion" for e in lines), lang
+        assert not list(home.rglob("sessions.db")), "the demo stored a session"
     finally:
         # --purge: a package with maintainer scripts otherwise stays listed as "config-files".
         removed = subprocess.run(["dpkg", "--purge", "parley"], capture_output=True, text=True)

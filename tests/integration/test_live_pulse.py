@@ -17,7 +17,7 @@ from audio.pulse_sandbox import load_sink, pulse_server, unload_sink
 
 ROOT = Path(__file__).resolve().parents[2]
 PARLEY = [sys.executable, "-m", "desktop"]
-TURNS = 4  # the first turns of an eval call keep the test short
+TURNS = 4  # the first turns of the sample call keep the test short
 
 
 @pytest.fixture(scope="module")
@@ -27,26 +27,19 @@ def pulse_env():
 
 
 @pytest.fixture(scope="module")
-def call_channels(tmp_path_factory, eval_dir):
-    """The first turns of an eval call rendered to audio, split into rep and customer files."""
+def call_channels(tmp_path_factory):
+    """The first turns of the English sample call rendered to audio (Parley's own renderer),
+    split into rep and customer files."""
+    from desktop.samples import demo_sample
+    from desktop.samples.render import render_call
+
     out = tmp_path_factory.mktemp("call")
-    script = json.loads((eval_dir / "calls" / "dev_call_1_en.json").read_text())
+    script = json.loads(demo_sample("en").call.read_text(encoding="utf-8"))
     script["turns"] = script["turns"][:TURNS]
     short = out / "call.json"
     short.write_text(json.dumps(script))
-    wav, timeline = out / "call.wav", out / "timeline.json"
-    subprocess.run(
-        [
-            sys.executable,
-            str(eval_dir.parent / "tools" / "render_call.py"),
-            str(short),
-            str(wav),
-            "--timeline",
-            str(timeline),
-        ],
-        check=True,
-        capture_output=True,
-    )
+    wav = out / "call.wav"
+    render_call(short, wav)
     rep, customer = out / "rep.wav", out / "customer.wav"
     subprocess.run(["sox", str(wav), str(rep), "remix", "1"], check=True)
     subprocess.run(["sox", str(wav), str(customer), "remix", "2"], check=True)

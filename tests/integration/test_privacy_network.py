@@ -24,7 +24,7 @@ from desktop.privacy.netguard import is_loopback, no_network
 
 ROOT = Path(__file__).resolve().parents[2]
 PARLEY = ROOT / ".venv" / "bin" / "parley"
-CALL = ROOT.parent / "shared" / "eval" / "calls" / "dev_call_3_zh.json"
+CALL = ROOT / "desktop" / "samples" / "demo_call_zh.json"  # a timed transcript shipped with Parley
 PLAYBOOK = ROOT / "tests" / "data" / "playbook_routewise"
 
 
@@ -58,6 +58,7 @@ COMMANDS = [
             "{tmp}/events.jsonl",
         ],
     ),
+    Command("demo", ["demo", "--lang", "zh", "--speed", "max", "--no-llm", "--quiet"]),
 ]
 
 # Runs `parley ARGS` with the socket guard on; writes the blocked attempts to $GUARD_REPORT.

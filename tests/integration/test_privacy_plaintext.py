@@ -118,9 +118,9 @@ def test_no_plaintext_after_a_session(
 
 
 def test_no_plaintext_after_a_replay(
-    private_env: dict[str, str], parley_home: Path, eval_dir: Path, tmp_path: Path
+    private_env: dict[str, str], parley_home: Path, tmp_path: Path
 ) -> None:
-    call = eval_dir / "calls" / "dev_call_3_zh.json"
+    call = ROOT / "desktop" / "samples" / "demo_call_zh.json"  # a timed call shipped with Parley
     words = [
         t["text"][:12]
         for t in json.loads(call.read_text(encoding="utf-8"))["turns"]

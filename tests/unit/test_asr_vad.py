@@ -62,3 +62,35 @@ def test_speech_opens_and_closes_an_utterance(eval_dir) -> None:
     assert kinds[0] == "open" and "close" in kinds
     closes = [t for t in turns if t.kind == "close"]
     assert closes[0].start < 1.5 and closes[-1].end > 8.0
+
+
+def test_rendered_speech_opens_and_closes_an_utterance(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The same on speech Parley renders itself (its English sample call's first turns), so
+    the check runs on a clone without the evaluation audio."""
+    import json
+    import shutil
+
+    import pytest
+
+    from audio.file_source import read_channels
+    from desktop.samples import demo_sample
+    from desktop.samples.render import render_call
+    from tests.conftest import in_ci
+
+    if shutil.which("espeak-ng") is None:
+        if in_ci():
+            pytest.fail("espeak-ng is missing: scripts/setup.sh installs it", pytrace=False)
+        pytest.skip("espeak-ng is not installed; it renders the sample speech")
+    script = json.loads(demo_sample("en").call.read_text(encoding="utf-8"))
+    script["turns"] = script["turns"][:2]  # the rep, then the customer
+    short = tmp_path / "two_turns.json"
+    short.write_text(json.dumps(script), encoding="utf-8")
+    turns = render_call(short, tmp_path / "two_turns.wav")
+    speech = read_channels(tmp_path / "two_turns.wav")["customer"]
+    seg = VadSegmenter(SileroVad(), VadConfig())
+    events = seg.feed(np.concatenate([speech, np.zeros(16000, dtype=np.float32)]))
+    closes = [t for t in events if t.kind == "close"]
+    assert events[0].kind == "open" and closes
+    customer = turns[1]
+    assert abs(closes[0].start - customer.start) < 0.6
+    assert abs(closes[-1].end - customer.end) < 1.2

@@ -7,14 +7,18 @@ from pathlib import Path
 
 import pytest
 
-from desktop.privacy.errors import KeyUnavailableError, WrongPassphraseError
+from desktop.privacy.errors import KeyUnavailableError, PrivacyError, WrongPassphraseError
 from desktop.privacy.keys import (
     KEY_FILE,
     KEYRING_SERVICE,
     KEYRING_USER,
+    PASSPHRASE_ONE_KIND,
+    PASSPHRASE_TOO_SHORT,
+    PASSPHRASE_TOO_SIMPLE,
     KeyConfig,
     load_existing_key,
     load_or_create_key,
+    passphrase_problem,
 )
 
 FAST = KeyConfig(scrypt_n=2**10, use_keyring=False)
@@ -83,12 +87,44 @@ def test_no_passphrase_no_terminal_says_what_to_set(tmp_path: Path) -> None:
 
 
 def test_prompt_only_when_interactive(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    answers = iter(["typed", "typed"])
+    answers = iter(["typed by hand 42", "typed by hand 42"])
     monkeypatch.setattr("getpass.getpass", lambda prompt="": next(answers))
     key = load_or_create_key(directory=tmp_path, config=FAST, interactive=True)
     assert (
-        load_or_create_key(directory=tmp_path, config=FAST, passphrase="typed").secret == key.secret
+        load_or_create_key(directory=tmp_path, config=FAST, passphrase="typed by hand 42").secret
+        == key.secret
     )
+
+
+def test_a_weak_typed_passphrase_is_refused_before_anything_is_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": "short")
+    with pytest.raises(PrivacyError, match="too weak: Use at least 10 characters"):
+        load_or_create_key(directory=tmp_path, config=FAST, interactive=True)
+    assert not (tmp_path / KEY_FILE).exists()
+
+
+@pytest.mark.parametrize(
+    ("phrase", "problem"),
+    [
+        ("short", PASSPHRASE_TOO_SHORT),
+        ("aaaaaaaaaaaa", PASSPHRASE_TOO_SIMPLE),
+        ("abcdefghijkl", PASSPHRASE_TOO_SIMPLE),
+        ("12345678901", PASSPHRASE_TOO_SIMPLE),
+        ("Password123", PASSPHRASE_TOO_SIMPLE),
+        ("Copper7lantern", None),
+        ("password123", PASSPHRASE_TOO_SIMPLE),
+        ("lanternmoss", PASSPHRASE_ONE_KIND),
+        ("lantern moss", None),
+        ("lanternmosscopperfield", None),
+        ("晚风吹过三座桥", PASSPHRASE_TOO_SHORT),
+        ("晚风吹过三座桥和两棵树", PASSPHRASE_ONE_KIND),
+        ("晚风吹过三座桥和两棵树7", None),
+    ],
+)
+def test_passphrase_strength_is_one_rule(phrase: str, problem: str | None) -> None:
+    assert passphrase_problem(phrase) == problem
 
 
 def test_keyring_backend_keeps_the_key(tmp_path: Path) -> None:

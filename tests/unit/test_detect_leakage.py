@@ -9,12 +9,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
 from inference.detectors.corpus import DATA_DIR
 from inference.detectors.overlap import LIMIT, eval_lines, jaccard, overlaps, tokens
-
-EVAL_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "eval"
 
 
 def _corpus_lines() -> list[str]:
@@ -41,13 +37,8 @@ def test_overlap_finds_a_paraphrase_and_spares_a_different_line() -> None:
     assert not overlaps(["We signed with another vendor last month."], ["太贵了"])
 
 
-@pytest.mark.skipif(
-    not EVAL_DIR.is_dir(),
-    reason=f"the evaluation set is not checked out at {EVAL_DIR} (../shared/eval beside the "
-    "project root); the leakage check needs it",
-)
-def test_no_corpus_line_overlaps_an_evaluation_line() -> None:
+def test_no_corpus_line_overlaps_an_evaluation_line(eval_dir: Path) -> None:
     corpus = _corpus_lines()
     assert len(corpus) > 1000
-    found = overlaps(corpus, eval_lines(EVAL_DIR))
+    found = overlaps(corpus, eval_lines(eval_dir))
     assert not found, [(o.corpus_line, o.score) for o in found]
