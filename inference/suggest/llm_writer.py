@@ -351,7 +351,7 @@ class LlmRefinedWriter:
             if not order:
                 return
             branches = tuple(every[i] for i in order)
-            outputs = [""] * len(branches)
+            outputs = [""] * len(every)  # by slot
             backend = self._get_backend()
             began = time.monotonic()
             log.debug("job %d starts", job.job_id)

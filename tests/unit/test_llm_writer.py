@@ -362,6 +362,24 @@ def test_build_writer_takes_a_gguf_path_and_reports_a_missing_file(tmp_path: Pat
     assert states and states[0][:2] == ("llm", "loading")
 
 
+def test_moves_kept_as_planned_get_no_branch(fake: FakeBackend) -> None:
+    from dataclasses import replace
+
+    job = make_job(1)
+    job = replace(job, moves=(replace(job.moves[0], rewrite=False), *job.moves[1:]))
+    writer = LlmRefinedWriter(LlmWriterConfig(), backend=fake)
+    rec = Recorder()
+    try:
+        writer.submit(job, rec.on_path, rec.on_done)
+        seen = rec.until_done(1)
+    finally:
+        writer.close()
+    assert fake.branch_order == [[1, 2]]  # slot 0 keeps its planned line: nothing generated
+    by_slot = {p.slot: p.text for kind, _, p in seen if kind == "path"}  # type: ignore[attr-defined]
+    assert by_slot == {1: REPLIES[1], 2: REPLIES[2]}
+    assert seen[-1] == ("done", 1, None)
+
+
 def test_only_the_moves_to_rewrite_are_generated_question_first() -> None:
     from dataclasses import replace
 
