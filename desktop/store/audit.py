@@ -188,7 +188,9 @@ class AuditLog:
             return
         head = {"seq": seq, "hash": digest, "mac": self._mac(f"{seq}:{digest}")}
         tmp = self.head_path.with_name(HEAD_NAME + ".tmp")
-        tmp.write_text(json.dumps(head), encoding="utf-8")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(json.dumps(head))
         os.replace(tmp, self.head_path)
 
     def record_suggestion(self, session_id: str, event: SuggestionEvent) -> int:
