@@ -179,6 +179,7 @@ def _list(store: SessionStore, *, as_json: bool) -> int:
                 "events": s.events,
                 "title": s.title,
                 "damaged": list(s.damaged),
+                "recording": store.recording(s.session_id) is not None,
             }
             print(json.dumps(row, ensure_ascii=False))
         else:

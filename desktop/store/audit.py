@@ -226,6 +226,12 @@ class AuditLog:
         }
         return self.append("export", payload, session_id=session_id)
 
+    def record_plain_recording(self, session_id: str | None, path: str) -> int:
+        """A call was recorded to a plain, unencrypted file outside the store (`--record-to`)."""
+        return self.append(
+            "plain_recording", {"path": path, "encrypted": False}, session_id=session_id
+        )
+
     def record_deletion(self, session_id: str, *, reason: str, rows: int, files: int) -> int:
         payload = {"reason": reason, "rows": rows, "files": files}
         return self.append("deletion", payload, session_id=session_id)
