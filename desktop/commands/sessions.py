@@ -219,7 +219,7 @@ def _check(store: SessionStore, session_id: str | None) -> int:
 
 
 def _show(store: SessionStore, session_id: str, *, as_json: bool) -> int:
-    from inference.events import SuggestionEvent, TranscriptEvent, to_json
+    from inference.events import StatusEvent, SuggestionEvent, TranscriptEvent, to_json
 
     info = store.get(session_id)
     events = store.load_events(session_id)
@@ -240,6 +240,8 @@ def _show(store: SessionStore, session_id: str, *, as_json: bool) -> int:
             print(f"[{event.t:7.2f}]   > suggestion ({event.stage}, {done}/3 complete)")
             for i, path in enumerate(event.paths):
                 print(f"             {i}. [{path.strategy}, {path.confidence:.2f}] {path.text}")
+        elif isinstance(event, StatusEvent) and event.component == "store":
+            print(f"[{event.t:7.2f}]   ! {event.state}: {event.detail}")
     for choice in store.load_choices(session_id):
         print(f"  choice: path {choice.path} for objection {choice.objection_utterance_id}")
     for note in store.load_review_notes(session_id):

@@ -374,6 +374,15 @@ class SessionStore:
         except sqlite3.Error as e:  # a read-only or busy file: the damage is still reported
             log.debug("could not remember damage in %s: %s", session_id, e)
 
+    def _all_damage(self) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        with self._lock:
+            for sid, item in self._conn.execute(
+                "SELECT session_id, item FROM damage ORDER BY found_at, item"
+            ):
+                out.setdefault(sid, []).append(item)
+        return out
+
     def damaged_items(self, session_id: str) -> list[str]:
         """What of a session is known to be damaged (e.g. "title", "segment 3")."""
         with self._lock:
@@ -511,13 +520,17 @@ class SessionStore:
                 "FROM sessions s ORDER BY s.started_at, s.id"
             ).fetchall()
         out = []
+        known = self._all_damage()
         for sid, kind, started, ended, last_write, last_t, recovered, title, nseg, nev in rows:
             text = ""
+            damaged = list(known.get(sid, []))
             if title is not None:
                 raw = self._open_blob(
                     title, binding.session_field("title", sid, kind, started), sid, "title"
                 )
                 text = raw.decode("utf-8", "replace") if raw is not None else ""
+                if raw is None and "title" not in damaged:
+                    damaged.append("title")
             out.append(
                 SessionInfo(
                     session_id=sid,
@@ -531,7 +544,7 @@ class SessionStore:
                     recovered=bool(recovered),
                     running=ended is None and self._running(sid),
                     title=text,
-                    damaged=tuple(self.damaged_items(sid)),
+                    damaged=tuple(damaged),
                 )
             )
         return out
