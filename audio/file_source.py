@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -45,12 +45,12 @@ def channels_are_same(left: np.ndarray, right: np.ndarray) -> bool:
 class _Decoder:
     """Decodes a file into float32 chunks of shape (n, channels) at 16 kHz."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, stream: BinaryIO | None = None) -> None:
         import av
 
         self._path = path
         try:
-            self._container: Any = av.open(str(path))
+            self._container: Any = av.open(stream if stream is not None else str(path), mode="r")
         except (av.FFmpegError, OSError, ValueError) as e:
             raise AudioFileError(f"{path} could not be opened as audio ({e}). {_FIX_HINT}") from e
         streams = self._container.streams.audio
@@ -123,6 +123,8 @@ class FileSource:
         start_at: seconds into the recording where the replay starts (a seek); frames keep
             the recording's own time stamps.
         control: pause/resume of a paced replay (the paused time is not counted as lag).
+        stream: the audio itself, in memory (e.g. a recording decrypted from the session
+            store, never written out in clear); `path` is then only its name in messages.
 
     Raises:
         AudioFileError: the file is missing, not audio, empty or unreadable.
@@ -139,11 +141,12 @@ class FileSource:
         sleeper: Callable[[float], None] = time.sleep,
         start_at: float = 0.0,
         control: PlaybackControl | None = None,
+        stream: BinaryIO | None = None,
     ) -> None:
         self.path = Path(path)
         self._start_sample = max(0, round(start_at * SAMPLE_RATE))
         self._control = control
-        if not self.path.is_file():
+        if stream is None and not self.path.is_file():
             raise AudioFileError(f"{self.path} does not exist or is not a file. {_FIX_HINT}")
         self.pace = Pace.from_speed(speed)  # ValueError for a speed that is not positive
         if mono_party not in ("rep", "customer"):
@@ -152,7 +155,7 @@ class FileSource:
         self._clock = clock
         self._sleeper = sleeper
         self._stop = threading.Event()
-        self._decoder = _Decoder(self.path)
+        self._decoder = _Decoder(self.path, stream)
         self._chunks = self._decoder.chunks()
         self._pending: list[np.ndarray] = []
         probed = self._probe()

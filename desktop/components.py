@@ -6,6 +6,7 @@ session without, say, an LLM never loads llama.cpp.
 
 from __future__ import annotations
 
+import io
 import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
     from audio.file_source import FileSource
     from audio.live_source import LiveSource
     from audio.playback import PlaybackControl
+    from audio.recorder import RecordingWriter
     from audio.source import AudioSource
     from desktop.session_runner import SessionOptions
     from inference.cpu_share import CpuShare
@@ -85,9 +87,15 @@ def build_suggester(
 
 
 def build_source(
-    options: SessionOptions, *, control: PlaybackControl | None = None
+    options: SessionOptions,
+    *,
+    control: PlaybackControl | None = None,
+    recording: RecordingWriter | None = None,
 ) -> FileSource | LiveSource:
-    """The audio source: a recording for replay, the devices for a live session."""
+    """The audio source: a recording for replay, the devices for a live session.
+
+    `recording` (live): the writer the call is recorded with (the store's encrypted one);
+    else `options.record` names a plain WAV, or nothing is recorded."""
     if options.mode == "replay":
         from audio.file_source import FileSource
 
@@ -98,6 +106,7 @@ def build_source(
             mono_party=options.mono_party,
             start_at=options.start_at,
             control=control,
+            stream=io.BytesIO(options.input_audio) if options.input_audio is not None else None,
         )
     from audio.live_source import LiveSource
 
@@ -105,7 +114,8 @@ def build_source(
         mic=options.mic,
         loopback=options.loopback,
         duration=options.duration,
-        record=options.record,
+        record=options.record if recording is None else None,
+        writer=recording,
     )
 
 

@@ -13,7 +13,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -33,6 +33,7 @@ from inference.timed_transcript import (
 if TYPE_CHECKING:
     from audio.file_source import FileSource
     from audio.live_source import LiveSource
+    from audio.recorder import RecordingWriter
     from desktop.privacy.keys import DataKey
     from inference.suggest.engine import SuggestionEngine
 
@@ -53,7 +54,12 @@ class SessionOptions:
         use_llm: write refined suggestions with the local LLM.
         hotwords: extra ASR hotwords besides the playbook's terms.
         mono_party: the party of a one-channel recording.
-        record: live only: where to record the call (off when None).
+        record: live only: a plain, unencrypted WAV to record the call to (`--record-to`;
+            off when None).
+        record_store: live only: keep the recording encrypted in the session store,
+            registered to the session (`--record`).
+        input_audio: replay only: the audio itself, in memory (a stored session's decrypted
+            recording); `input` is then only its name.
         duration: live only: stop after this many seconds.
         asr_pack: the ASR model pack (or a path to a CTranslate2 Whisper folder).
         llm_pack: the LLM model pack (or a path to a GGUF file).
@@ -75,6 +81,8 @@ class SessionOptions:
     hotwords: tuple[str, ...] = ()
     mono_party: Speaker = "customer"
     record: Path | None = None
+    record_store: bool = False
+    input_audio: bytes | None = field(default=None, repr=False)
     duration: float | None = None
     asr_pack: str = "asr-base"
     llm_pack: str = "llm-default"
@@ -110,6 +118,8 @@ class RunningSession:
         self.choices: list[tuple[str, int]] = []
         self.choice_listeners: list[Callable[[str, int], None]] = []
         self.store_session_id: str | None = None
+        # Live only: makes the writer the call is recorded with (set by `attach_store`).
+        self.recording_factory: Callable[[], RecordingWriter] | None = None
         # Called once in the session thread after everything was processed (store closing).
         self.on_finished: list[Callable[[], None]] = []
         self._stop = threading.Event()
@@ -203,12 +213,18 @@ class RunningSession:
             if (
                 opts.mode == "replay"
                 and opts.input is not None
+                and opts.input_audio is None
                 and looks_like_timed_transcript(opts.input)
             ):
                 cpu.set_asr_busy(False)  # no speech to recognise
                 self._run_timed_transcript(opts.input, hub)
             else:
-                self._source = components.build_source(opts, control=self.control)
+                recording = None
+                if opts.mode == "live" and self.recording_factory is not None:
+                    recording = self.recording_factory()
+                self._source = components.build_source(
+                    opts, control=self.control, recording=recording
+                )
                 if self._stop.is_set():
                     self._source.stop()
                 components.run_asr(
@@ -342,6 +358,7 @@ def attach_store(
     if not enabled:
         return
     from desktop.store import start_session
+    from desktop.store.recording import StoreRecording
 
     options = session.options
     say = warn or (lambda text: print(f"parley: {text}", file=sys.stderr))
@@ -359,8 +376,26 @@ def attach_store(
         session.bus.add_sink(sink)
     session.choice_listeners.append(private.writer.record_choice)
     session.store_session_id = private.session_id
+    if options.record is not None:
+        private.audit.record_plain_recording(private.session_id, str(options.record))
+    recordings: list[StoreRecording] = []
+    if options.record_store and options.mode == "live":
+        if private.persistent:
+
+            def make_recording() -> StoreRecording:
+                recordings.append(StoreRecording(private.writer))
+                return recordings[-1]
+
+            session.recording_factory = make_recording
+        else:
+            say(
+                "the call is not recorded: without a key nothing is kept, recordings included "
+                "(set PARLEY_PASSPHRASE, or use --record-to FILE.wav for a plain file)"
+            )
 
     def close() -> None:
+        for recording in recordings:  # normally closed when capture stopped
+            recording.close()
         if not private.close():
             say("part of this session could not be saved (see the warnings above)")
 

@@ -34,9 +34,20 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--events", metavar="OUT.jsonl", help="write events as JSONL ('-' = stdout)")
     p.add_argument(
         "--record",
-        type=Path,
+        nargs="?",
+        const=True,
+        default=None,
         metavar="FILE",
-        help="record both parties to a stereo file (rep left, customer right); off by default",
+        help="record both parties (rep left, customer right), encrypted in the session store "
+        "with the session: deleted with it, replayable with `parley replay --session ID`; off by "
+        "default. (`--record FILE`, a plain WAV, still works in this release: use --record-to)",
+    )
+    p.add_argument(
+        "--record-to",
+        type=Path,
+        metavar="FILE.wav",
+        help="record both parties to a plain, UNENCRYPTED stereo WAV outside the store (noted in "
+        "the audit trail)",
     )
     p.add_argument("--hotwords", default="", help='extra ASR hotwords, "A,B"')
     p.add_argument("--no-llm", action="store_true", help="instant paths only, no local LLM")
@@ -45,19 +56,76 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
+def recording_choice(args: argparse.Namespace) -> tuple[Path | None, bool, str]:
+    """(plain WAV path, record into the store, a problem with the flags or "")."""
+    legacy = args.record if isinstance(args.record, str) else None
+    if args.record is not None and args.record_to is not None:
+        return None, False, "use either --record (encrypted, in the store) or --record-to FILE.wav"
+    if legacy is not None:
+        print(
+            "parley live: --record FILE is deprecated and goes away in the next release: it "
+            "means --record-to FILE (a plain WAV); plain --record keeps the call encrypted in "
+            "the store.",
+            file=sys.stderr,
+        )
+        return Path(legacy), False, ""
+    if args.record_to is not None:
+        return args.record_to, False, ""
+    if args.record is True:
+        if args.no_store:
+            return (
+                None,
+                False,
+                (
+                    "--record keeps the recording in the session store, which --no-store turns "
+                    "off; use --record-to FILE.wav for a plain file instead"
+                ),
+            )
+        return None, True, ""
+    return None, False, ""
+
+
+def _audit_plain_recording(path: Path) -> None:
+    """Note a plain recording in the audit trail even when the session itself is not kept."""
+    from desktop.privacy.errors import PrivacyError
+    from desktop.privacy.keys import load_existing_key
+    from desktop.store.audit import AuditLog
+    from models.paths import data_dir
+
+    try:
+        key = load_existing_key(interactive=False)
+    except PrivacyError:
+        key = None  # the record is still written, without its encrypted payload
+    AuditLog(data_dir(), key).record_plain_recording(None, str(path))
+
+
 def run(args: argparse.Namespace) -> int:
     from desktop.session_runner import RunningSession, attach_store
 
     if args.duration is not None and args.duration <= 0:
         print("parley live: --duration must be positive", file=sys.stderr)
         return 2
+    plain, in_store, problem = recording_choice(args)
+    if problem:
+        print(f"parley live: {problem}", file=sys.stderr)
+        return 2
+    if plain is not None:
+        print(
+            f"parley live: warning: {plain} is written UNENCRYPTED: anyone who can read the file "
+            "can hear the call. Use --record to keep the recording encrypted in the session "
+            "store.",
+            file=sys.stderr,
+        )
+        if args.no_store:
+            _audit_plain_recording(plain)
     options = session_options_from_args(
         args,
         mode="live",
         mic=args.mic,
         loopback=args.loopback,
         duration=args.duration,
-        record=args.record,
+        record=plain,
+        record_store=in_store,
         speed=1.0,
     )
     with ExitStack() as stack:

@@ -1,4 +1,5 @@
-"""`parley replay INPUT`: a recording, timed transcript or folder through the whole pipeline."""
+"""`parley replay INPUT`: a recording, timed transcript or folder through the whole pipeline;
+`parley replay --session ID`: a stored live session's encrypted recording."""
 
 from __future__ import annotations
 
@@ -34,7 +35,15 @@ def register(sub: argparse._SubParsersAction) -> None:
             "or a folder (each file in turn)."
         ),
     )
-    p.add_argument("input", type=Path, help="audio file, timed transcript .json, or folder")
+    p.add_argument(
+        "input", type=Path, nargs="?", help="audio file, timed transcript .json, or folder"
+    )
+    p.add_argument(
+        "--session",
+        metavar="ID",
+        help="replay the encrypted recording of a stored live session (`parley live --record`) "
+        "instead of a file; it is decrypted in memory only",
+    )
     add_playbook_option(p)
     p.add_argument(
         "--speed",
@@ -92,6 +101,11 @@ def _inputs(path: Path) -> list[Path]:
 def run(args: argparse.Namespace) -> int:
     from inference.errors import ParleyError
 
+    if (args.input is None) == (args.session is None):
+        print("parley replay: give INPUT or --session ID (one of them)", file=sys.stderr)
+        return 2
+    if args.session is not None:
+        return _replay_session(args)
     if not args.input.exists():
         raise ParleyError(f"{args.input} does not exist; give an audio file, a .json or a folder")
     for out in args.transcript:
@@ -129,6 +143,43 @@ def run(args: argparse.Namespace) -> int:
     return 0 if outcomes[0].ok else 1
 
 
+def _replay_session(args: argparse.Namespace) -> int:
+    """`--session ID`: the stored recording, decrypted into memory, through the pipeline."""
+    from desktop.commands.sessions import _open_store
+    from desktop.store import StoreError
+    from desktop.store.recording import recording_wav
+
+    store = _open_store()
+    if store is None:
+        raise StoreError(f"There is no stored session {args.session!r}: none are stored yet.")
+    with store:
+        audio, truncated = recording_wav(store, args.session)
+    if truncated:
+        print(
+            f"parley replay: the recording of {args.session} was cut short (the session did not "
+            "end cleanly); replaying what was saved",
+            file=sys.stderr,
+        )
+    for out in args.transcript:
+        if out.suffix.lower().lstrip(".") not in TRANSCRIPT_FORMATS:
+            print(
+                f"parley replay: --transcript {out}: use one of .{', .'.join(TRANSCRIPT_FORMATS)}",
+                file=sys.stderr,
+            )
+            return 2
+    with ExitStack() as stack:
+        events_stream = open_events_output(args.events, stack)
+        outcome = _replay_one(
+            Path(f"session-{args.session}.wav"),
+            args,
+            speed=speed_value(args.speed or "1"),
+            events_stream=events_stream,
+            batch=False,
+            audio=audio,
+        )
+    return 0 if outcome.ok else 1
+
+
 def _replay_one(
     path: Path,
     args: argparse.Namespace,
@@ -136,12 +187,18 @@ def _replay_one(
     speed: float | None,
     events_stream,
     batch: bool,
+    audio: bytes | None = None,
 ) -> ReplayOutcome:
     from desktop.commands.common import session_options_from_args
     from desktop.session_runner import RunningSession
 
     options = session_options_from_args(
-        args, mode="replay", input=path, speed=speed, start_at=max(0.0, args.start)
+        args,
+        mode="replay",
+        input=path,
+        input_audio=audio,
+        speed=speed,
+        start_at=max(0.0, args.start),
     )
     collected: list[Event] = []
     sinks = [collected.append]

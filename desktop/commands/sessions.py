@@ -1,4 +1,4 @@
-"""`parley sessions list|show|delete|recover|purge|retention|review|notes|report|export`.
+"""`parley sessions list|show|check|delete|recover|purge|retention|review|notes|report|export`.
 
 The stored sessions: list and inspect them, keep or remove them, and review them (notes on each
 objection, an HTML report, transcript exports; exports are redacted and audited).
@@ -24,6 +24,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     a = actions.add_parser("show", help="a session's transcript, suggestions, choices and notes")
     a.add_argument("session_id", metavar="ID")
     a.add_argument("--json", action="store_true", help="the session's events as JSONL")
+    a = actions.add_parser(
+        "check", help="authenticate every stored value of a session (or all) and name damage"
+    )
+    a.add_argument("session_id", metavar="ID", nargs="?", help="one session (default: all)")
     a = actions.add_parser("delete", help="remove a session's rows, audio and derived files")
     a.add_argument("session_id", metavar="ID")
     a.add_argument("--yes", action="store_true", help="do not ask for confirmation")
@@ -87,6 +91,8 @@ def _when(ts: float | None) -> str:
 
 
 def _state(info: SessionInfo) -> str:
+    if info.damaged:
+        return "damaged"
     if info.running:
         return "running"
     if info.ended_at is None:
@@ -135,6 +141,8 @@ def run(args: argparse.Namespace) -> int:
             return _list(store, as_json=args.json)
         if args.action == "show":
             return _show(store, args.session_id, as_json=args.json)
+        if args.action == "check":
+            return _check(store, args.session_id)
         if args.action == "delete":
             return _delete(store, args.session_id, yes=args.yes)
         if args.action == "recover":
@@ -170,20 +178,48 @@ def _list(store: SessionStore, *, as_json: bool) -> int:
                 "segments": s.segments,
                 "events": s.events,
                 "title": s.title,
+                "damaged": list(s.damaged),
+                "recording": store.recording(s.session_id) is not None,
             }
             print(json.dumps(row, ensure_ascii=False))
         else:
+            title = s.title if not s.damaged else f"DAMAGED ({_damage(s.damaged)}) {s.title}"
             print(
                 f"{s.session_id}  {s.kind:<7} {_when(s.started_at)}  {_state(s):<11} "
-                f"{s.segments:>5} segments  {s.title}"
+                f"{s.segments:>5} segments  {title}".rstrip()
             )
     if not sessions and not as_json:
         print("No sessions are stored.", file=sys.stderr)
+    elif any(s.damaged for s in sessions) and not as_json:
+        print(
+            "Damaged parts did not authenticate (altered or corrupted) and are left out; the rest "
+            "is readable. Remove a damaged session with `parley sessions delete ID`.",
+            file=sys.stderr,
+        )
     return 0
 
 
+def _damage(items: tuple[str, ...] | list[str]) -> str:
+    shown = ", ".join(items[:3])
+    return shown + (f" and {len(items) - 3} more" if len(items) > 3 else "")
+
+
+def _check(store: SessionStore, session_id: str | None) -> int:
+    ids = [session_id] if session_id else [s.session_id for s in store.list_sessions()]
+    bad = 0
+    for sid in ids:
+        damaged = store.check(sid)
+        if damaged:
+            bad += 1
+            print(f"{sid}  DAMAGED: {_damage(damaged)}")
+        else:
+            print(f"{sid}  ok")
+    print(f"{len(ids)} session(s) checked, {bad} damaged.", file=sys.stderr)
+    return 1 if bad else 0
+
+
 def _show(store: SessionStore, session_id: str, *, as_json: bool) -> int:
-    from inference.events import SuggestionEvent, TranscriptEvent, to_json
+    from inference.events import StatusEvent, SuggestionEvent, TranscriptEvent, to_json
 
     info = store.get(session_id)
     events = store.load_events(session_id)
@@ -193,6 +229,9 @@ def _show(store: SessionStore, session_id: str, *, as_json: bool) -> int:
         return 0
     print(f"Session {info.session_id} ({info.kind}, {_state(info)}): {info.title}")
     print(f"  started {_when(info.started_at)}, ended {_when(info.ended_at)}")
+    damaged = store.damaged_items(session_id)
+    if damaged:
+        print(f"  damaged and left out: {_damage(damaged)}")
     for event in events:
         if isinstance(event, TranscriptEvent):
             print(f"[{event.t:7.2f}] {event.speaker:>8}: {event.text}")
@@ -201,6 +240,8 @@ def _show(store: SessionStore, session_id: str, *, as_json: bool) -> int:
             print(f"[{event.t:7.2f}]   > suggestion ({event.stage}, {done}/3 complete)")
             for i, path in enumerate(event.paths):
                 print(f"             {i}. [{path.strategy}, {path.confidence:.2f}] {path.text}")
+        elif isinstance(event, StatusEvent) and event.component == "store":
+            print(f"[{event.t:7.2f}]   ! {event.state}: {event.detail}")
     for choice in store.load_choices(session_id):
         print(f"  choice: path {choice.path} for objection {choice.objection_utterance_id}")
     for note in store.load_review_notes(session_id):

@@ -8,7 +8,9 @@ Where it lives, in order of preference:
    a passphrase read from `PARLEY_PASSPHRASE`, or asked for when stdin is a terminal.
 
 `key.json` always records where the key is and a key id (an HMAC of the key), so a wrong
-passphrase or a different keyring entry is recognised before any data is touched. Without a
+passphrase or a different keyring entry is recognised before any data is touched. A key is
+created under a lock file (`key.json.lock`) and `key.json` is never replaced once written
+(hard link / `O_EXCL`), so two first runs at once end with one key that both use. Without a
 keyring, a passphrase or a terminal, `load_or_create_key` raises `KeyUnavailableError`; callers
 may then run with `ephemeral_key()` (nothing kept) and warn.
 """
@@ -25,6 +27,8 @@ import logging
 import os
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -223,13 +227,48 @@ def _read_passphrase(passphrase: str | None, *, interactive: bool, confirm: bool
 
 
 def _write_key_file(path: Path, data: dict[str, Any]) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        json.dump(data, f, indent=1)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    """Write `key.json` whole, only if it does not exist yet (raises FileExistsError).
+
+    The file is written under a unique temporary name and then hard-linked into place, so a
+    reader never sees half a key file and a key file is never replaced."""
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(data, f, indent=1)
+            f.flush()
+            os.fsync(f.fileno())
+        try:
+            os.link(tmp, path)  # fails if the file exists: the first key wins
+        except (AttributeError, NotImplementedError, PermissionError):
+            # No hard links here (some Windows file systems): O_EXCL keeps "never replace".
+            out = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(out, "w", encoding="utf-8") as f:
+                json.dump(data, f, indent=1)
+                f.flush()
+                os.fsync(f.fileno())
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+@contextmanager
+def _creation_lock(directory: Path) -> Iterator[None]:
+    """Held while a key is created, so two first runs at once make one key: the second waits,
+    then finds and uses the first one's `key.json`."""
+    fd = os.open(directory / (KEY_FILE + ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            import fcntl
+        except ImportError:  # Windows: O_EXCL on key.json still lets only one key be written
+            yield
+            return
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
 
 
 def _key_dir(directory: Path | None) -> Path:
@@ -271,7 +310,15 @@ def load_or_create_key(
         backend = keyring_backend()
     if path.exists():
         return _load(path, passphrase=passphrase, backend=backend, interactive=interactive)
-    return _create(path, config, passphrase=passphrase, backend=backend, interactive=interactive)
+    with _creation_lock(path.parent):
+        if path.exists():  # another process created it while this one waited
+            return _load(path, passphrase=passphrase, backend=backend, interactive=interactive)
+        try:
+            return _create(
+                path, config, passphrase=passphrase, backend=backend, interactive=interactive
+            )
+        except FileExistsError:  # created meanwhile without the lock (e.g. on Windows)
+            return _load(path, passphrase=passphrase, backend=backend, interactive=interactive)
 
 
 def _load(path: Path, *, passphrase: str | None, backend: Any, interactive: bool) -> DataKey:

@@ -188,7 +188,9 @@ class AuditLog:
             return
         head = {"seq": seq, "hash": digest, "mac": self._mac(f"{seq}:{digest}")}
         tmp = self.head_path.with_name(HEAD_NAME + ".tmp")
-        tmp.write_text(json.dumps(head), encoding="utf-8")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(json.dumps(head))
         os.replace(tmp, self.head_path)
 
     def record_suggestion(self, session_id: str, event: SuggestionEvent) -> int:
@@ -223,6 +225,12 @@ class AuditLog:
             "withheld": withheld,
         }
         return self.append("export", payload, session_id=session_id)
+
+    def record_plain_recording(self, session_id: str | None, path: str) -> int:
+        """A call was recorded to a plain, unencrypted file outside the store (`--record-to`)."""
+        return self.append(
+            "plain_recording", {"path": path, "encrypted": False}, session_id=session_id
+        )
 
     def record_deletion(self, session_id: str, *, reason: str, rows: int, files: int) -> int:
         payload = {"reason": reason, "rows": rows, "files": files}

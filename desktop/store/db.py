@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import logging
 import os
@@ -32,6 +33,36 @@ def connect(target: str, *, uri: bool = False) -> sqlite3.Connection:
     return conn
 
 
+def make_private(directory: Path) -> None:
+    """The data directory 0700 and everything in it 0600 (folders 0700), so other local users
+    read nothing: not the database, the audit trail, the key file nor the recordings. Also
+    tightens a store made by an older Parley (0644 files in a 0755 folder). No-op on Windows,
+    whose per-user profile folders are private already."""
+    if os.name != "posix":
+        return
+    directory.mkdir(parents=True, exist_ok=True)
+    _chmod(directory, 0o700)
+    for path in directory.rglob("*"):
+        if path.is_symlink():
+            continue
+        _chmod(path, 0o700 if path.is_dir() else 0o600)
+
+
+def create_private(path: Path) -> None:
+    """Create `path` empty with mode 0600 unless it exists (SQLite gives its WAL and SHM files
+    the database file's mode)."""
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600))
+
+
+def _chmod(path: Path, mode: int) -> None:
+    try:
+        if (path.stat().st_mode & 0o777) != mode:
+            os.chmod(path, mode)
+    except OSError as e:  # not ours (another user's file): leave it, say so in the log
+        log.warning("cannot make %s private: %s", path, e)
+
+
 def check_integrity(conn: sqlite3.Connection) -> None:
     """Raise sqlite3.DatabaseError unless a quick check of the file passes."""
     rows = conn.execute("PRAGMA quick_check").fetchall()
@@ -50,6 +81,20 @@ def is_disk_full(error: BaseException) -> bool:
     if isinstance(error, sqlite3.OperationalError):
         return "disk is full" in str(error).lower()
     return isinstance(error, OSError) and error.errno == errno.ENOSPC
+
+
+def is_locked_db(error: BaseException) -> bool:
+    """Another connection holds the database (SQLITE_BUSY / SQLITE_LOCKED past busy_timeout)."""
+    text = str(error).lower()
+    return isinstance(error, sqlite3.OperationalError) and ("locked" in text or "busy" in text)
+
+
+def is_unwritable(error: BaseException) -> bool:
+    """The file or folder cannot be written (permissions, a read-only mount)."""
+    if isinstance(error, sqlite3.OperationalError):
+        text = str(error).lower()
+        return "readonly" in text or "read-only" in text or "unable to open" in text
+    return isinstance(error, OSError) and error.errno in (errno.EACCES, errno.EPERM, errno.EROFS)
 
 
 def move_aside(path: Path) -> Path:
@@ -76,8 +121,9 @@ class SessionLock:
         self._file: IO[bytes] | None = None
 
     def acquire(self) -> bool:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        f = open(self.path, "a+b")  # noqa: SIM115 - held until release()
+        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
+        f = os.fdopen(fd, "a+b")  # held until release()
         try:
             import fcntl
         except ImportError:  # Windows: no advisory lock; an unended session reads as interrupted

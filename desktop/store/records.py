@@ -42,7 +42,9 @@ class SessionInfo:
         events: number of events stored.
         recovered: it was interrupted and later recovered.
         running: a process is writing it now.
-        title: the decrypted title ("" when the store has no key).
+        title: the decrypted title ("" when the store has no key, or it is damaged).
+        damaged: what of the session failed authentication when read ("title",
+            "segment 3", ...); the rest reads normally, and the session can be deleted.
     """
 
     session_id: str
@@ -56,6 +58,7 @@ class SessionInfo:
     recovered: bool
     running: bool
     title: str = ""
+    damaged: tuple[str, ...] = ()
 
     @property
     def interrupted(self) -> bool:

@@ -2,7 +2,8 @@
 
 Migration i (1-based) takes a database from version i-1 to i inside one transaction. Add new
 migrations at the end; never edit one that has shipped. Call content lives only in BLOB columns
-encrypted with the data key; ids, times, types and flags are plain.
+encrypted with the data key; ids, times, types and flags are plain but bound into each row's
+associated data (`desktop.store.binding`), so altering them makes the row fail authentication.
 """
 
 from __future__ import annotations
@@ -93,7 +94,21 @@ ALTER TABLE review_notes ADD COLUMN why BLOB;
 ALTER TABLE review_notes ADD COLUMN author BLOB
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2)
+# Rows without call content are sealed (their plain columns bound into an AEAD tag), and damage
+# found while reading is remembered per session. The re-sealing of older rows with their
+# metadata bound needs the key, so the store does it after this migration (meta `binding`).
+_V3 = """
+ALTER TABLE choices ADD COLUMN seal BLOB;
+ALTER TABLE files ADD COLUMN seal BLOB;
+CREATE TABLE damage (
+    session_id TEXT NOT NULL,
+    item TEXT NOT NULL,
+    found_at REAL NOT NULL,
+    PRIMARY KEY (session_id, item)
+)
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 # Tables that hold rows of one session, in the order they are deleted.
@@ -104,6 +119,7 @@ SESSION_TABLES: tuple[str, ...] = (
     "choices",
     "review_notes",
     "files",
+    "damage",
 )
 
 
@@ -122,6 +138,10 @@ def migrate(conn: sqlite3.Connection) -> int:
     for version in range(found + 1, SCHEMA_VERSION + 1):
         conn.execute("BEGIN IMMEDIATE")
         try:
+            # Another process opening the same new file may have migrated it meanwhile.
+            if int(conn.execute("PRAGMA user_version").fetchone()[0]) >= version:
+                conn.execute("COMMIT")
+                continue
             for statement in MIGRATIONS[version - 1].split(";"):
                 if statement.strip():
                     conn.execute(statement)

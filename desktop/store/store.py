@@ -9,10 +9,16 @@
 The file is `sessions.db` (WAL). A damaged file is moved aside as `sessions.db.corrupt-TIME`
 and a new one started (`store.problems` says so). The key id is kept in the file, so a store
 opened with another key fails before anything is read or written.
+
+Damage stays local: values are decrypted lazily, one row at a time, and a row whose value
+fails authentication (a flipped byte, an altered speaker, time or consent flag) is skipped,
+remembered in the `damage` table and named by `SessionInfo.damaged`; the rest of the session
+and every other session stay readable, and a damaged session can be deleted.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import secrets
 import sqlite3
@@ -20,13 +26,14 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from glob import escape as glob_escape
 from pathlib import Path
 from typing import Any
 
 from desktop.privacy.crypto import FieldCipher
-from desktop.privacy.errors import WrongPassphraseError
+from desktop.privacy.errors import DecryptionError, WrongPassphraseError
 from desktop.privacy.keys import DataKey, ephemeral_key
-from desktop.store import db
+from desktop.store import binding, db
 from desktop.store.audit import AuditLog
 from desktop.store.errors import StoreError
 from desktop.store.records import Choice, ReviewNote, Segment, SessionInfo, SessionMeta
@@ -39,6 +46,114 @@ log = logging.getLogger(__name__)
 
 RECORDINGS_DIR = "recordings"
 LOCKS_DIR = "locks"
+RECORDING_SUFFIX = ".pcm"  # 16 kHz stereo int16 PCM (rep left, customer right), encrypted
+BINDING_VERSION = "2"  # meta `binding`: every row's metadata is bound into its seal
+
+
+def _rebind(conn: sqlite3.Connection, cipher: FieldCipher, directory: Path | None) -> int:
+    """Seal every pre-schema-3 row again with its metadata bound; returns the rows sealed."""
+    count = 0
+
+    def reseal(blob: bytes | None, old: str, new: str) -> bytes | None:
+        if blob is None:
+            return None
+        try:
+            return cipher.encrypt(cipher.decrypt(bytes(blob), old), new)
+        except DecryptionError:
+            return bytes(blob)  # damaged already: it stays damaged, and is reported
+
+    for sid, kind, started, title, info in conn.execute(
+        "SELECT id, kind, started_at, title, info FROM sessions"
+    ).fetchall():
+        conn.execute(
+            "UPDATE sessions SET title = ?, info = ? WHERE id = ?",
+            (
+                reseal(
+                    title,
+                    binding.legacy_session_field("title", sid),
+                    binding.session_field("title", sid, kind, started),
+                ),
+                reseal(
+                    info,
+                    binding.legacy_session_field("info", sid),
+                    binding.session_field("info", sid, kind, started),
+                ),
+                sid,
+            ),
+        )
+        count += 1
+    for sid, seq, uid, speaker, start, end, t, lang, text, usable in conn.execute(
+        "SELECT session_id, seq, utterance_id, speaker, start, end, t, lang, text, "
+        "usable_for_learning FROM segments"
+    ).fetchall():
+        new = binding.segment(sid, seq, uid, speaker, start, end, t, lang, usable)
+        conn.execute(
+            "UPDATE segments SET text = ? WHERE session_id = ? AND seq = ?",
+            (reseal(text, binding.legacy_segment(sid, seq), new), sid, seq),
+        )
+        count += 1
+    for sid, seq, t, type_, body in conn.execute(
+        "SELECT session_id, seq, t, type, body FROM events"
+    ).fetchall():
+        new = binding.event(sid, seq, t, type_)
+        conn.execute(
+            "UPDATE events SET body = ? WHERE session_id = ? AND seq = ?",
+            (reseal(body, binding.legacy_event(sid, seq), new), sid, seq),
+        )
+        count += 1
+    for sid, seq, t, oid, stage, latency, paths in conn.execute(
+        "SELECT session_id, seq, t, objection_utterance_id, stage, latency_s, paths "
+        "FROM suggestions"
+    ).fetchall():
+        new = binding.suggestion(sid, seq, t, oid, stage, latency)
+        conn.execute(
+            "UPDATE suggestions SET paths = ? WHERE session_id = ? AND seq = ?",
+            (reseal(paths, binding.legacy_suggestion(sid, seq), new), sid, seq),
+        )
+        count += 1
+    for nid, sid, oid, rating, text, created, preferred, why, author in conn.execute(
+        "SELECT id, session_id, objection_utterance_id, rating, text, created_at, "
+        "preferred_path, why, author FROM review_notes"
+    ).fetchall():
+        blobs = []
+        for column, blob in (("text", text), ("why", why), ("author", author)):
+            blobs.append(
+                reseal(
+                    blob,
+                    binding.legacy_review_note(column, sid, nid),
+                    binding.review_note(column, nid, sid, oid, rating, created, preferred),
+                )
+            )
+        conn.execute(
+            "UPDATE review_notes SET text = ?, why = ?, author = ? WHERE id = ?", (*blobs, nid)
+        )
+        count += 1
+    for sid, seq, t, oid, path, stage, created in conn.execute(
+        "SELECT session_id, seq, t, objection_utterance_id, path, stage, created_at "
+        "FROM choices WHERE seal IS NULL"
+    ).fetchall():
+        seal = cipher.encrypt(b"", binding.choice(sid, seq, t, oid, path, stage, created))
+        conn.execute(
+            "UPDATE choices SET seal = ? WHERE session_id = ? AND seq = ?", (seal, sid, seq)
+        )
+        count += 1
+    root = directory.resolve() if directory is not None else None
+    for sid, path, kind in conn.execute(
+        "SELECT session_id, path, kind FROM files WHERE seal IS NULL"
+    ).fetchall():
+        # Older stores kept absolute paths: one inside the data directory becomes relative and
+        # is sealed; one outside it stays unsealed, so nothing ever deletes it.
+        resolved = Path(path).resolve()
+        if root is None or resolved == root or not resolved.is_relative_to(root):
+            log.warning("session %s: a registered file outside the data directory: %s", sid, path)
+            continue
+        rel = resolved.relative_to(root).as_posix()
+        conn.execute(
+            "UPDATE OR IGNORE files SET path = ?, seal = ? WHERE session_id = ? AND path = ?",
+            (rel, cipher.encrypt(b"", binding.file(sid, rel, kind)), sid, path),
+        )
+        count += 1
+    return count
 
 
 def new_session_id() -> str:
@@ -109,11 +224,13 @@ class SessionStore:
 
             directory = data_dir()
         directory.mkdir(parents=True, exist_ok=True)
+        db.make_private(directory)
         if key is None:
             from desktop.privacy.keys import load_or_create_key
 
             key = load_or_create_key(directory=directory)
         path = directory / db.DB_NAME
+        db.create_private(path)
         problems: list[str] = []
         try:
             conn = cls._open_checked(path)
@@ -127,6 +244,7 @@ class SessionStore:
             )
             log.warning(message)
             problems.append(message)
+            db.create_private(path)
             conn = cls._open_checked(path)
         store = cls(
             conn,
@@ -139,17 +257,28 @@ class SessionStore:
         store.problems.extend(problems)
         try:
             store._check_key()
+            store._bind_rows()
         except BaseException:
             conn.close()
             raise
+        db.make_private(directory)
         if purge:
             store.purge()
-        interrupted = store.interrupted_sessions()
+        sessions = store.list_sessions()
+        interrupted = [s for s in sessions if s.interrupted]
         if interrupted:
             ids = ", ".join(s.session_id for s in interrupted[:3])
             store.problems.append(
                 f"{len(interrupted)} session(s) were interrupted ({ids}): keep one with "
                 "`parley sessions recover ID` or remove it with `parley sessions delete ID`."
+            )
+        damaged = [s for s in sessions if s.damaged]
+        if damaged:
+            ids = ", ".join(s.session_id for s in damaged[:3])
+            store.problems.append(
+                f"{len(damaged)} session(s) have damaged parts that cannot be read ({ids}); "
+                "the rest is readable. `parley sessions list` names them; remove one with "
+                "`parley sessions delete ID`."
             )
         return store
 
@@ -178,6 +307,7 @@ class SessionStore:
             settings=StoreSettings(),
         )
         store._check_key()
+        store._bind_rows()
         return store
 
     @property
@@ -189,14 +319,91 @@ class SessionStore:
             row = self._conn.execute("SELECT value FROM meta WHERE key = 'key_id'").fetchone()
             if row is None:
                 self._conn.execute(
-                    "INSERT INTO meta (key, value) VALUES ('key_id', ?)", (self.key.key_id,)
+                    "INSERT OR IGNORE INTO meta (key, value) VALUES ('key_id', ?)",
+                    (self.key.key_id,),
                 )
-            elif row[0] != self.key.key_id:
+                row = self._conn.execute("SELECT value FROM meta WHERE key = 'key_id'").fetchone()
+            if row[0] != self.key.key_id:
                 raise WrongPassphraseError(
                     "The session database was encrypted with a different key than the one "
                     "given (another passphrase or keyring entry); nothing was changed. Use the "
                     "passphrase the sessions were saved with."
                 )
+
+    def _bind_rows(self) -> None:
+        """Re-seal rows written before schema 3 with their metadata bound (once, with the key).
+
+        A row whose old seal does not open is left as it is: it reads as damaged.
+        """
+        with self._transaction() as conn:
+            row = conn.execute("SELECT value FROM meta WHERE key = 'binding'").fetchone()
+            if row is not None and row[0] == BINDING_VERSION:
+                return
+            rebound = _rebind(conn, self.cipher, self.directory)
+            conn.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('binding', ?)",
+                (BINDING_VERSION,),
+            )
+        if rebound:
+            log.info("sealed %d older rows with their metadata bound", rebound)
+
+    # -- damage --------------------------------------------------------------------------------
+
+    def _open_blob(
+        self, blob: bytes | None, context: str, session_id: str, item: str
+    ) -> bytes | None:
+        """The plaintext of one stored value, or None when it fails authentication (the row is
+        then remembered as damaged; nothing is raised)."""
+        if blob is None:
+            self._note_damage(session_id, item)
+            return None
+        try:
+            return self.cipher.decrypt(bytes(blob), context)
+        except DecryptionError:
+            log.warning("session %s: %s is damaged (it did not authenticate)", session_id, item)
+            self._note_damage(session_id, item)
+            return None
+
+    def _note_damage(self, session_id: str, item: str) -> None:
+        try:
+            with self._lock:
+                self._conn.execute(
+                    "INSERT OR IGNORE INTO damage (session_id, item, found_at) VALUES (?, ?, ?)",
+                    (session_id, item, time.time()),
+                )
+        except sqlite3.Error as e:  # a read-only or busy file: the damage is still reported
+            log.debug("could not remember damage in %s: %s", session_id, e)
+
+    def _all_damage(self) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        with self._lock:
+            for sid, item in self._conn.execute(
+                "SELECT session_id, item FROM damage ORDER BY found_at, item"
+            ):
+                out.setdefault(sid, []).append(item)
+        return out
+
+    def damaged_items(self, session_id: str) -> list[str]:
+        """What of a session is known to be damaged (e.g. "title", "segment 3")."""
+        with self._lock:
+            return [
+                r[0]
+                for r in self._conn.execute(
+                    "SELECT item FROM damage WHERE session_id = ? ORDER BY found_at, item",
+                    (session_id,),
+                )
+            ]
+
+    def check(self, session_id: str) -> list[str]:
+        """Authenticate every stored value of a session now; returns what is damaged."""
+        self.session_info(session_id)
+        self.load_events(session_id)
+        self.load_segments(session_id)
+        self.load_suggestion_rows(session_id)
+        self.load_choices(session_id)
+        self.load_review_notes(session_id)
+        self.files(session_id)
+        return self.damaged_items(session_id)
 
     def _writer_connection(self) -> tuple[sqlite3.Connection, Any, bool]:
         """(connection, lock to hold while writing, whether the caller must close it)."""
@@ -232,7 +439,7 @@ class SessionStore:
     def _lock_path(self, session_id: str) -> Path | None:
         return None if self.directory is None else self.directory / LOCKS_DIR / f"{session_id}.lock"
 
-    def recording_path(self, session_id: str, suffix: str = ".wav") -> Path:
+    def recording_path(self, session_id: str, suffix: str = RECORDING_SUFFIX) -> Path:
         """Where this session's encrypted recording is kept (`NAME.enc`)."""
         if self.directory is None:
             raise StoreError("A session kept in memory has no recording file.")
@@ -255,6 +462,7 @@ class SessionStore:
             lock = db.SessionLock(lock_path)
             if not lock.acquire():
                 raise StoreError(f"Session {sid} is already being written by another process.")
+        started = time.time()
         try:
             with self._transaction() as conn:
                 conn.execute(
@@ -263,10 +471,14 @@ class SessionStore:
                     (
                         sid,
                         meta.kind,
-                        time.time(),
-                        time.time(),
-                        self.cipher.encrypt_text(meta.title, f"sessions/{sid}/title"),
-                        self.cipher.encrypt_json(meta.info, f"sessions/{sid}/info"),
+                        started,
+                        started,
+                        self.cipher.encrypt_text(
+                            meta.title, binding.session_field("title", sid, meta.kind, started)
+                        ),
+                        self.cipher.encrypt_json(
+                            meta.info, binding.session_field("info", sid, meta.kind, started)
+                        ),
                     ),
                 )
         except sqlite3.IntegrityError as e:
@@ -297,7 +509,8 @@ class SessionStore:
         return path is not None and db.is_locked(path)
 
     def list_sessions(self) -> list[SessionInfo]:
-        """Every stored session, oldest first."""
+        """Every stored session, oldest first. Never raises for a damaged title: the session is
+        listed with `damaged` naming what did not authenticate."""
         with self._lock:
             rows = self._conn.execute(
                 "SELECT s.id, s.kind, s.started_at, s.ended_at, s.last_write_at, s.last_t, "
@@ -307,7 +520,17 @@ class SessionStore:
                 "FROM sessions s ORDER BY s.started_at, s.id"
             ).fetchall()
         out = []
+        known = self._all_damage()
         for sid, kind, started, ended, last_write, last_t, recovered, title, nseg, nev in rows:
+            text = ""
+            damaged = list(known.get(sid, []))
+            if title is not None:
+                raw = self._open_blob(
+                    title, binding.session_field("title", sid, kind, started), sid, "title"
+                )
+                text = raw.decode("utf-8", "replace") if raw is not None else ""
+                if raw is None and "title" not in damaged:
+                    damaged.append("title")
             out.append(
                 SessionInfo(
                     session_id=sid,
@@ -320,7 +543,8 @@ class SessionStore:
                     events=nev,
                     recovered=bool(recovered),
                     running=ended is None and self._running(sid),
-                    title=self.cipher.decrypt_text(title, f"sessions/{sid}/title") if title else "",
+                    title=text,
+                    damaged=tuple(damaged),
                 )
             )
         return out
@@ -335,15 +559,18 @@ class SessionStore:
         )
 
     def session_info(self, session_id: str) -> dict[str, Any]:
-        """The decrypted `info` given at `begin`."""
+        """The decrypted `info` given at `begin` ({} when it is damaged)."""
         self.get(session_id)
         with self._lock:
             row = self._conn.execute(
-                "SELECT info FROM sessions WHERE id = ?", (session_id,)
+                "SELECT info, kind, started_at FROM sessions WHERE id = ?", (session_id,)
             ).fetchone()
-        return (
-            dict(self.cipher.decrypt_json(row[0], f"sessions/{session_id}/info")) if row[0] else {}
+        if row[0] is None:
+            return {}
+        raw = self._open_blob(
+            row[0], binding.session_field("info", session_id, row[1], row[2]), session_id, "info"
         )
+        return dict(json.loads(raw)) if raw is not None else {}
 
     def interrupted_sessions(self) -> list[SessionInfo]:
         """Sessions begun but never ended, that no process is writing: offer to recover them."""
@@ -370,19 +597,43 @@ class SessionStore:
     # -- reading a session ---------------------------------------------------------------------
 
     def load_events(self, session_id: str) -> list[Event]:
-        """The session's kept events in order (final transcripts, signals, suggestions, ...)."""
+        """The session's kept events in order (final transcripts, signals, suggestions, ...).
+        A damaged event is left out (and named by `damaged_items`)."""
         self.get(session_id)
         with self._lock:
             rows = self._conn.execute(
-                "SELECT seq, body FROM events WHERE session_id = ? ORDER BY seq", (session_id,)
+                "SELECT seq, t, type, body FROM events WHERE session_id = ? ORDER BY seq",
+                (session_id,),
             ).fetchall()
-        return [
-            from_dict(self.cipher.decrypt_json(body, f"events/{session_id}/{seq}"))
-            for seq, body in rows
-        ]
+        out = []
+        for seq, t, type_, body in rows:
+            raw = self._open_blob(
+                body, binding.event(session_id, seq, t, type_), session_id, f"event {seq}"
+            )
+            if raw is not None:
+                out.append(from_dict(json.loads(raw)))
+        return out
+
+    def load_suggestion_rows(self, session_id: str) -> list[tuple[int, str, list[Any]]]:
+        """(seq, stage, paths as stored) of the session's suggestions; damaged ones left out."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT seq, t, objection_utterance_id, stage, latency_s, paths FROM suggestions "
+                "WHERE session_id = ? ORDER BY seq",
+                (session_id,),
+            ).fetchall()
+        out = []
+        for seq, t, oid, stage, latency, paths in rows:
+            context = binding.suggestion(session_id, seq, t, oid, stage, latency)
+            raw = self._open_blob(paths, context, session_id, f"suggestion {seq}")
+            if raw is not None:
+                out.append((seq, stage, list(json.loads(raw))))
+        return out
 
     def load_segments(self, session_id: str, *, learnable_only: bool = False) -> list[Segment]:
-        """Final transcript segments in order; `learnable_only` keeps those flagged usable."""
+        """Final transcript segments in order; `learnable_only` keeps those flagged usable.
+        A damaged segment (its text, or its speaker, times or consent flag altered) is left
+        out and named by `damaged_items`."""
         self.get(session_id)
         sql = (
             "SELECT seq, utterance_id, speaker, start, end, t, lang, text, usable_for_learning "
@@ -392,43 +643,79 @@ class SessionStore:
             sql += " AND usable_for_learning = 1"
         with self._lock:
             rows = self._conn.execute(sql + " ORDER BY seq", (session_id,)).fetchall()
-        return [
-            Segment(
-                session_id=session_id,
-                seq=seq,
-                utterance_id=uid,
-                speaker=speaker,
-                start=start,
-                end=end,
-                t=t,
-                lang=lang,
-                text=self.cipher.decrypt_text(text, f"segments/{session_id}/{seq}"),
-                usable_for_learning=bool(usable),
+        out = []
+        for seq, uid, speaker, start, end, t, lang, text, usable in rows:
+            context = binding.segment(session_id, seq, uid, speaker, start, end, t, lang, usable)
+            raw = self._open_blob(text, context, session_id, f"segment {seq}")
+            if raw is None:
+                continue
+            out.append(
+                Segment(
+                    session_id=session_id,
+                    seq=seq,
+                    utterance_id=uid,
+                    speaker=speaker,
+                    start=start,
+                    end=end,
+                    t=t,
+                    lang=lang,
+                    text=raw.decode("utf-8"),
+                    usable_for_learning=bool(usable),
+                )
             )
-            for seq, uid, speaker, start, end, t, lang, text, usable in rows
-        ]
+        return out
 
     def set_data_use(
         self, session_id: str, usable: bool, *, utterance_ids: list[str] | None = None
     ) -> int:
-        """Allow (or forbid) using segments to improve playbooks or models; returns rows changed."""
+        """Allow (or forbid) using segments to improve playbooks or models; returns rows changed.
+
+        The flag is bound into each segment's seal, so the text is sealed again with the new
+        flag; a damaged segment is left unchanged."""
         self.get(session_id)
-        sql = "UPDATE segments SET usable_for_learning = ? WHERE session_id = ?"
-        params: list[Any] = [1 if usable else 0, session_id]
+        flag = 1 if usable else 0
+        sql = (
+            "SELECT seq, utterance_id, speaker, start, end, t, lang, text, usable_for_learning "
+            "FROM segments WHERE session_id = ?"
+        )
+        params: list[Any] = [session_id]
         if utterance_ids is not None:
             sql += f" AND utterance_id IN ({','.join('?' * len(utterance_ids))})"
             params.extend(utterance_ids)
+        changed = 0
         with self._transaction() as conn:
-            return conn.execute(sql, params).rowcount
+            for seq, uid, speaker, start, end, t, lang, text, old in conn.execute(
+                sql, params
+            ).fetchall():
+                context = binding.segment(session_id, seq, uid, speaker, start, end, t, lang, old)
+                raw = self._open_blob(text, context, session_id, f"segment {seq}")
+                if raw is None:
+                    continue
+                sealed = self.cipher.encrypt(
+                    raw, binding.segment(session_id, seq, uid, speaker, start, end, t, lang, flag)
+                )
+                conn.execute(
+                    "UPDATE segments SET usable_for_learning = ?, text = ? "
+                    "WHERE session_id = ? AND seq = ?",
+                    (flag, sealed, session_id, seq),
+                )
+                changed += 1
+        return changed
 
     def load_choices(self, session_id: str) -> list[Choice]:
+        """The rep's picks in order; a choice whose seal fails (altered) is left out."""
         with self._lock:
             rows = self._conn.execute(
-                "SELECT seq, t, objection_utterance_id, path, stage, created_at FROM choices "
+                "SELECT seq, t, objection_utterance_id, path, stage, created_at, seal FROM choices "
                 "WHERE session_id = ? ORDER BY seq",
                 (session_id,),
             ).fetchall()
-        return [Choice(session_id, *row) for row in rows]
+        out = []
+        for seq, t, oid, path, stage, created, seal in rows:
+            context = binding.choice(session_id, seq, t, oid, path, stage, created)
+            if self._open_blob(seal, context, session_id, f"choice {seq}") is not None:
+                out.append(Choice(session_id, seq, t, oid, path, stage, created))
+        return out
 
     def add_review_note(
         self,
@@ -444,7 +731,7 @@ class SessionStore:
         """A reviewer's note on one objection; returns its id.
 
         The text, the why and the author are encrypted; the rating and the preferred path
-        (0-2) are plain, like the other flags.
+        (0-2) are plain, like the other flags, and bound into the note's seals.
 
         Raises:
             StoreError: unknown session, a rating outside 1-5 or a path outside 0-2.
@@ -457,7 +744,15 @@ class SessionStore:
                 f"The preferred path is one of the three paths (0-2), not {preferred_path}."
             )
         note_id = secrets.token_hex(8)
-        where = f"review_notes/{session_id}/{note_id}"
+        rating = None if rating is None else int(rating)
+        preferred_path = None if preferred_path is None else int(preferred_path)
+        created = time.time()
+
+        def where(column: str) -> str:
+            return binding.review_note(
+                column, note_id, session_id, objection_utterance_id, rating, created, preferred_path
+            )
+
         with self._transaction() as conn:
             conn.execute(
                 "INSERT INTO review_notes (id, session_id, objection_utterance_id, rating, text, "
@@ -466,19 +761,19 @@ class SessionStore:
                     note_id,
                     session_id,
                     objection_utterance_id,
-                    None if rating is None else int(rating),
-                    self.cipher.encrypt_text(text, where),
-                    time.time(),
-                    None if preferred_path is None else int(preferred_path),
-                    self.cipher.encrypt_text(why, f"{where}/why"),
-                    self.cipher.encrypt_text(author, f"{where}/author"),
+                    rating,
+                    self.cipher.encrypt_text(text, where("text")),
+                    created,
+                    preferred_path,
+                    self.cipher.encrypt_text(why, where("why")),
+                    self.cipher.encrypt_text(author, where("author")),
                 ),
             )
         return note_id
 
     def load_review_notes(self, session_id: str) -> list[ReviewNote]:
         """The session's review notes, oldest first (notes from before schema 2 have no
-        preferred path, why or author)."""
+        preferred path, why or author). A note that fails authentication is left out."""
         with self._lock:
             rows = self._conn.execute(
                 "SELECT id, objection_utterance_id, rating, text, created_at, preferred_path, "
@@ -487,20 +782,32 @@ class SessionStore:
             ).fetchall()
         out = []
         for nid, oid, rating, text, created, preferred, why, author in rows:
-            where = f"review_notes/{session_id}/{nid}"
-            out.append(
-                ReviewNote(
-                    note_id=nid,
-                    session_id=session_id,
-                    objection_utterance_id=oid,
-                    rating=rating,
-                    text=self.cipher.decrypt_text(text, where),
-                    created_at=created,
-                    preferred_path=preferred,
-                    why=self.cipher.decrypt_text(why, f"{where}/why") if why else "",
-                    author=self.cipher.decrypt_text(author, f"{where}/author") if author else "",
+            values: dict[str, str] = {}
+            for column, blob in (("text", text), ("why", why), ("author", author)):
+                if blob is None and column != "text":
+                    values[column] = ""
+                    continue
+                context = binding.review_note(
+                    column, nid, session_id, oid, rating, created, preferred
                 )
-            )
+                raw = self._open_blob(blob, context, session_id, f"note {nid} {column}")
+                if raw is None:
+                    break
+                values[column] = raw.decode("utf-8")
+            else:
+                out.append(
+                    ReviewNote(
+                        note_id=nid,
+                        session_id=session_id,
+                        objection_utterance_id=oid,
+                        rating=rating,
+                        text=values["text"],
+                        created_at=created,
+                        preferred_path=preferred,
+                        why=values["why"],
+                        author=values["author"],
+                    )
+                )
         return out
 
     def delete_review_note(self, session_id: str, note_id: str) -> bool:
@@ -512,31 +819,77 @@ class SessionStore:
         return n > 0
 
     def files(self, session_id: str) -> list[tuple[str, str]]:
-        """(path, kind) of the files registered to a session."""
+        """(path, kind) of the files registered to a session, paths relative to the data
+        directory; a row whose seal fails (altered or inserted by hand) is left out."""
         with self._lock:
-            return [
-                (p, k)
-                for p, k in self._conn.execute(
-                    "SELECT path, kind FROM files WHERE session_id = ? ORDER BY path", (session_id,)
-                )
-            ]
+            rows = self._conn.execute(
+                "SELECT path, kind, seal FROM files WHERE session_id = ? ORDER BY path",
+                (session_id,),
+            ).fetchall()
+        out = []
+        for path, kind, seal in rows:
+            context = binding.file(session_id, path, kind)
+            if self._open_blob(seal, context, session_id, f"file {path}") is not None:
+                out.append((path, kind))
+        return out
+
+    def resolve_file(self, path: str) -> Path | None:
+        """Where a registered file is, or None unless it resolves (links followed) to a place
+        inside the data directory: a stored path can never reach a file outside it."""
+        if self.directory is None:
+            return None
+        root = self.directory.resolve()
+        candidate = Path(path)
+        if not candidate.is_absolute():
+            candidate = root / candidate
+        resolved = candidate.resolve()
+        if resolved == root or not resolved.is_relative_to(root):
+            log.warning("a registered file outside the data directory was left alone: %s", path)
+            return None
+        return resolved
+
+    def relative_file(self, path: Path | str) -> str:
+        """A path inside the data directory as the `files` table stores it (relative, with /).
+
+        Raises:
+            StoreError: the path is outside the data directory (or the store is in memory).
+        """
+        if self.directory is None:
+            raise StoreError("A session kept in memory cannot have files.")
+        root = self.directory.resolve()
+        resolved = Path(path).resolve()
+        if resolved == root or not resolved.is_relative_to(root):
+            raise StoreError(
+                f"{path} is outside the data directory {root}; only files inside it can "
+                "belong to a session (they are deleted with it)."
+            )
+        return resolved.relative_to(root).as_posix()
+
+    def recording(self, session_id: str) -> Path | None:
+        """The session's encrypted recording, or None when it has none."""
+        for path, kind in self.files(session_id):
+            if kind == "audio":
+                found = self.resolve_file(path)
+                if found is not None and found.exists():
+                    return found
+        return None
 
     # -- deletion and retention ----------------------------------------------------------------
 
     def delete(self, session_id: str, *, reason: str = "user request", compact: bool = True) -> int:
         """Remove a session's rows, recording and derived files; returns rows deleted.
 
-        The file is then vacuumed and its WAL truncated, so the session's encrypted rows do not
-        linger in free pages. The deletion is written to the audit log.
+        Only files inside the data directory are removed (see `resolve_file`). The file is
+        then vacuumed and its WAL truncated, so the session's encrypted rows do not linger in
+        free pages. The deletion is written to the audit log. A damaged session can be deleted.
         """
         info = self.get(session_id)
         if info.running:
             raise StoreError(f"Session {session_id} is running; stop it before deleting it.")
-        files = self.files(session_id)
         removed_files = 0
-        for path, _kind in files:
-            p = Path(path)
-            if p.exists():
+        for path, _kind in self.files(session_id):
+            p = self.resolve_file(path)
+            if p is not None and p.is_file():
                 p.unlink()
                 removed_files += 1
         rows = 0
@@ -550,9 +903,11 @@ class SessionStore:
         if lock_path is not None:
             lock_path.unlink(missing_ok=True)
         if self.directory is not None:
-            for leftover in (self.directory / RECORDINGS_DIR).glob(f"{session_id}.*"):
-                leftover.unlink()
-                removed_files += 1
+            recordings = (self.directory / RECORDINGS_DIR).resolve()
+            for leftover in recordings.glob(f"{glob_escape(session_id)}.*"):
+                if leftover.parent == recordings and leftover.is_file():
+                    leftover.unlink()
+                    removed_files += 1
         self.audit.record_deletion(session_id, reason=reason, rows=rows, files=removed_files)
         if compact:
             self.compact()

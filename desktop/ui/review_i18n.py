@@ -52,6 +52,10 @@ _ZH: dict[str, str] = {
     "(none)": "（无）",
     "Rating {r}/5": "评分 {r}/5",
     "prefers path {n}": "倾向路径 {n}",
+    "damaged, left out: {items}": "已损坏（已略去）：{items}",
+    "Parts of this session are damaged and left out ({items}); the rest is readable. "
+    "Remove it with `parley sessions delete {id}`.": "此会话有部分内容损坏，已略去（{items}），"
+    "其余内容可正常阅读。可用 `parley sessions delete {id}` 删除它。",
 }
 
 

@@ -259,9 +259,20 @@ class ReviewWindow(QMainWindow):
         if self.store is not None:
             for info in reversed(self.store.list_sessions()):
                 when = time.strftime("%Y-%m-%d %H:%M", time.localtime(info.started_at))
-                item = QListWidgetItem(f"{info.title or info.session_id}\n{info.kind} · {when}")
+                label = f"{info.title or info.session_id}\n{info.kind} · {when}"
+                tip = info.session_id
+                if info.damaged:
+                    items = ", ".join(info.damaged)
+                    label += "\n⚠ " + t("damaged, left out: {items}", items=items)
+                    tip = t(
+                        "Parts of this session are damaged and left out ({items}); the rest is "
+                        "readable. Remove it with `parley sessions delete {id}`.",
+                        items=items,
+                        id=info.session_id,
+                    )
+                item = QListWidgetItem(label)
                 item.setData(SESSION_ROLE, info.session_id)
-                item.setToolTip(info.session_id)
+                item.setToolTip(tip)
                 self.sessions.addItem(item)
                 if info.session_id == current:
                     self.sessions.setCurrentItem(item)

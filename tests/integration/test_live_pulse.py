@@ -52,7 +52,9 @@ def call_channels(tmp_path_factory):
     return {"rep": rep, "customer": customer, "duration": duration, "texts": texts}
 
 
-def _live(env, tmp_path, duration: float, *extra: str) -> tuple[subprocess.Popen, Path]:
+def _live(
+    env, tmp_path, duration: float, *extra: str, store: bool = False
+) -> tuple[subprocess.Popen, Path]:
     events = tmp_path / "events.jsonl"
     cmd = [
         *PARLEY,
@@ -71,7 +73,7 @@ def _live(env, tmp_path, duration: float, *extra: str) -> tuple[subprocess.Popen
         "en",
         "--no-llm",
         "--quiet",
-        "--no-store",
+        *([] if store else ["--no-store"]),
         *extra,
     ]
     proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stderr=subprocess.PIPE, text=True)
@@ -168,3 +170,152 @@ def test_device_lost_and_restored(pulse_env, call_channels, tmp_path):
     assert "device_lost" in states, states
     assert "device_restored" in states[states.index("device_lost") :], states
     assert _transcript(events, "rep").strip(), "the rep's transcript was lost"
+
+
+# A call of our own (not from the evaluation set) for the recording test.
+OWN_CALL = {
+    "id": "own_record_call",
+    "lang": "en",
+    "turns": [
+        {"speaker": "rep", "text": "Good morning, this is Dana from the print shop."},
+        {"speaker": "customer", "text": "Hello. We wanted to ask about printing our new flyers."},
+        {"speaker": "rep", "text": "Of course. How many flyers do you need this month?"},
+        {"speaker": "customer", "text": "About two thousand, and we need them before Friday."},
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def own_call(tmp_path_factory, eval_dir):
+    out = tmp_path_factory.mktemp("own_call")
+    script = out / "call.json"
+    script.write_text(json.dumps(OWN_CALL))
+    wav = out / "call.wav"
+    subprocess.run(  # the shared renderer (a tool beside the eval data), not eval material
+        [sys.executable, str(eval_dir.parent / "tools" / "render_call.py"), str(script), str(wav)],
+        check=True,
+        capture_output=True,
+    )
+    rep, customer = out / "rep.wav", out / "customer.wav"
+    subprocess.run(["sox", str(wav), str(rep), "remix", "1"], check=True)
+    subprocess.run(["sox", str(wav), str(customer), "remix", "2"], check=True)
+    with wave.open(str(wav)) as w:
+        duration = w.getnframes() / w.getframerate()
+    return {"rep": rep, "customer": customer, "duration": duration}
+
+
+def _parley(env, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [*PARLEY, *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=600
+    )
+
+
+@pytest.mark.pulse
+def test_live_record_keeps_the_call_encrypted_in_the_store(pulse_env, own_call, tmp_path):
+    from desktop.privacy.crypto import read_encrypted_file
+    from desktop.privacy.keys import load_or_create_key
+    from inference.scoring import wer
+
+    home = tmp_path / "home"
+    env = dict(
+        pulse_env,
+        PARLEY_HOME=str(home),
+        PARLEY_PASSPHRASE="record pass",
+        PARLEY_SCRYPT_N="1024",
+        PARLEY_KEYRING="0",
+    )
+    proc, events_path = _live(env, tmp_path, own_call["duration"] + 6, "--record", store=True)
+    _wait_for_capture(events_path, proc)
+    players = [
+        subprocess.Popen(["paplay", "-d", sink, str(own_call[party])], env=env)
+        for sink, party in (("mic_feed", "rep"), ("call_out", "customer"))
+    ]
+    for p in players:
+        assert p.wait(120) == 0
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err
+    assert "UNENCRYPTED" not in err
+    live = _read(events_path)
+
+    listed = _parley(env, "sessions", "list", "--json")
+    assert listed.returncode == 0, listed.stderr
+    [row] = [json.loads(line) for line in listed.stdout.splitlines()]
+    sid = row["id"]
+    assert row["kind"] == "live" and row["recording"] is True
+    data = home / "data"
+    recording = data / "recordings" / f"{sid}.pcm.enc"
+    sealed = recording.read_bytes()
+    # Nothing of the audio in clear: no RIFF/WAVE header, and no stretch of the samples.
+    key = load_or_create_key(directory=data, passphrase="record pass", interactive=False)
+    pcm = read_encrypted_file(recording, key)
+    assert len(pcm) > 16000 * 4 * own_call["duration"] * 0.8  # stereo int16, most of the call
+    stereo = np.frombuffer(pcm, dtype=np.int16).reshape(-1, 2)
+    assert np.abs(stereo[:, 0]).max() > 1000 and np.abs(stereo[:, 1]).max() > 1000
+    assert b"RIFF" not in sealed and b"WAVE" not in sealed and b"fmt " not in sealed
+    loud = int(np.argmax(np.abs(stereo[:, 1]))) * 4
+    for start in range(max(0, loud - 8000), loud + 8000, 2000):
+        assert pcm[start : start + 64] not in sealed
+    for path in [data, *data.rglob("*")]:
+        assert (path.stat().st_mode & 0o077) == 0, path  # private to the user
+
+    replay_events = tmp_path / "replay.jsonl"
+    replayed = _parley(
+        env,
+        "replay",
+        "--session",
+        sid,
+        "--speed",
+        "max",
+        "--events",
+        str(replay_events),
+        "--asr-model",
+        "asr-base",
+        "--language",
+        "en",
+        "--no-llm",
+        "--quiet",
+        "--no-store",
+    )
+    assert replayed.returncode == 0, replayed.stderr
+    again = _read(replay_events)
+    for party in ("rep", "customer"):
+        said, heard = _transcript(live, party), _transcript(again, party)
+        assert said.strip() and wer(said, heard) <= 0.2, (party, said, heard)
+    assert not list(tmp_path.rglob("*.wav")) or all(
+        p.parent.name != "data" for p in tmp_path.rglob("*.wav")
+    )
+
+    deleted = _parley(env, "sessions", "delete", sid, "--yes")
+    assert deleted.returncode == 0, deleted.stderr
+    assert not recording.exists()
+    assert not list((data / "recordings").iterdir())
+    assert _parley(env, "sessions", "list", "--json").stdout.strip() == ""
+
+
+@pytest.mark.pulse
+def test_record_to_writes_a_plain_wav_with_a_warning_and_an_audit_record(
+    pulse_env, own_call, tmp_path
+):
+    home = tmp_path / "home"
+    env = dict(
+        pulse_env,
+        PARLEY_HOME=str(home),
+        PARLEY_PASSPHRASE="record pass",
+        PARLEY_SCRYPT_N="1024",
+        PARLEY_KEYRING="0",
+    )
+    plain = tmp_path / "plain.wav"
+    proc, _ = _live(env, tmp_path, 3, "--record-to", str(plain), store=True)
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err
+    assert "UNENCRYPTED" in err and str(plain) in err
+    with wave.open(str(plain)) as w:
+        assert w.getnchannels() == 2
+    audit = _parley(env, "audit", "show", "--json")
+    assert audit.returncode == 0, audit.stderr
+    records = [json.loads(line) for line in audit.stdout.splitlines() if line.strip()]
+    [note] = [r for r in records if r["kind"] == "plain_recording"]
+    assert note["payload"]["path"] == str(plain)
+    assert not (home / "data" / "recordings").exists() or not list(
+        (home / "data" / "recordings").iterdir()
+    )

@@ -184,3 +184,22 @@ def test_main_window_opens_one_review_window(window):
     window.open_review()
     assert window._review_window is first
     first.close()
+
+
+def test_a_damaged_session_is_named_in_the_list_and_still_opens(qtbot, sid: str) -> None:  # type: ignore[no-untyped-def]
+    import sqlite3
+
+    from models.paths import data_dir
+
+    conn = sqlite3.connect(data_dir() / "sessions.db", isolation_level=None)
+    blob = bytearray(conn.execute("SELECT title FROM sessions WHERE id = ?", (sid,)).fetchone()[0])
+    blob[-1] ^= 0x01
+    conn.execute("UPDATE sessions SET title = ? WHERE id = ?", (bytes(blob), sid))
+    conn.close()
+    window = make_window(qtbot)
+    item = window.sessions.item(0)
+    assert "damaged, left out: title" in item.text()
+    assert f"parley sessions delete {sid}" in item.toolTip()
+    with qtbot.waitSignal(window.session_loaded):
+        window.sessions.setCurrentRow(0)
+    assert window.timeline_view.objection_rect(PRICE_OBJECTION) is not None

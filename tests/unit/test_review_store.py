@@ -68,7 +68,7 @@ def test_an_old_database_upgrades_and_keeps_its_notes(tmp_path: Path) -> None:
         store.add_review_note("old", "c1", rating=4, text="new", preferred_path=2, why="w")
         assert [n.preferred_path for n in store.load_review_notes("old")] == [None, 2]
     conn = sqlite3.connect(tmp_path / "sessions.db")
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
     columns = {row[1] for row in conn.execute("PRAGMA table_info(review_notes)")}
     assert {"preferred_path", "why", "author"} <= columns
     conn.close()

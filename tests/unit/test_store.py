@@ -174,9 +174,12 @@ def test_delete_leaves_no_trace(store: SessionStore, tmp_path: Path) -> None:
     writer = store.begin(SessionMeta(kind="live", session_id="with-audio"))
     with writer.open_recording() as rec:
         rec.write(b"\x01\x02" * 5000)
-    derived = tmp_path / "derived-report.html"
+    derived = store.directory / "reports" / "derived-report.html"  # type: ignore[operator]
+    derived.parent.mkdir()
     derived.write_text("report")
     writer.register_file(derived, "report")
+    with pytest.raises(StoreError, match="outside the data directory"):
+        writer.register_file(tmp_path / "elsewhere.html", "report")
     writer(transcript(1, SECRET))
     writer.close()
     recording = store.recording_path("with-audio")

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import errno
+import itertools
 import sqlite3
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -143,3 +145,66 @@ def test_still_full_at_close_leaves_the_session_recoverable(
         assert not writer.close()
     with SessionStore.open(key=key, directory=tmp_path) as store:
         assert [s.session_id for s in store.interrupted_sessions()] == [writer.session_id]
+
+
+def test_a_locked_database_is_named_and_retried_with_backoff(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another program holds SQLite's write lock: the warning says so (not "disk full"), the
+    retries space out, and everything is saved once the lock goes."""
+    config = WriterConfig(commit_interval_s=0.05, retry_interval_s=0.1, retry_max_s=0.4)
+    store = SessionStore.open(key=key_for_test(), directory=tmp_path, writer_config=config)
+    real = store._writer_connection
+    attempts: list[float] = []
+
+    def quick() -> tuple:
+        conn, lock, owned = real()
+        conn.execute("PRAGMA busy_timeout = 0")  # fail at once instead of after 5 s
+        return conn, lock, owned
+
+    real_write = SessionWriter._write
+
+    def write(self: SessionWriter, conn: sqlite3.Connection) -> bool:
+        attempts.append(time.monotonic())
+        return real_write(self, conn)
+
+    monkeypatch.setattr(store, "_writer_connection", quick)
+    monkeypatch.setattr(SessionWriter, "_write", write)
+    told: list[Event] = []
+    writer = store.begin(SessionMeta(kind="live"), notify=told.append)
+    other = sqlite3.connect(tmp_path / "sessions.db", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # the lock another program would hold
+    writer(final(1))
+    time.sleep(1.6)  # let the timed retries run
+    assert writer.degraded and writer.pending == 1
+    assert [type(e) for e in told] == [ErrorEvent]
+    assert "locked by another program" in told[0].message and "disk" not in told[0].message
+    gaps = [b - a for a, b in itertools.pairwise(attempts)]
+    assert len(attempts) <= 8, gaps  # 0.1, 0.2, 0.4, 0.4, ... not every 0.1 s
+    assert gaps[-1] >= 0.35, gaps
+    other.execute("ROLLBACK")
+    other.close()
+    assert writer.close()
+    assert isinstance(told[-1], StatusEvent) and told[-1].state == "recovered"
+    assert [s.utterance_id for s in store.load_segments(writer.session_id)] == ["u1"]
+    store.close()
+
+
+def test_a_row_the_database_refuses_is_set_aside_and_the_batch_commits(tmp_path: Path) -> None:
+    """A row that collides with one already there (here: planted by another connection) is
+    left out with a warning naming it; the rows around it are saved."""
+    store = SessionStore.open(key=key_for_test(), directory=tmp_path, writer_config=NO_TIMED_RETRY)
+    writer = store.begin(SessionMeta(kind="live"))
+    other = sqlite3.connect(tmp_path / "sessions.db", isolation_level=None)
+    other.execute(
+        "INSERT INTO events (session_id, seq, t, type, body) VALUES (?, 1, 0, 'status', x'00')",
+        (writer.session_id,),
+    )
+    other.close()
+    for i in range(1, 4):
+        writer(final(i))
+    assert writer.close()
+    assert [s.utterance_id for s in store.load_segments(writer.session_id)] == ["u1", "u3"]
+    assert len(writer.lost) == 1 and "utterance u2" in writer.lost[0]
+    assert "IntegrityError" in writer.lost[0]
+    store.close()
