@@ -72,7 +72,6 @@ def evaluate(
 
     t0 = time.perf_counter()
     det = SignalDetectors()
-    threshold = det.config.confirm_threshold
     det.detect_text("warm up", "en")
     det.detect_text("预热一下", "zh")
     load_s = time.perf_counter() - t0
@@ -95,7 +94,7 @@ def evaluate(
         want_cat, got_cat = row.get("objection") or NONE, got.objection or NONE
         cell = stats["confusion"].setdefault(want_cat, {})
         cell[got_cat] = cell.get(got_cat, 0) + 1
-        confirmed = got.objection is not None and got.objection_confidence >= threshold
+        confirmed = got.objection is not None and not got.tentative
         stats["tentative"] += got.objection is not None and not confirmed
         if want_cat == NONE:
             stats["null_rows"] += 1
@@ -167,11 +166,12 @@ def corpus_rows() -> list[dict[str, Any]]:
 
 
 def tsv_rows(path: Path) -> list[dict[str, Any]]:
-    """The lines of one Parley corpus file (`<name>_en.tsv` or `<name>_zh.tsv`)."""
+    """The lines of one Parley corpus file (`<name>_en.tsv`, `en_<n>.tsv` and the same in zh)."""
     from inference.detectors.corpus import load_file
 
-    lang = path.stem.rsplit("_", 1)[-1]
-    if lang not in ("en", "zh"):
+    parts = path.stem.split("_")
+    lang = next((p for p in (parts[-1], parts[0]) if p in ("en", "zh")), None)
+    if lang is None:
         raise ValueError(f"{path.name}: a corpus file is named <name>_en.tsv or <name>_zh.tsv")
     return _own_rows(load_file(path, lang))
 
