@@ -195,10 +195,12 @@ def takes_stance(low: str, lang: str) -> bool:
 
 def stance_features(low: str, lang: str) -> list[str]:
     """st|plain for a line that takes no stance (`takes_stance`), st|plainq when it is also a
-    question (a neutral logistics question)."""
+    question (a neutral logistics question); st|short for a short line that takes one (the
+    blunt objection: "Too dear.", "Call me next quarter.", 再说吧)."""
     lang = "zh" if lang == "zh" else "en"
+    short = len(_CJK.findall(low)) <= 8 if lang == "zh" else len(_EN_WORD.findall(low)) <= 6
     if takes_stance(low, lang):
-        return []
+        return ["st|short"] if short else []
     return ["st|plain", "st|plainq"] if _QUESTION[lang].search(low) else ["st|plain"]
 
 

@@ -257,13 +257,10 @@ class SignalDetectors:
             valence, val_conf = models.valence.classes[best], round(pv[best], 3)
             label = emotion_label(low, lang, valence, category)
         hits = self._terms.find(norm, lang)
+        plain = category is not None and not named and not takes_stance(low, lang)
         tentative = category is not None and (
             confidence < self.config.confirm_threshold
-            or (
-                confidence < self.config.plain_confirm_threshold
-                and not named
-                and not takes_stance(low, lang)
-            )
+            or (plain and confidence < self.config.plain_confirm_threshold)
         )
         detection = TextDetection(
             objection=category,
