@@ -88,7 +88,7 @@ def evaluate(
         stats = by_lang.setdefault(
             got.lang,
             {"n": 0, "objection": 0, "valence": 0, "roles": 0, "ms": [], "tentative": 0,
-             "confusion": {}, "null_rows": 0, "confirmed_on_null": 0},
+             "confusion": {}, "null_rows": 0, "confirmed_on_null": 0, "confirmed_right": 0},
         )  # fmt: skip
         stats["n"] += 1
         want_cat, got_cat = row.get("objection") or NONE, got.objection or NONE
@@ -99,6 +99,8 @@ def evaluate(
         if want_cat == NONE:
             stats["null_rows"] += 1
             stats["confirmed_on_null"] += confirmed
+        else:
+            stats["confirmed_right"] += confirmed and got_cat == want_cat
         ok_obj = got.objection == row.get("objection")
         ok_val = got.valence == row.get("valence")
         ok_roles = row.get("roles") is None or set(got.roles) == set(row["roles"])
@@ -132,6 +134,8 @@ def evaluate(
             # alarm (a suggestion) in a call.
             "null_rows": agg["null_rows"],
             "confirmed_on_null": agg["confirmed_on_null"],
+            # Objection lines read right and sure enough to stand alone (a suggestion at once).
+            "confirmed_right": agg["confirmed_right"],
             "confusion": agg["confusion"],
         }
     if all_ms:

@@ -60,8 +60,9 @@ class DetectorConfig:
             the objection event is tentative (no suggestion until the customer's next
             utterance confirms it, see `ConversationHub`).
         plain_confirm_threshold: the same for a line that takes no stance (no negation,
-            contrast or objection word, no playbook competitor named): a description of the
-            business, a neutral question or assent needs this much to stand on its own.
+            contrast or objection word; a playbook competitor's name alone is none): a
+            description of the business, a neutral question or assent needs this much to
+            stand on its own.
         valence_threshold: evidence needed to call a line negative or positive.
         terms_window_s: session seconds over which term density is computed.
         builtin_terms: whether Parley's general business-technology terms join the glossary.
@@ -257,7 +258,9 @@ class SignalDetectors:
             valence, val_conf = models.valence.classes[best], round(pv[best], 3)
             label = emotion_label(low, lang, valence, category)
         hits = self._terms.find(norm, lang)
-        plain = category is not None and not named and not takes_stance(low, lang)
+        # A playbook competitor's name is evidence of the category, not of an objection: a line
+        # that names one and takes no stance ("Zorvath does our ovens.") is a candidate.
+        plain = category is not None and not takes_stance(low, lang)
         tentative = category is not None and (
             confidence < self.config.confirm_threshold
             or (plain and confidence < self.config.plain_confirm_threshold)
