@@ -179,7 +179,7 @@ def _stance_re(lang: str) -> re.Pattern[str]:
 
 def takes_stance(low: str, lang: str) -> bool:
     """Whether a line says anything an objection is made of: a negation, a contrast, or a word
-    of a stance family (`concepts.json` "_stance": the cost or a cost too high, money not there, not now, a
+    of a stance family (`concepts.json` "_stance": a cost too high or to negotiate, money not there, not now, a
     rival kept, someone else deciding, "we're fine", doubt, worry, effort, data risk).
     A line without any of them describes (the business, the team, how the work is done today,
     what a manager would like), asks a neutral question or assents; it can still be an

@@ -6,7 +6,7 @@ the team, the current process, small talk, a decision-maker's wish, assent, a lo
 question), and `blunt_blind_*.tsv`, short objections in sales-training style ("send me
 something", "we're all set", "call me next quarter"). The rates asserted are those measured
 when the files were written into the design, less a small margin: null lines confirmed as an
-objection at most 1 in 10 (measured 1/60 en, 4/60 zh); blunt objections read right at least
+objection at most 1 in 10 (measured 1/60 en, 3/60 zh); blunt objections read right at least
 90% en, 85% zh (measured 93.2%, 88.0%).
 """
 
