@@ -34,7 +34,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--data",
         type=Path,
         default=DEFAULT_DATA,
-        help="labelled JSONL (id, lang, text, objection, valence, roles)",
+        help="labelled JSONL (id, lang, text, objection, valence, roles), or one of Parley's "
+        "corpus files (*_en.tsv / *_zh.tsv: industry, objection, valence, text)",
     )
     p.add_argument(
         "--corpus",
@@ -71,7 +72,6 @@ def evaluate(
 
     t0 = time.perf_counter()
     det = SignalDetectors()
-    threshold = det.config.confirm_threshold
     det.detect_text("warm up", "en")
     det.detect_text("预热一下", "zh")
     load_s = time.perf_counter() - t0
@@ -88,16 +88,22 @@ def evaluate(
         stats = by_lang.setdefault(
             got.lang,
             {"n": 0, "objection": 0, "valence": 0, "roles": 0, "ms": [], "tentative": 0,
-             "confusion": {}},
+             "confusion": {}, "null_rows": 0, "confirmed_on_null": 0, "confirmed_right": 0},
         )  # fmt: skip
         stats["n"] += 1
         want_cat, got_cat = row.get("objection") or NONE, got.objection or NONE
         cell = stats["confusion"].setdefault(want_cat, {})
         cell[got_cat] = cell.get(got_cat, 0) + 1
-        stats["tentative"] += got.objection is not None and got.objection_confidence < threshold
+        confirmed = got.objection is not None and not got.tentative
+        stats["tentative"] += got.objection is not None and not confirmed
+        if want_cat == NONE:
+            stats["null_rows"] += 1
+            stats["confirmed_on_null"] += confirmed
+        else:
+            stats["confirmed_right"] += confirmed and got_cat == want_cat
         ok_obj = got.objection == row.get("objection")
         ok_val = got.valence == row.get("valence")
-        ok_roles = set(got.roles) == set(row.get("roles") or [])
+        ok_roles = row.get("roles") is None or set(got.roles) == set(row["roles"])
         stats["objection"] += ok_obj
         stats["valence"] += ok_val
         stats["roles"] += ok_roles
@@ -106,6 +112,8 @@ def evaluate(
             wrong.append(
                 {
                     "id": row.get("id"),
+                    # Parley's own lines are shown; evaluation lines stay unread (id only).
+                    **({"text": row["text"]} if row.get("own") else {}),
                     "objection": [got.objection, row.get("objection")],
                     "valence": [got.valence, row.get("valence")],
                     "roles": [list(got.roles), row.get("roles")],
@@ -122,6 +130,12 @@ def evaluate(
             "roles_exact": round(agg["roles"] / agg["n"], 3),
             **_ms(agg["ms"]),
             "tentative": agg["tentative"],
+            # Lines labelled with no objection that get a confirmed one: each would be a false
+            # alarm (a suggestion) in a call.
+            "null_rows": agg["null_rows"],
+            "confirmed_on_null": agg["confirmed_on_null"],
+            # Objection lines read right and sure enough to stand alone (a suggestion at once).
+            "confirmed_right": agg["confirmed_right"],
             "confusion": agg["confusion"],
         }
     if all_ms:
@@ -131,11 +145,8 @@ def evaluate(
     return out
 
 
-def corpus_rows() -> list[dict[str, Any]]:
-    """Parley's blind lines (industries the shipped models never trained on), in the --data
-    JSONL shape; the corpus does not label roles."""
-    from inference.detectors.corpus import load_blind
-
+def _own_rows(rows: list[Any]) -> list[dict[str, Any]]:
+    """Parley's corpus rows in the --data JSONL shape; the corpus does not label roles."""
     return [
         {
             "id": f"{r.industry}-{i}",
@@ -144,10 +155,29 @@ def corpus_rows() -> list[dict[str, Any]]:
             "objection": r.objection,
             "valence": r.valence,
             "roles": None,
+            "own": True,
         }
-        for lang in ("en", "zh")
-        for i, r in enumerate(load_blind(lang))
+        for i, r in enumerate(rows)
     ]
+
+
+def corpus_rows() -> list[dict[str, Any]]:
+    """Parley's blind lines (industries the shipped models never trained on), in the --data
+    JSONL shape."""
+    from inference.detectors.corpus import load_blind
+
+    return [row for lang in ("en", "zh") for row in _own_rows(load_blind(lang))]
+
+
+def tsv_rows(path: Path) -> list[dict[str, Any]]:
+    """The lines of one Parley corpus file (`<name>_en.tsv`, `en_<n>.tsv` and the same in zh)."""
+    from inference.detectors.corpus import load_file
+
+    parts = path.stem.split("_")
+    lang = next((p for p in (parts[-1], parts[0]) if p in ("en", "zh")), None)
+    if lang is None:
+        raise ValueError(f"{path.name}: a corpus file is named <name>_en.tsv or <name>_zh.tsv")
+    return _own_rows(load_file(path, lang))
 
 
 def confusion_table(lang: str, confusion: dict[str, dict[str, int]]) -> str:
@@ -266,16 +296,29 @@ def run(args: argparse.Namespace) -> int:
             f"parley: no data file at {path}; pass --data FILE with labelled JSONL", file=sys.stderr
         )
         return 1
-    rows = []
-    for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
+    rows: list[dict[str, Any]] = []
+    if path.suffix == ".tsv":
         try:
-            rows.append(json.loads(line))
-        except json.JSONDecodeError:
-            print(f"parley: line {i} of {path} is not JSON; skipped", file=sys.stderr)
+            rows = tsv_rows(path)
+        except ValueError as e:
+            print(f"parley: {e}", file=sys.stderr)
+            return 1
+    else:
+        for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                rows.append(json.loads(line))
+            except json.JSONDecodeError:
+                print(f"parley: line {i} of {path} is not JSON; skipped", file=sys.stderr)
+    if not rows:
+        print(f"parley: no labelled lines in {path}", file=sys.stderr)
+        return 1
     result = evaluate(rows, repeat=args.repeat, errors=args.errors)
     result["data"] = str(path)
+    if path.suffix == ".tsv":
+        for figures in result["languages"].values():
+            figures.pop("roles_exact", None)  # the corpus does not label roles
     print(json.dumps(result, ensure_ascii=False, indent=2))
     _print_tables(result)
     return 0

@@ -47,6 +47,18 @@ def load_blind(lang: str, data_dir: Path = DATA_DIR) -> list[Row]:
     return rows
 
 
+# Blind checks written for issue #18, never trained on and measured apart from the four above:
+# blunt objections in sales-training style (short brush-offs and stalls, every line an
+# objection) and null context lines as ASR writes whole calls (no line an objection).
+BLUNT_BLIND = "blunt_blind"
+NULL_BLIND = "null_blind"
+
+
+def load_named(name: str, lang: str, data_dir: Path = DATA_DIR) -> list[Row]:
+    """The lines of one named corpus file, `<name>_<lang>.tsv`."""
+    return load_file(data_dir / f"{name}_{lang}.tsv", lang)
+
+
 def load_file(path: Path, lang: str) -> list[Row]:
     """The labelled lines of one corpus file."""
     rows: list[Row] = []

@@ -141,6 +141,69 @@ def concept_features(low: str, lang: str) -> list[str]:
     return feats
 
 
+_STANCE_MARK = {
+    "en": re.compile(
+        r"\b(?:not|no|never|nothing|nobody|without|cannot|nah|but|though|although|however|"
+        r"except)\b|n't\b"
+    ),
+    "zh": re.compile(
+        r"不是|不需要|不用|不行|不要|不想|不会|不能|不够|不了|不起|不到|不太|没法|没有|没钱|没空|"
+        r"没时间|没人|没必要|别|无法|但是|可是|不过"
+    ),
+}
+_QUESTION = {
+    "en": re.compile(
+        r"\?|^(?:so |and |um |uh |okay |ok )?(?:can|could|would|will|do|does|is|are|how|what|"
+        r"where|who|when|why|which)\b"
+    ),
+    "zh": re.compile(r"[?？吗呢]|多少|怎么|哪|几个|能不能|是不是|有没有"),
+}
+
+
+@cache
+def _stance_re(lang: str) -> re.Pattern[str]:
+    """Every entry of a stance family (`concepts.json` "_stance") but those that only name a
+    date or a thing."""
+    raw = resources.files("inference.detectors").joinpath("concepts.json").read_text("utf-8")
+    data = json.loads(raw)
+    skip = {e.lower() for e in data["_stance"]["not_stance"][lang]}
+    entries = {
+        e.lower()
+        for name in data["_stance"]["families"]
+        for e in data[lang].get(name, [])
+        if e.lower() not in skip
+    }
+    alts = "|".join(re.escape(e) for e in sorted(entries, key=len, reverse=True))
+    return re.compile(rf"\b(?:{alts})" if lang == "en" else f"(?:{alts})")
+
+
+def takes_stance(low: str, lang: str) -> bool:
+    """Whether a line says anything an objection is made of: a negation, a contrast, or a word
+    of a stance family (`concepts.json` "_stance": a cost too high or to negotiate, money not there, not now, a
+    rival kept, someone else deciding, "we're fine", doubt, worry, effort, data risk).
+    A line without any of them describes (the business, the team, how the work is done today,
+    what a manager would like), asks a neutral question or assents; it can still be an
+    objection, but the words alone do not make one.
+
+    Args:
+        low: the line, normalised and lower-cased.
+        lang: "en" or "zh".
+    """
+    lang = "zh" if lang == "zh" else "en"
+    return bool(_STANCE_MARK[lang].search(low) or _stance_re(lang).search(low))
+
+
+def stance_features(low: str, lang: str) -> list[str]:
+    """st|plain for a line that takes no stance (`takes_stance`), st|plainq when it is also a
+    question (a neutral logistics question); st|short for a short line that takes one (the
+    blunt objection: "Too dear.", "Call me next quarter.", 再说吧)."""
+    lang = "zh" if lang == "zh" else "en"
+    short = len(_CJK.findall(low)) <= 8 if lang == "zh" else len(_EN_WORD.findall(low)) <= 6
+    if takes_stance(low, lang):
+        return ["st|short"] if short else []
+    return ["st|plain", "st|plainq"] if _QUESTION[lang].search(low) else ["st|plain"]
+
+
 def text_features(low: str, lang: str, words: Sequence[str] = ()) -> list[str]:
     """Sparse binary features of a normalised, lower-cased line.
 
@@ -150,6 +213,7 @@ def text_features(low: str, lang: str, words: Sequence[str] = ()) -> list[str]:
         words: for Chinese, the jieba words of the line (ignored for English).
     """
     feats: list[str] = concept_features(low, lang)
+    feats += stance_features(low, lang)
     if lang == "zh":
         toks = [w for w in words if not _ZH_DROP.match(w)]
         feats += ["w|" + t for t in toks]
@@ -176,9 +240,16 @@ def rule_features(
     rule_objection: str | None,
     emotion_score: float,
     roles: Sequence[str],
+    wish: bool = False,
 ) -> dict[str, float]:
-    """Real-valued features from the rule detectors' evidence (scaled to about 0..2)."""
+    """Real-valued features from the rule detectors' evidence (scaled to about 0..2).
+
+    `wish`: the line tells what a decision-maker wants, with no approval step
+    (`objection.decider_wish`).
+    """
     feats: dict[str, float] = {}
+    if wish:
+        feats["wish|decider"] = 1.0
     for cat, s in objection_scores.items():
         if s > 0:
             feats["r|" + cat] = min(2.0, s / 3.0)

@@ -26,13 +26,36 @@ _APPROVAL = {
     "en": re.compile(
         r"\b(review|reviewed|reviews|approve|approved|approves|approval|sign|signs|signed|"
         r"sign-off|decide|decides|decision|agree|agrees|vote|votes|veto|say-so|okay|weigh in|"
-        r"signature|wants? to see|meets|meeting|agenda|bring it up|"
+        r"signature|meets|meeting|agenda|bring it up|before (anything|anyone|we|i)|first|"
         r"ask|check with|consult|run (it|this|that) by|loop|have to|has to|must)\b"
     ),
     "zh": re.compile(
-        r"签字|签批|审批|同意|拍板|过会|上会|批准|批了|决定|点头|定下来|说了算|汇报|请示|审核|审一下|过目|商量|投票|表决|先看|想看|认可|开会|提一下|一起审|评审|审查"
+        r"签字|签批|审批|同意|拍板|过会|上会|批准|批了|决定|点头|定下来|说了算|汇报|请示|审核|审一下|过目|商量|投票|表决|先看|认可|开会|提一下|一起审|评审|审查"
     ),
 }
+
+# What a decision-maker wants or likes: with no approval step named, a wish that objects to
+# nothing (label guide: null), so the mention is only weak evidence for "authority".
+_WISH = {
+    "en": re.compile(
+        r"\b(wants?|wanted|would (like|love)|'d (like|love)|keen|likes|loves|asked (me|us)|"
+        r"has asked|hoping|hopes|wish|wishes|would prefer|interested in|is after)\b"
+    ),
+    "zh": re.compile(
+        r"想要|想让|想在|想把|想有|希望|很想|喜欢|感兴趣|让我|要我|问你们|问我们|关心|看重"
+    ),
+}
+
+
+def decider_wish(text: str, lang: str, roles: tuple[str, ...]) -> bool:
+    """A decision-maker's wish with no approval step: the line names a decider and what they
+    want ("the owner would love online booking", 老板想要...), and no sign-off or decision."""
+    lang = "zh" if lang == "zh" else "en"
+    return (
+        any(r in _DECIDERS for r in roles)
+        and _WISH[lang].search(text) is not None
+        and _APPROVAL[lang].search(text) is None
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +171,8 @@ def classify(
         # Legal or compliance reviewing how data is handled is a security concern (label
         # guide), whoever does the review: the mention is weak evidence for "authority".
         scores["authority"] += 0.5
+    elif deciders and decider_wish(text, lang, roles):
+        scores["authority"] += 0.25  # a wish, no approval step: evidence of who matters, no more
     elif deciders:
         approval = _APPROVAL["zh" if lang == "zh" else "en"].search(text) is not None
         scores["authority"] += (2.0 if approval else 0.5) + 0.5 * (len(deciders) - 1)

@@ -21,9 +21,10 @@ from inference.detectors.model import (
     combine,
     load_models,
     rule_features,
+    takes_stance,
     text_features,
 )
-from inference.detectors.objection import ObjectionResult, classify
+from inference.detectors.objection import ObjectionResult, classify, decider_wish
 from inference.detectors.prosody import ArousalTracker, measure
 from inference.detectors.roles import find_roles
 from inference.detectors.terms import TermHits, TermSpotter, builtin_terms
@@ -43,6 +44,9 @@ _RUNNER_UP_MIN = 0.05  # least probability for a second category to be reported
 # (tests/data/suggest_calls, `parley bench detect --calls`): at 0.5 they kept 1 false alarm in 14
 # turns without an objection and served 29 of 34 objection turns right (0.65: 25 of 34).
 CONFIRM_THRESHOLD = 0.5
+# A line that takes no stance (no negation, contrast or objection word: `model.takes_stance`)
+# describes, asks or assents; an objection read into it stands on its own only above this.
+PLAIN_CONFIRM_THRESHOLD = 0.8
 _LETTERS = re.compile(r"[A-Za-z\u3400-\u9fff]")
 
 
@@ -55,6 +59,10 @@ class DetectorConfig:
         confirm_threshold: least confidence for an objection to stand on its own; below it
             the objection event is tentative (no suggestion until the customer's next
             utterance confirms it, see `ConversationHub`).
+        plain_confirm_threshold: the same for a line that takes no stance (no negation,
+            contrast or objection word; a playbook competitor's name alone is none): a
+            description of the business, a neutral question or assent needs this much to
+            stand on its own.
         valence_threshold: evidence needed to call a line negative or positive.
         terms_window_s: session seconds over which term density is computed.
         builtin_terms: whether Parley's general business-technology terms join the glossary.
@@ -65,6 +73,7 @@ class DetectorConfig:
 
     objection_threshold: float = 2.0
     confirm_threshold: float = CONFIRM_THRESHOLD
+    plain_confirm_threshold: float = PLAIN_CONFIRM_THRESHOLD
     valence_threshold: float = 1.0
     terms_window_s: float = 120.0
     builtin_terms: bool = True
@@ -88,6 +97,8 @@ class TextDetection:
         terms: glossary terms mentioned.
         lang: the language the line was read as.
         valence_confidence: confidence in the valence.
+        tentative: an objection too unsure to stand on its own (below the confirmation
+            threshold, or below the plain-line threshold in a line that takes no stance).
     """
 
     objection: str | None
@@ -99,6 +110,7 @@ class TextDetection:
     terms: tuple[str, ...]
     lang: str = "en"
     valence_confidence: float = 0.5
+    tentative: bool = False
 
 
 class SignalDetectors:
@@ -183,9 +195,10 @@ class SignalDetectors:
         emotion_score: float,
     ) -> dict[str, float]:
         words = self._seg.words(low, lang) if lang == "zh" else ()
+        wish = decider_wish(low, lang, roles)
         return combine(
             text_features(low, lang, words),
-            rule_features(scores, rule_objection, emotion_score, roles),
+            rule_features(scores, rule_objection, emotion_score, roles, wish),
         )
 
     def _rules(
@@ -245,6 +258,13 @@ class SignalDetectors:
             valence, val_conf = models.valence.classes[best], round(pv[best], 3)
             label = emotion_label(low, lang, valence, category)
         hits = self._terms.find(norm, lang)
+        # A playbook competitor's name is evidence of the category, not of an objection: a line
+        # that names one and takes no stance ("Zorvath does our ovens.") is a candidate.
+        plain = category is not None and not takes_stance(low, lang)
+        tentative = category is not None and (
+            confidence < self.config.confirm_threshold
+            or (plain and confidence < self.config.plain_confirm_threshold)
+        )
         detection = TextDetection(
             objection=category,
             objection_confidence=confidence,
@@ -255,6 +275,7 @@ class SignalDetectors:
             terms=hits.terms,
             lang=lang,
             valence_confidence=val_conf,
+            tentative=tentative,
         )
         return detection, hits
 
@@ -312,6 +333,6 @@ class SignalDetectors:
                 end=utterance.end,
                 category=det.objection,
                 confidence=det.objection_confidence,
-                tentative=det.objection_confidence < self.config.confirm_threshold,
+                tentative=det.tentative,
             )
         return Signals(emotion, terms, roles, objection)

@@ -37,7 +37,10 @@ def test_a_name_alone_is_a_tentative_candidate_a_stated_contract_is_not(tmp_path
     session = build_detectors(None, _book(tmp_path))  # type: ignore[arg-type]
     threshold = DetectorConfig().confirm_threshold
     for line in ("Zorvath does our ovens.", "焙力的烤箱我们用着。"):
-        assert session.detect_text(line).objection_confidence < threshold
+        got = session.detect_text(line)
+        # The category may be read, but the name alone confirms nothing: a hint at most.
+        assert got.objection in (None, "competitor") and (got.objection is None or got.tentative)
     for line in ("We just signed a three-year deal with Zorvath.", "我们刚跟焙力签了三年。"):
         got = session.detect_text(line)
         assert got.objection == "competitor" and got.objection_confidence >= threshold
+        assert not got.tentative
