@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from inference.guard import ComplianceGuard
 from inference.playbook import Playbook
+from inference.playbook.text import tokens
 from inference.suggest.checker import PathChecker, near_copy, states_fact
 from inference.suggest.concerns import fact_cues
 from inference.suggest.facts import FactFinder, ScoredFact, is_price
@@ -172,7 +173,9 @@ class MovePlanner:
                 ):
                     facts = [f for f in facts if not is_price(f.fact.sentence)]  # no price list
                 # A fact said earlier in the call gives way, unless the customer asks for it.
-                said_before = () if s.is_question else s.earlier_facts
+                # So does a fact the rep already told them ("the drone survey we did").
+                said_before = set(() if s.is_question else s.earlier_facts)
+                said_before |= {f.fact.sentence for f in facts if _rep_said_it(f.fact.sentence, s)}
                 fresh = [f for f in facts if f.fact.sentence not in said_before]
                 facts = fresh + [f for f in facts if f.fact.sentence in said_before]
                 if facts:
@@ -276,6 +279,13 @@ def short_clause(clause: str, lang: str) -> str:
     head = clause[: m.start()].strip(" ,，")
     long_enough = len(head) >= 6 if lang == "zh" else len(head.split()) >= 3
     return head if long_enough else ""
+
+
+def _rep_said_it(sentence: str, s: Situation) -> bool:
+    """The rep's recent lines already carry most of this fact's words."""
+    words = set(tokens(sentence))
+    said = set(tokens(" ".join(s.rep_said)))
+    return len(words) >= 3 and len(words & said) >= 0.6 * len(words)
 
 
 def same_fact(a: str, b: str) -> bool:

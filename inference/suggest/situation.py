@@ -132,6 +132,18 @@ _EN_SIGNOFF = re.compile(
 _ZH_SIGNOFF = re.compile(r"签字|拍板|点头|审批|批准|同意|说了算|定夺|过目|把关|签")
 _EN_QUOTED = re.compile(r"\b(?:quot\w*|offer\w*|charg\w*|bid|came in at|pay(?:ing)? them)\b", re.I)
 _ZH_QUOTED = re.compile(r"报价|报了|报的|开价|给我们的价|收我们")
+# How long something runs or is left ("two years into a three-year contract", "还有八个月").
+_EN_TIMEFRAME = re.compile(
+    r"\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|twelve|eighteen)[- ]"
+    r"(?:years?|months?|weeks?)\b",
+    re.I,
+)
+_ZH_TIMEFRAME = re.compile(r"[\d一二两三四五六七八九十]+(?:个)?(?:年|月|周|星期)")
+# What the decider weighs, said by the customer ("she cares most about reconciliation").
+_EN_CRITERIA = re.compile(
+    r"\b(?:cares? (?:most )?about|will want to see|wants? to see|focus(?:es)? on|looks? at)\b", re.I
+)
+_ZH_CRITERIA = re.compile(r"最看重|看重的是|最关心|关心的是|要看到|想看到")
 _ZH_RIVAL = re.compile(r"([A-Za-z][A-Za-z0-9&.\-]{1,20})(?:那边|家|的报价|报的|给我们)")
 
 
@@ -161,6 +173,8 @@ class Situation:
             of data handling ({?review}).
         quoted: the amount they named is someone else's quote or offer ({?quoted}), not our
             price read back.
+        timeframe: they said how long something runs or is left ({?timeframe}: no question
+            asks it again); criteria: they said what the decider weighs ({?criteria}).
         signoff: they named, in this line, someone else who has to sign off.
         concerns: what they worry about in their own terms (`concerns.py` ids: "location",
             "outage", ...), each a template flag {?c_<id>}.
@@ -190,6 +204,8 @@ class Situation:
     concerns: tuple[str, ...] = ()
     signoff: bool = False
     quoted: bool = False
+    timeframe: bool = False
+    criteria: bool = False
 
     def named(self) -> tuple[str, ...]:
         """What the customer named that a path takes up, as a path writes it without "your":
@@ -214,6 +230,8 @@ class Situation:
             "past": "yes" if self.bad_experience else "",
             "review": "yes" if self.review else "",
             "quoted": "yes" if self.quoted else "",
+            "timeframe": "yes" if self.timeframe else "",
+            "criteria": "yes" if self.criteria else "",
         }
         out.update({"c_" + c: "yes" for c in self.concerns})
         return {k: v for k, v in out.items() if v}
@@ -286,17 +304,31 @@ def read_situation(
             _first(_ZH_MONEY if zh else _EN_MONEY, text)
             and (_ZH_QUOTED if zh else _EN_QUOTED).search(text)
         ),
+        timeframe=bool((_ZH_TIMEFRAME if zh else _EN_TIMEFRAME).search(text)),
+        criteria=bool((_ZH_CRITERIA if zh else _EN_CRITERIA).search(text)),
         signoff=bool(person_here and (_ZH_SIGNOFF if zh else _EN_SIGNOFF).search(text)),
     )
 
 
 def _deadline(text: str, *, zh: bool) -> str:
-    """The time the customer named, without its preposition ("next quarter", "July", "年底")."""
+    """The time the customer named, without its preposition ("next quarter", "July", "年底");
+    of several, the one something waits for ("until July", "等明年")."""
     if zh:
-        return _first(_ZH_DEADLINE, text)
-    m = _EN_DEADLINE.search(text)
-    if not m:
+        found = list(_ZH_DEADLINE.finditer(text))
+        if not found:
+            return ""
+        waited = [m for m in found if re.search(r"(?:等|到|过了)$", text[: m.start()])]
+        later = [m for m in found if m.group(0).startswith(("明", "下"))]
+        return (waited or later or found)[0].group(0).strip()
+    found = list(_EN_DEADLINE.finditer(text))
+    if not found:
         return ""
+    waited = [
+        m
+        for m in found
+        if re.search(r"\b(?:until|till|before|after)\s*$", text[: m.start(1)], re.I)
+    ]
+    m = (waited or found)[0]
     phrase = m.group(1).strip()
     return (
         phrase

@@ -173,3 +173,21 @@ def test_a_bad_experience_is_flagged() -> None:
     assert read("We got burned by our last vendor.", category="trust").bad_experience
     assert read("上一家供应商把我们坑惨了。", lang="zh", category="trust").bad_experience
     assert not read("We want to be careful.", category="trust").bad_experience
+
+
+def test_what_they_already_said_is_not_asked_again() -> None:
+    s = read("We're two years into a three-year contract with FleetMax.", category="competitor")
+    assert s.timeframe and "timeframe" in s.slots()
+    s = read("Our CFO signs off, and she cares most about fuel savings.", category="authority")
+    assert s.criteria
+    assert read("合同还有八个月才到期。", lang="zh", category="competitor").timeframe
+    assert not read("The price is too high.").timeframe
+
+
+def test_the_date_something_waits_for_is_the_deadline() -> None:
+    s = read(
+        "The budget for this year is spent; nothing gets approved before April.", category="budget"
+    )
+    assert s.deadline == "April"
+    zh = read("今年的经费已经用完了，只能等明年的预算批下来。", lang="zh", category="budget")
+    assert zh.deadline == "明年"
