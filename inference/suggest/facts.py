@@ -176,12 +176,33 @@ def _with_verb(clause: str) -> str:
 _FACT_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(\[$€£\u4e00-\u9fff])|(?<=[。！？])")
 
 
-def fact_sentences(text: str) -> list[str]:
-    """The sentences and bullet items of an entry; a ";" does not end a fact ("GPS data is
-    kept for 90 days; hosted in Dublin" stays whole)."""
+_ITEM = re.compile(r"^\s*(?:[-*•+]|\d+[.)])\s+|^\s*#|^\s*\|")
+
+
+def _paragraphs(text: str) -> list[str]:
+    """Bullet items and paragraphs, each on one line: a Markdown line wrapped inside an item
+    ("... 24 chargers in its depot; its 18 vans now" / "start every shift full") is joined
+    back to it."""
     out: list[str] = []
     for line in text.splitlines():
-        out.extend(p.strip() for p in _FACT_END.split(line.strip()) if p.strip())
+        if not line.strip():
+            out.append("")
+        elif _ITEM.match(line) or not out or not out[-1]:
+            out.append(line.strip())
+        else:
+            joiner = (
+                "" if re.search(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]$", out[-1]) else " "
+            )
+            out[-1] = out[-1] + joiner + line.strip()
+    return [p for p in out if p]
+
+
+def fact_sentences(text: str) -> list[str]:
+    """The sentences and bullet items of an entry; a ";" does not end a fact ("GPS data is
+    kept for 90 days; hosted in Dublin" stays whole), a wrapped line does not either."""
+    out: list[str] = []
+    for line in _paragraphs(text):
+        out.extend(p.strip() for p in _FACT_END.split(line) if p.strip())
     return out
 
 

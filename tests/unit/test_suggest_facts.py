@@ -129,3 +129,17 @@ def test_confidence_is_the_judged_share_of_usable_paths() -> None:
 )
 def test_a_fact_is_said_to_the_customer(line: str, clause: str) -> None:
     assert as_clause(line, "en") == clause
+
+
+def test_a_wrapped_bullet_is_one_fact() -> None:
+    text = (
+        "- Fernhill Foods put 12 chargers in its depot; its 9 vans now\n"
+        "  start every shift full.\n"
+        "- Pilot: 30 days free.\n"
+        "质保三年，\n故障48小时内上门。"
+    )
+    assert fact_sentences(text) == [
+        "- Fernhill Foods put 12 chargers in its depot; its 9 vans now start every shift full.",
+        "- Pilot: 30 days free.",
+        "质保三年，故障48小时内上门。",
+    ]
