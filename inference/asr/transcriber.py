@@ -380,7 +380,8 @@ class StreamingTranscriber:
         words are all in `u.refined`, False after decoding one piece of a long one."""
         assert u.end is not None
         if u.second_to >= u.end - self._config.vad.pad_s + 0.05:
-            u.refined.extend(u.second)  # the pause's decode already heard all the speech
+            # The pause's decode already heard all the speech.
+            u.refined.extend(u.second or self._streamed(u))
             u.second, u.refine_start = [], u.end
             return True
         if u.end - u.refine_start <= 0.1:
@@ -389,11 +390,16 @@ class StreamingTranscriber:
         beam = self.final_beam or self._config.final_beam_size
         align = self._lang != "en" and u.lang != "en"
         words = self._decode(u, u.refine_start, cut, beam=beam, word_timestamps=align, second=True)
-        if not words and cut >= u.end:  # the guards rejected it: keep what streaming heard
-            words = [w for w in (*u.words, *u.hb.tail()) if w.start >= u.refine_start - 0.05]
+        if not words and cut >= u.end:
+            words = self._streamed(u)
         u.refined.extend(words)
         u.refine_start, u.second, u.second_to = cut, [], cut
         return cut >= u.end
+
+    def _streamed(self, u: _Utterance) -> list[Word]:
+        """The guards rejected the second pass of the utterance's last piece (a loop, or
+        what they took for no speech): keep the words streaming heard there, if any."""
+        return [w for w in (*u.words, *u.hb.tail()) if w.start >= u.refine_start - 0.05]
 
     def _cut(self, u: _Utterance) -> float:
         """Where the next piece of a closed utterance's second pass ends: its end, or the

@@ -353,3 +353,19 @@ def test_once_mode_refines_a_long_utterance_one_piece_per_call() -> None:
     assert isinstance(closed, ClosedUtterance) and closed.text == final.text
     assert max(pieces) <= 8.0 + 0.1
     assert [c["prompt"] for c in backend.calls][:2] == [None, "p1a p1b p1c"]
+
+
+def test_a_second_pass_the_guards_reject_keeps_the_words_streaming_heard() -> None:
+    backend = ScriptedBackend(lambda d: [])
+
+    def script(dur: float) -> list:
+        if backend.calls[-1]["beam"] == 5:  # the beam decode loops: the guards drop it
+            return [segment("so so so so so so so so so", compression_ratio=3.5)]
+        return growing(dur)
+
+    backend.script = script
+    t, clock = make(backend, language="en")
+    out = run(t, clock, np.concatenate([tone(3.0), silence(1.0)]))
+    stable = " ".join(e.text for e in out if isinstance(e, TranscriptEvent) and e.stable)
+    (final,) = [e for e in out if isinstance(e, TranscriptEvent) and e.final]
+    assert stable and final.text.startswith(stable) and "so so" not in final.text
