@@ -4,7 +4,8 @@ One text block per utterance, in the order utterances first appear. A block show
 label, the committed words in solid text and the tentative tail dimmed; a new tentative event
 replaces the tail, a stable partial appends its words and drops them from the tail, and the
 utterance's one final event (the second pass's text) replaces all of it in place; events of the
-utterance after its final are ignored. The view follows new text while it is scrolled to the
+utterance after its final are ignored (a further final, from a file written before two-pass
+finals, is appended). The view follows new text while it is scrolled to the
 bottom and stays put once the user scrolls up.
 """
 
@@ -108,7 +109,12 @@ class TranscriptView(QTextEdit):
                 cursor.insertBlock()
         text = " ".join(event.text.split()) if not _has_cjk(event.text) else event.text.strip()
         if u.closed:
-            return  # the final replaced the utterance's partials; nothing follows it
+            # Nothing follows an utterance's final, except in event files written before
+            # two-pass finals, where each final carried newly committed words: join those.
+            if event.final:
+                u.final = join_words(u.final, text)
+                self._render(u)
+            return
         if event.final:
             u.final, u.tentative, u.closed = text, "", True
         elif event.stable:

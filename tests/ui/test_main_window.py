@@ -73,6 +73,15 @@ def test_tentative_text_is_replaced_made_stable_then_replaced_by_the_final(windo
     assert window.transcript.utterance_text("c1") == ("we have about thirty-two agents", "")
 
 
+def test_an_events_file_from_before_two_pass_finals_still_reads_whole(window) -> None:  # type: ignore[no-untyped-def]
+    sink = window.bridge
+    sink(said("c2", "our team", final=False))
+    sink(said("c2", "our team uses", final=True))  # each final: newly committed words
+    sink(said("c2", "a spreadsheet", final=False))
+    sink(said("c2", "a spreadsheet today", final=True))
+    assert window.transcript.utterance_text("c2") == ("our team uses a spreadsheet today", "")
+
+
 def test_both_parties_get_their_own_labelled_lines(window) -> None:  # type: ignore[no-untyped-def]
     window.bridge(said("r1", "Hello there", final=True, speaker="rep"))
     window.bridge(said("c1", "Hi", final=True, t=3.0))
