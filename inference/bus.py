@@ -42,7 +42,8 @@ class BusStats:
 
 
 def _tentative(event: Event) -> bool:
-    return isinstance(event, TranscriptEvent) and not event.final
+    """A tentative tail (a stable partial is kept: its words are not sent again)."""
+    return isinstance(event, TranscriptEvent) and not event.final and not event.stable
 
 
 class EventBus:

@@ -121,7 +121,7 @@ class ConversationHub:
 
     def emit(self, event: Event) -> None:
         """Publish an event produced upstream (transcripts, status). Thread-safe."""
-        if isinstance(event, TranscriptEvent) and not event.final:
+        if isinstance(event, TranscriptEvent) and not event.final and not event.stable:
             try:
                 self._inbox.put_nowait(event)
             except queue.Full:

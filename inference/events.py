@@ -45,7 +45,16 @@ STATUS_STATES: tuple[str, ...] = (
 
 @dataclass(frozen=True, slots=True)
 class TranscriptEvent:
-    """Text of one utterance: a tentative tail (`final=False`) or newly committed words."""
+    """Text of one utterance, in one of three kinds (docs/architecture.md, "The events
+    contract"):
+
+    - tentative (`final=False`, `stable=False`): the utterance's current uncommitted tail; it
+      replaces the previous tentative text of the utterance;
+    - stable partial (`final=False`, `stable=True`): words committed while the speaker talks,
+      appended to the utterance's earlier stable words (never repeated);
+    - final (`final=True`): the utterance's whole text from the second pass, exactly one per
+      utterance; it replaces everything shown for the utterance so far.
+    """
 
     t: float
     speaker: Speaker
@@ -55,6 +64,7 @@ class TranscriptEvent:
     text: str
     final: bool
     lang: str
+    stable: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,6 +244,8 @@ def to_dict(event: Event) -> dict[str, Any]:
         if isinstance(event, EmotionEvent) and f.name == "arousal" and value is None:
             continue
         if isinstance(event, ObjectionEvent) and f.name == "tentative" and not value:
+            continue
+        if isinstance(event, TranscriptEvent) and f.name == "stable" and not value:
             continue
         if isinstance(value, float):
             value = _round(value)

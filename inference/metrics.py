@@ -73,7 +73,9 @@ def turn_final_latencies(
 
     The turn-final latency of a turn is the session time `t` of the last final transcript event
     of that speaker whose span overlaps the turn (widened by `slack_s` on both sides), minus the
-    turn's end: how long after the speaker stopped the turn's last words were committed.
+    turn's end: how long after the speaker stopped the turn's last words were committed. Each
+    utterance has one final event (its second pass), so this is the time to the final text of
+    the turn's last utterance; stable partials do not count.
 
     Returns:
         one value per turn of `speaker`; None for a turn no final overlaps (missed).

@@ -2,7 +2,9 @@
 
 Streaming WER (CER for Chinese), the offline WER of the same model on the same audio in the
 same run, turn-final latency (`inference.metrics.turn_final_latencies`: end of a timeline turn
--> `t` of the last final event of the channel overlapping it), word commit latency (a word's end -> `t` of the final event carrying it), real-time factor
+-> `t` of the last final event of the channel overlapping it; each utterance has one final, its
+second pass), word commit latency (a word's end -> `t` of the stable partial making it
+stable), real-time factor
 (decode seconds per audio second) and lag (captured audio whose due work is not done).
 Percentiles interpolate linearly between ranks (`inference.metrics.percentile`).
 """

@@ -68,7 +68,8 @@ class SessionInfo:
 
 @dataclass(frozen=True, slots=True)
 class Segment:
-    """One final transcript segment (newly committed words of an utterance).
+    """One final transcript segment: an utterance's whole final text (sessions stored before
+    two-pass finals hold several segments per utterance, each with newly committed words).
 
     Attributes:
         usable_for_learning: whether it may ever be used to improve playbooks or models

@@ -1,9 +1,12 @@
 """The live transcript of both parties.
 
 One text block per utterance, in the order utterances first appear. A block shows the speaker
-label, the committed (final) words in solid text and the tentative tail dimmed; a new tentative
-event replaces the tail, a final event appends its words and drops them from the tail. The view
-follows new text while it is scrolled to the bottom and stays put once the user scrolls up.
+label, the committed words in solid text and the tentative tail dimmed; a new tentative event
+replaces the tail, a stable partial appends its words and drops them from the tail, and the
+utterance's one final event (the second pass's text) replaces all of it in place; events of the
+utterance after its final are ignored (a further final, from a file written before two-pass
+finals, is appended). The view follows new text while it is scrolled to the
+bottom and stays put once the user scrolls up.
 """
 
 from __future__ import annotations
@@ -35,8 +38,9 @@ class _Utterance:
     speaker: str
     start: float
     block: int
-    final: str = ""
+    final: str = ""  # the committed words: the stable partials, then the final text
     tentative: str = ""
+    closed: bool = False  # the final event came
 
 
 class TranscriptView(QTextEdit):
@@ -63,7 +67,8 @@ class TranscriptView(QTextEdit):
     # --- reading (tests and the overlay's quote) -----------------------------------------
 
     def utterance_text(self, utterance_id: str) -> tuple[str, str]:
-        """(final text, tentative tail) of one utterance; ("", "") if unknown."""
+        """(committed text, tentative tail) of one utterance; ("", "") if unknown. The
+        committed text is the final event's once it came, the stable partials' until then."""
         u = self._utterances.get(utterance_id)
         return ("", "") if u is None else (u.final, u.tentative)
 
@@ -103,7 +108,16 @@ class TranscriptView(QTextEdit):
                 cursor.movePosition(QTextCursor.MoveOperation.End)
                 cursor.insertBlock()
         text = " ".join(event.text.split()) if not _has_cjk(event.text) else event.text.strip()
+        if u.closed:
+            # Nothing follows an utterance's final, except in event files written before
+            # two-pass finals, where each final carried newly committed words: join those.
+            if event.final:
+                u.final = join_words(u.final, text)
+                self._render(u)
+            return
         if event.final:
+            u.final, u.tentative, u.closed = text, "", True
+        elif event.stable:
             u.final = join_words(u.final, text)
             tail = u.tentative
             u.tentative = tail[len(text) :].strip() if text and tail.startswith(text) else ""

@@ -6,10 +6,15 @@ time (the session clock), so live capture, paced replay and offline runs share t
 
 Policy: Silero VAD opens and closes utterances (Whisper never sees silence); while an utterance
 is open, its window is re-decoded every `step_s` seconds of new audio and the words on which two
-consecutive hypotheses agree are committed (LocalAgreement-2); when the speaker pauses, the
-window is decoded with a beam and the words before the pause are committed at once; when the
-VAD closes it, everything left is committed at once (decoding again unless the pause's
-decode already heard all the speech).
+consecutive hypotheses agree become stable partials (LocalAgreement-2); when the speaker pauses,
+the utterance is decoded with a beam and the words before the pause become stable at once.
+
+Two passes. That pause decode is also the second pass: it hears the utterance's whole audio
+(not the trimmed streaming window), with the party's earlier text as prompt. When the VAD
+closes the utterance, its one final event carries the second pass's text: the pause's decode
+when it already heard all the speech, else a decode of the whole utterance made then. A long
+utterance is refined in pieces cut at its pauses (`split_s`), each piece decoded once, so no
+single decode grows with the utterance and the worker can serve the other party in between.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ Mode = Literal["stream", "coarse", "once", "skip"]
 Output = TranscriptEvent | ClosedUtterance
 _PROMPT_WORDS = 40
 _TRIM_KEEP_S = 1.0  # committed audio left at the start of a trimmed window
+_PAUSE_S = 0.15  # silence inside an utterance that counts as a pause to split it at
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +66,9 @@ class TranscriberConfig:
             (`sharing`): partials come less often, so the LLM gets both cores between them.
         trim_s: the decoded window is cut between committed words when longer than this,
             keeping its last second of committed words (decoding cost follows the window).
+        split_s: the second pass decodes at most about this much audio at once: past it, a
+            piece is closed at the speaker's next pause (its decode's words are final) and
+            the rest of the utterance is refined from there.
         final_beam_size: beam of the decode that closes an utterance.
         partial_beam_size: beam of the partial decodes (their agreed words are committed).
         partial_word_times: align words in partial decodes too; when False, English partials
@@ -79,6 +88,7 @@ class TranscriberConfig:
     load_factor: float = 1.2
     shared_load_factor: float = 2.0
     trim_s: float = 5.0
+    split_s: float = 10.0
     final_beam_size: int = 5
     partial_beam_size: int = 1
     partial_word_times: bool = True
@@ -88,7 +98,7 @@ class TranscriberConfig:
 
 @dataclass(frozen=True, slots=True)
 class CommittedWords:
-    """Words committed by one final event (for latency measurements)."""
+    """Words made stable by one stable partial event (for latency measurements)."""
 
     party: Party
     utterance_id: str
@@ -103,9 +113,10 @@ class ClosedWindow:
     party: Party
     end: float
     language: str
-    audio: np.ndarray  # the window to decode
+    audio: np.ndarray  # the rest of the utterance to decode (its second pass)
     prompt: str | None
     utterance: _Utterance
+    start: float  # session time of audio[0]
 
 
 class _Utterance:
@@ -118,9 +129,16 @@ class _Utterance:
         self.window_start = start
         self.last_decode_end = start
         self.tentative = ""
-        self.heard_to = start  # end of the audio the last hypothesis covered
-        self.words: list[Word] = []  # everything committed in this utterance
+        self.words: list[Word] = []  # everything made stable in this utterance
         self.audio: np.ndarray | None = None  # its samples, once handed out for a batch
+        # The second pass: `refined` are final words of the pieces decoded so far, which
+        # cover the audio up to `refine_start`; `second` is what a pause's decode heard of
+        # the rest, up to `second_to`; `pauses` are points inside the speaker's pauses.
+        self.refined: list[Word] = []
+        self.refine_start = start
+        self.second: list[Word] = []
+        self.second_to = start
+        self.pauses: list[float] = []
 
 
 class _Audio:
@@ -219,6 +237,11 @@ class StreamingTranscriber:
         self._audio.append(samples)
         for turn in self._vad.feed(samples):
             self._on_turn(turn.kind, turn.start, turn.end)
+        u, pause = self._open, self._vad.pause_start()
+        if u is not None and pause is not None and self._vad.trailing_silence() >= _PAUSE_S:
+            cut = pause + _PAUSE_S / 2  # inside the pause: where a long utterance may be split
+            if not u.pauses or u.pauses[-1] < pause:
+                u.pauses.append(cut)
         if self._open is None and not self._closed:
             self._audio.trim_before(self._audio.end - 1.0)
 
@@ -267,11 +290,15 @@ class StreamingTranscriber:
         most one partial decode of the open one. Returns what it produced, in order."""
         out: list[Output] = []
         while self._closed:
-            closed = self._closed.popleft()
+            closed = self._closed[0]
             if self.mode == "skip" and closed.id is None:
+                self._closed.popleft()
                 self.skipped += 1
                 continue
-            out.extend(self._finish(closed))
+            if not self._refine(closed):
+                return out  # one piece of a long utterance decoded: other work may go first
+            self._closed.popleft()
+            out.extend(self._close(closed))
         u = self._open
         if u is not None and self._partial_due(u, now):
             out.extend(self._partial(u))
@@ -291,8 +318,8 @@ class StreamingTranscriber:
         if end - u.start < self._config.min_window_s:
             return False
         pause = self._vad.pause_start()
-        if pause is not None:  # an early final once the pause is long enough, once per pause
-            return end - pause >= self._config.early_final_s and u.heard_to < pause + 0.05
+        if pause is not None:  # the pause's second pass once it is long enough, once per pause
+            return end - pause >= self._config.early_final_s and u.second_to < pause + 0.05
         return end - u.last_decode_end >= self._step()
 
     def _partial(self, u: _Utterance) -> list[Output]:
@@ -300,12 +327,12 @@ class StreamingTranscriber:
         pause = self._vad.pause_start()
         if pause is not None and end - pause < self._config.early_final_s:
             pause = None  # not yet a pause (no partial is due then: see `_partial_due`)
-        early = pause is not None
-        size = self._config.final_beam_size if early else self._config.partial_beam_size
-        beam = self.final_beam or size
-        align = early or self._config.partial_word_times or self._lang != "en"
-        words = self._decode(u, end, beam=beam, word_timestamps=align)
-        u.heard_to = end
+        if pause is not None:
+            words = self._second_pass(u, end)
+        else:
+            beam = self.final_beam or self._config.partial_beam_size
+            align = self._config.partial_word_times or self._lang != "en"
+            words = self._decode(u, u.window_start, end, beam=beam, word_timestamps=align)
         if log.isEnabledFor(logging.DEBUG):
             paused = f" (pause at {pause:.2f})" if pause is not None else ""
             heard = join_words(f"{w.text}/{w.probability:.2f}" for w in words)
@@ -318,7 +345,7 @@ class StreamingTranscriber:
         if pause is not None and self._config.pause_commit:
             committed += u.hb.commit_before(pause)
         if committed:
-            out.append(self._final(u, committed))
+            out.append(self._stable(u, committed))
         tail = u.hb.tail()
         text = join_words(w.text for w in tail)
         if text != u.tentative:
@@ -334,47 +361,81 @@ class StreamingTranscriber:
             if cuts and cuts[-1] > u.window_start:
                 u.hb.pop_committed(cuts[-1])
                 u.window_start = cuts[-1]
-                self._audio.trim_before(min(self._pending_start(), u.window_start))
         return out
 
-    def _pending_start(self) -> float:
-        starts = [c.window_start for c in self._closed]
-        if self._open is not None:
-            starts.append(self._open.window_start)
-        return min(starts) if starts else self._audio.end
+    def _second_pass(self, u: _Utterance, end: float) -> list[Word]:
+        """A pause in the open utterance: decode all of it not yet refined, with the final
+        beam. Returns the words (for the pause commit); they are the final text if the VAD
+        closes the utterance with no more speech. A piece past `split_s` is final at once."""
+        beam = self.final_beam or self._config.final_beam_size
+        words = self._decode(u, u.refine_start, end, beam=beam, second=True)
+        u.second, u.second_to = words, end
+        if end - u.refine_start > self._config.split_s and words:
+            u.refined.extend(words)
+            u.refine_start, u.second = end, []
+        return words
 
-    def _finish(self, u: _Utterance) -> list[Output]:
+    def _refine(self, u: _Utterance) -> bool:
+        """The second pass of a closed utterance, one decode at a time: True once its final
+        words are all in `u.refined`, False after decoding one piece of a long one."""
         assert u.end is not None
-        speech_end = u.end - self._config.vad.pad_s
-        if u.heard_to >= speech_end + 0.05:
-            committed = u.hb.commit_tail()  # the early final already heard all the speech
-        else:
-            beam = self.final_beam or self._config.final_beam_size
-            words = self._decode(u, u.end, beam=beam) if u.end - u.window_start > 0.1 else []
-            u.hb.insert(words)
-            committed = u.hb.flush_all()
-        return self._close(u, committed)
+        if u.second_to >= u.end - self._config.vad.pad_s + 0.05:
+            # The pause's decode already heard all the speech.
+            u.refined.extend(u.second or self._streamed(u))
+            u.second, u.refine_start = [], u.end
+            return True
+        if u.end - u.refine_start <= 0.1:
+            return True
+        cut = self._cut(u)
+        beam = self.final_beam or self._config.final_beam_size
+        align = self._lang != "en" and u.lang != "en"
+        words = self._decode(u, u.refine_start, cut, beam=beam, word_timestamps=align, second=True)
+        if not words and cut >= u.end:
+            words = self._streamed(u)
+        u.refined.extend(words)
+        u.refine_start, u.second, u.second_to = cut, [], cut
+        return cut >= u.end
 
-    def _close(self, u: _Utterance, committed: list[Word]) -> list[Output]:
+    def _streamed(self, u: _Utterance) -> list[Word]:
+        """The guards rejected the second pass of the utterance's last piece (a loop, or
+        what they took for no speech): keep the words streaming heard there, if any."""
+        return [w for w in (*u.words, *u.hb.tail()) if w.start >= u.refine_start - 0.05]
+
+    def _cut(self, u: _Utterance) -> float:
+        """Where the next piece of a closed utterance's second pass ends: its end, or the
+        last pause that keeps the piece within `split_s` (the first pause past it when none
+        does); an utterance without pauses is decoded whole (the VAD bounds its length)."""
         assert u.end is not None
+        limit = u.refine_start + self._config.split_s
+        if u.end <= limit:
+            return u.end
+        pauses = [p for p in u.pauses if u.refine_start + 1.0 < p < u.end - 1.0]
+        within = [p for p in pauses if p <= limit]
+        return within[-1] if within else pauses[0] if pauses else u.end
+
+    def _close(self, u: _Utterance) -> list[Output]:
+        """The utterance's one final event (its second pass's text, replacing its partials)
+        and, when it has words, the closed utterance the detectors read."""
+        assert u.end is not None
+        words = u.refined
         out: list[Output] = []
-        if committed:
-            out.append(self._final(u, committed))
-        elif u.tentative:  # nothing survived: clear the tail shown so far
-            out.append(self._event(u, u.start, u.end, "", final=False))
-        if u.words:
+        if words or u.id is not None:  # an utterance that showed partials gets its final
+            start, end = (words[0].start, words[-1].end) if words else (u.start, u.end)
+            text = self._join(words, u.lang)
+            out.append(self._event(u, start, end, text, final=True))
+        if words:
             out.append(
                 ClosedUtterance(
                     speaker=self.party,
                     utterance_id=self._id(u),
                     start=u.start,
                     end=u.end,
-                    text=self._join(u.words, u.lang),
+                    text=self._join(words, u.lang),
                     lang=u.lang,
                     audio=u.audio if u.audio is not None else self._audio.slice(u.start, u.end),
                 )
             )
-        self._history.extend(w.text for w in u.words)
+        self._history.extend(w.text for w in words)
         del self._history[:-_PROMPT_WORDS]
         if self._open is None and not self._closed:
             self._audio.trim_before(self._audio.end - 1.0)
@@ -393,35 +454,47 @@ class StreamingTranscriber:
         while self._closed:
             u = self._closed[0]
             assert u.end is not None
-            if u.end - u.window_start > max_s:
+            if u.end - u.refine_start > max_s or u.second_to > u.refine_start:
                 break
             self._closed.popleft()
             u.audio = self._audio.slice(u.start, u.end)
-            window = self._audio.slice(u.window_start, u.end)
-            out.append(ClosedWindow(self.party, u.end, self._lang, window, self._prompt(u), u))
+            rest = self._audio.slice(u.refine_start, u.end)
+            prompt = self._refine_prompt(u)
+            out.append(ClosedWindow(self.party, u.end, self._lang, rest, prompt, u, u.refine_start))
         if self._open is None and not self._closed:
             self._audio.trim_before(self._audio.end - 1.0)
         return out
 
     def finish_decoded(self, window: ClosedWindow, result: Transcription) -> list[Output]:
-        """Close an utterance from `take_closed` with its batched decode."""
+        """Close an utterance from `take_closed` with its batched decode (its second pass:
+        the rest of the utterance, decoded once)."""
         u = window.utterance
         self.decodes += 1
         u.lang = u.lang or self._lang or result.language
         words = guarded_words(result.segments, self._config.guard, estimate=True)
-        u.hb.insert([w.shifted(u.window_start) for w in words if w.text.strip()])
-        return self._close(u, u.hb.flush_all())
+        u.refined.extend(w.shifted(window.start) for w in words if w.text.strip())
+        assert u.end is not None
+        u.refine_start = u.end
+        return self._close(u)
 
     def _decode(
-        self, u: _Utterance, end: float, *, beam: int | None = None, word_timestamps: bool = True
+        self,
+        u: _Utterance,
+        t0: float,
+        end: float,
+        *,
+        beam: int | None = None,
+        word_timestamps: bool = True,
+        second: bool = False,
     ) -> list[Word]:
-        t0 = u.window_start
+        """Decode the party's audio from `t0` to `end`: the streaming window, or with
+        `second` a piece of the second pass (its own prompt)."""
         audio = self._audio.slice(t0, end)
         began = self._clock.now()
         result = self._backend.transcribe(
             audio,
             language=self._lang,
-            prompt=self._prompt(u),
+            prompt=self._refine_prompt(u) if second else self._prompt(u),
             hotwords=self._hotwords,
             beam_size=beam,
             **({} if word_timestamps else {"word_timestamps": False}),
@@ -437,24 +510,41 @@ class StreamingTranscriber:
         return [w.shifted(t0) for w in words if w.text.strip()]
 
     def _prompt(self, u: _Utterance) -> str | None:
+        """The streaming prompt: the party's earlier text and this utterance's stable words
+        that are no longer in the window."""
         inside = {id(w) for w in u.hb.committed}
-        done = [w.text for w in u.words if id(w) not in inside]
+        return self._prompt_of(u, [w.text for w in u.words if id(w) not in inside])
+
+    def _refine_prompt(self, u: _Utterance) -> str | None:
+        """The second pass's prompt: the party's earlier final text and the pieces of this
+        utterance refined so far."""
+        return self._prompt_of(u, [w.text for w in u.refined])
+
+    def _prompt_of(self, u: _Utterance, done: list[str]) -> str | None:
         words = (self._history + done)[-_PROMPT_WORDS:]
         text = join_words(words) if (self._lang or u.lang) != "zh" else "".join(words).strip()
         if (self._lang or u.lang) == "zh":
             return ZH_PROMPT + text
         return text or None
 
-    def _final(self, u: _Utterance, words: list[Word]) -> TranscriptEvent:
+    def _stable(self, u: _Utterance, words: list[Word]) -> TranscriptEvent:
         u.words.extend(words)
-        event = self._event(u, words[0].start, words[-1].end, self._join(words, u.lang), final=True)
+        text = self._join(words, u.lang)
+        event = self._event(u, words[0].start, words[-1].end, text, final=False, stable=True)
         self.committed_log.append(
             CommittedWords(self.party, event.utterance_id, event.t, tuple(words))
         )
         return event
 
     def _event(
-        self, u: _Utterance, start: float, end: float, text: str, *, final: bool
+        self,
+        u: _Utterance,
+        start: float,
+        end: float,
+        text: str,
+        *,
+        final: bool,
+        stable: bool = False,
     ) -> TranscriptEvent:
         return TranscriptEvent(
             t=self._clock.now(),
@@ -465,6 +555,7 @@ class StreamingTranscriber:
             text=text,
             final=final,
             lang=u.lang or self._lang or "en",
+            stable=stable,
         )
 
     @staticmethod

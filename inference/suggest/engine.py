@@ -139,20 +139,24 @@ class SuggestionEngine:
             self._writer.prefill(context, lang)
 
     def observe_partial(self, event: TranscriptEvent) -> None:
-        """A customer transcript event of an open utterance. Its committed words so far, as
-        the conversation's last line, let the writer feed the conversation into its cache
-        while the customer speaks. Tentative tails are not fed: they change with every
-        partial decode, and each change would be evaluated again (on a CPU a few tokens cost
-        about as much as generating them) while speech recognition needs the cores."""
+        """A customer transcript event of an open utterance. Its committed words so far (its
+        stable partials; the final's text once it closes), as the conversation's last line,
+        let the writer feed the conversation into its cache while the customer speaks.
+        Tentative tails are not fed: they change with every partial decode, and each change
+        would be evaluated again (on a CPU a few tokens cost about as much as generating
+        them) while speech recognition needs the cores."""
         if self._writer is None or self._closed:
             return
         with self._lock:
             uid = event.utterance_id
             if uid != self._open_id:
                 self._open_id, self._open_final = uid, ""
-            if not event.final:
+            if event.final:  # the second pass's whole text replaces the stable partials
+                self._open_final = event.text
+            elif event.stable:
+                self._open_final = join_pieces(self._open_final, event.text)
+            else:
                 return
-            self._open_final = join_pieces(self._open_final, event.text)
             text = self._open_final
             if not text.strip():
                 return

@@ -130,3 +130,64 @@ def test_auto_falls_back_to_the_cpu_when_a_gpu_cannot_be_used(monkeypatch) -> No
     assert backend.device.device == "cpu" and "could not use it" in backend.device.reason
     with pytest.raises(ModelError, match="could not be loaded"):
         WhisperBackend(folder, device="cuda")
+
+
+class _Recording:
+    """The real backend, noting each decode's length and beam."""
+
+    def __init__(self, inner) -> None:
+        self.inner = inner
+        self.calls: list[tuple[float, int | None]] = []
+
+    @property
+    def multilingual(self) -> bool:
+        return bool(self.inner.multilingual)
+
+    def transcribe(self, audio, **kwargs):
+        self.calls.append((len(audio) / 16000, kwargs.get("beam_size")))
+        return self.inner.transcribe(audio, **kwargs)
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.t = 0.0
+
+    def now(self) -> float:
+        return self.t
+
+
+def test_one_final_per_utterance_from_a_second_pass_cut_at_pauses(
+    eval_dir: Path, tiny, references
+) -> None:
+    from audio.file_source import read_channels
+    from inference.asr.transcriber import StreamingTranscriber, TranscriberConfig
+    from inference.asr.vad import SileroVad, VadConfig
+    from tests.unit.asr_fakes import frames
+
+    audio = read_channels(eval_dir / "audio" / "jfk_en.flac")["customer"]
+    backend, clock = _Recording(tiny), _Clock()
+    # Pauses of up to 1.5 s stay inside an utterance: long ones, with pauses to cut at.
+    config = TranscriberConfig(language="en", split_s=3.0, vad=VadConfig(min_silence_s=1.5))
+    t = StreamingTranscriber(
+        "customer", backend=backend, vad=SileroVad(), config=config, clock=clock
+    )
+    out: list = []
+    for frame in frames(audio):
+        clock.t = frame.end
+        t.insert_audio(frame)
+        out += t.process(clock.now())
+    t.finish()
+    out += t.process(clock.now())
+    events = [e for e in out if isinstance(e, TranscriptEvent)]
+    closed = [e for e in out if isinstance(e, ClosedUtterance)]
+    assert closed and any(e.stable for e in events)
+    for c in closed:
+        mine = [e for e in events if e.utterance_id == c.utterance_id]
+        finals = [e for e in mine if e.final]
+        assert len(finals) == 1 and mine[-1] is finals[0]
+        assert finals[0].text == c.text
+    text = " ".join(c.text for c in closed)
+    assert score(references["jfk_en.flac"]["text"], text, "en") <= 0.15, text
+    longest = max(c.end - c.start for c in closed)
+    second = [d for d, beam in backend.calls if beam == 5]
+    assert longest > 5.0 and max(second) < longest - 1.0  # refined in pieces

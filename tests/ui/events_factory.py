@@ -12,7 +12,13 @@ from inference.events import (
 
 
 def said(
-    uid: str, text: str, *, final: bool, speaker: str = "customer", t: float = 1.0
+    uid: str,
+    text: str,
+    *,
+    final: bool,
+    speaker: str = "customer",
+    t: float = 1.0,
+    stable: bool = False,
 ) -> TranscriptEvent:
     return TranscriptEvent(
         t=t,
@@ -23,6 +29,7 @@ def said(
         text=text,
         final=final,
         lang="en",  # type: ignore[arg-type]
+        stable=stable,
     )
 
 

@@ -49,7 +49,7 @@ def test_window_title_and_start_with_fake_session(window, tmp_path, factory) -> 
     assert window.start_button.text() == "Stop"
 
 
-def test_tentative_text_is_replaced_then_made_final(window) -> None:  # type: ignore[no-untyped-def]
+def test_tentative_text_is_replaced_made_stable_then_replaced_by_the_final(window) -> None:  # type: ignore[no-untyped-def]
     sink = window.bridge
     sink(said("c1", "we have about", final=False))
     sink(said("c1", "we have about thirty", final=False))
@@ -58,14 +58,28 @@ def test_tentative_text_is_replaced_then_made_final(window) -> None:  # type: ig
     assert frags[-1][0] == "we have about thirty" and frags[-1][1]  # dimmed italic tail
     assert "we have about we have" not in window.transcript.block_text("c1")
 
-    sink(said("c1", "we have about", final=True))
+    sink(said("c1", "we have about", final=False, stable=True))
     assert window.transcript.utterance_text("c1") == ("we have about", "thirty")
-    sink(said("c1", "thirty agents", final=True))
+    sink(said("c1", "thirty agents", final=False, stable=True))
     assert window.transcript.utterance_text("c1") == ("we have about thirty agents", "")
+    # The utterance's one final (the second pass) replaces its words in place.
+    sink(said("c1", "we have about thirty-two agents", final=True))
+    assert window.transcript.utterance_text("c1") == ("we have about thirty-two agents", "")
     frags = _fragments(window, "c1")
-    assert frags[-1][0] == "we have about thirty agents"
+    assert frags[-1][0] == "we have about thirty-two agents"
     assert not frags[-1][1]  # solid
-    assert window.transcript.block_text("c1").startswith("Customer 00:00")
+    assert window.transcript.block_text("c1") == "Customer 00:00  we have about thirty-two agents"
+    sink(said("c1", "late tail", final=False))  # nothing of the utterance follows its final
+    assert window.transcript.utterance_text("c1") == ("we have about thirty-two agents", "")
+
+
+def test_an_events_file_from_before_two_pass_finals_still_reads_whole(window) -> None:  # type: ignore[no-untyped-def]
+    sink = window.bridge
+    sink(said("c2", "our team", final=False))
+    sink(said("c2", "our team uses", final=True))  # each final: newly committed words
+    sink(said("c2", "a spreadsheet", final=False))
+    sink(said("c2", "a spreadsheet today", final=True))
+    assert window.transcript.utterance_text("c2") == ("our team uses a spreadsheet today", "")
 
 
 def test_both_parties_get_their_own_labelled_lines(window) -> None:  # type: ignore[no-untyped-def]

@@ -70,12 +70,15 @@ def test_both_parties_are_transcribed_and_open_utterances_flushed_at_the_end() -
     assert any(isinstance(e, StatusEvent) and e.state == "device_lost" for e in hub.items)
     closed = [e for e in hub.items if isinstance(e, ClosedUtterance)]
     assert sorted(c.utterance_id for c in closed) == ["c1", "c2", "r1"]
-    for c in closed:  # each utterance's final text comes before it closes
+    for c in closed:  # each utterance's one final, its text, comes before it closes
         i = hub.items.index(c)
-        assert any(
-            isinstance(e, TranscriptEvent) and e.final and e.utterance_id == c.utterance_id
-            for e in hub.items[:i]
-        )
+        finals = [
+            e
+            for e in hub.items
+            if isinstance(e, TranscriptEvent) and e.final and e.utterance_id == c.utterance_id
+        ]
+        assert len(finals) == 1 and hub.items.index(finals[0]) < i
+        assert finals[0].text == c.text
     assert {c.speaker for c in closed} == {"customer", "rep"}
 
 
@@ -176,3 +179,9 @@ def test_at_max_speed_closed_utterances_are_decoded_in_batches_in_order() -> Non
     assert [u.end for u in closed[:4]] == sorted(u.end for u in closed[:4])
     assert {u.speaker for u in closed[:4]} == {"customer", "rep"}
     assert all(u.text.startswith("said") for u in closed)
+    # The one decode of each utterance is its second pass: its one final event.
+    finals = [e for e in hub.items if isinstance(e, TranscriptEvent) and e.final]
+    assert sorted(e.utterance_id for e in finals) == sorted(u.utterance_id for u in closed)
+    by_id = {e.utterance_id: e.text for e in finals}
+    assert all(by_id[u.utterance_id] == u.text for u in closed)
+    assert not any(isinstance(e, TranscriptEvent) and e.stable for e in hub.items)

@@ -50,19 +50,22 @@ def make(backend, **config) -> tuple[StreamingTranscriber, ManualClock]:
     return t, clock
 
 
-def test_finals_never_repeat_and_join_to_the_utterance_text() -> None:
+def test_one_final_per_utterance_replaces_stable_partials_that_never_repeat() -> None:
     backend = ScriptedBackend(growing)
     t, clock = make(backend)
     out = run(t, clock, np.concatenate([silence(0.5), tone(4.0), silence(1.0)]))
-    finals = [e for e in out if isinstance(e, TranscriptEvent) and e.final]
+    events = [e for e in out if isinstance(e, TranscriptEvent)]
+    finals = [e for e in events if e.final]
+    stables = [e for e in events if e.stable]
     closed = [e for e in out if isinstance(e, ClosedUtterance)]
-    assert len(closed) == 1
-    assert len(finals) >= 2  # words committed while speaking, the rest at the close
-    assert " ".join(f.text for f in finals) == closed[0].text
-    joined = " ".join(f.text for f in finals).split()
-    assert len(joined) == len(set(joined))  # no word sent twice
+    assert len(closed) == 1 and len(finals) == 1
+    assert stables and not any(e.final for e in stables)  # committed while speaking
+    joined = " ".join(e.text for e in stables).split()
+    assert len(joined) == len(set(joined))  # no stable word sent twice
+    assert finals[0].text == closed[0].text == SENTENCE
+    assert events[-1] is finals[0]  # nothing of the utterance follows its final
     assert out[-1] is closed[0]  # the utterance closes after its final text
-    assert {e.utterance_id for e in out if isinstance(e, TranscriptEvent)} == {"c1"}
+    assert {e.utterance_id for e in events} == {"c1"}
     assert closed[0].audio is not None
     assert abs(len(closed[0].audio) / 16000 - (closed[0].end - closed[0].start)) < 0.01
 
@@ -75,9 +78,9 @@ def test_tentative_events_carry_the_uncommitted_tail() -> None:
     for e in out:
         if not isinstance(e, TranscriptEvent):
             continue
-        if e.final:
+        if e.stable:
             committed += e.text.split()
-        elif e.text:
+        elif e.text and not e.final:
             tentatives += 1
             # committed words followed by the tail read as the hypothesis: nothing twice
             assert SENTENCE.startswith(" ".join([*committed, e.text]))
@@ -240,7 +243,7 @@ def test_a_pause_commits_the_words_before_it_without_a_second_hypothesis() -> No
         return [
             w
             for e in out
-            if isinstance(e, TranscriptEvent) and e.final and e.t < 2.3
+            if isinstance(e, TranscriptEvent) and e.stable and e.t < 2.3
             for w in e.text.split()
         ]
 
@@ -261,5 +264,108 @@ def test_a_rejected_decode_keeps_the_last_hypothesis_for_agreement() -> None:
 
     t, clock = make(ScriptedBackend(script), language="en", pause_commit=False)
     out = run(t, clock, np.concatenate([tone(3.2), silence(1.0)]))
+    stables = [e for e in out if isinstance(e, TranscriptEvent) and e.stable]
+    assert stables[0].text == "we have" and stables[0].t < 3.2  # agreed before the close
+
+
+def test_the_final_is_the_second_pass_over_the_whole_utterance() -> None:
+    """Greedy partials over a trimmed window garble a word; the pause's beam decode hears the
+    whole utterance with the party's earlier text as prompt, and its text is the final."""
+    backend = ScriptedBackend(lambda d: [])
+
+    def script(dur: float) -> list:
+        words = SENTENCE.split()[: max(1, int(dur * 3))]
+        if backend.calls[-1]["beam"] == 1:
+            words = ["wee" if w == "agents" else w for w in words]
+        return [segment(" ".join(words))]
+
+    backend.script = script
+    t, clock = make(backend, language="en", trim_s=2.0)
+    audio = np.concatenate([tone(1.5), silence(1.0), tone(4.0), silence(1.0)])
+    out = run(t, clock, audio)
     finals = [e for e in out if isinstance(e, TranscriptEvent) and e.final]
-    assert finals[0].text == "we have" and finals[0].t < 3.2  # agreed before the close
+    closed = [e for e in out if isinstance(e, ClosedUtterance)]
+    assert [f.utterance_id for f in finals] == ["c1", "c2"]
+    assert [f.text for f in finals] == [c.text for c in closed]
+    stable = " ".join(e.text for e in out if isinstance(e, TranscriptEvent) and e.stable)
+    assert "wee" in stable and "wee" not in finals[1].text  # the second pass fixed it
+    second = [c for c in backend.calls if c["beam"] == 5]
+    partial = [c for c in backend.calls if c["beam"] == 1]
+    # Each utterance's second pass heard all of it (padding included), partials a window.
+    assert abs(second[-1]["dur"] - (closed[1].end - closed[1].start) + 0.2) < 0.25
+    assert max(c["dur"] for c in partial) < second[-1]["dur"]
+    assert second[-1]["prompt"] == closed[0].text  # earlier text, not this utterance's
+
+
+def _pieces_script(backend: ScriptedBackend, pieces: list[float]):
+    """Beam decodes answer two words named after the decode, spread over the window."""
+
+    def script(dur: float) -> list:
+        if backend.calls[-1]["beam"] != 5:
+            return growing(dur)
+        pieces.append(dur)
+        k = len(pieces)
+        return [segment(f"p{k}a p{k}b", start=0.2), segment(f"p{k}c", start=dur - 0.6)]
+
+    return script
+
+
+LONG = np.concatenate([*[np.concatenate([tone(3.0), silence(0.3)]) for _ in range(7)], silence(1)])
+
+
+def test_a_long_utterance_is_refined_in_pieces_cut_at_its_pauses() -> None:
+    backend = ScriptedBackend(lambda d: [])
+    pieces: list[float] = []
+    backend.script = _pieces_script(backend, pieces)
+    t, clock = make(backend, language="en", split_s=8.0)
+    out = run(t, clock, LONG)
+    finals = [e for e in out if isinstance(e, TranscriptEvent) and e.final]
+    closed = [e for e in out if isinstance(e, ClosedUtterance)]
+    assert len(closed) == 1 and len(finals) == 1  # one utterance: the pauses are short
+    assert closed[0].end - closed[0].start > 20
+    assert max(pieces) < 8.0 + 3.5  # no decode of the second pass hears it all
+    text = finals[0].text.split()
+    used = sorted({int(w[1:-1]) for w in text})
+    assert len(used) >= 2  # several pieces make up the final
+    assert text == [f"p{k}{x}" for k in used for x in "abc"]  # each piece once, in order
+    assert abs(sum(pieces[k - 1] for k in used) - (closed[0].end - closed[0].start)) < 0.5
+
+
+def test_once_mode_refines_a_long_utterance_one_piece_per_call() -> None:
+    backend = ScriptedBackend(lambda d: [])
+    pieces: list[float] = []
+    backend.script = _pieces_script(backend, pieces)
+    t, clock = make(backend, language="en", split_s=8.0)
+    t.mode, t.partials = "once", False
+    for frame in frames(LONG):
+        clock.advance_to(frame.end)
+        t.insert_audio(frame)
+    t.finish()
+    steps: list[list] = []
+    while not steps or not steps[-1]:
+        steps.append(t.process(clock.now()))
+        assert len(steps) < 10
+    # Each call decodes one piece (the worker may serve the other party in between); the
+    # last one gives the final and the closed utterance.
+    assert len(pieces) >= 3 and len(steps) == len(pieces)
+    final, closed = steps[-1]
+    assert isinstance(final, TranscriptEvent) and final.final
+    assert isinstance(closed, ClosedUtterance) and closed.text == final.text
+    assert max(pieces) <= 8.0 + 0.1
+    assert [c["prompt"] for c in backend.calls][:2] == [None, "p1a p1b p1c"]
+
+
+def test_a_second_pass_the_guards_reject_keeps_the_words_streaming_heard() -> None:
+    backend = ScriptedBackend(lambda d: [])
+
+    def script(dur: float) -> list:
+        if backend.calls[-1]["beam"] == 5:  # the beam decode loops: the guards drop it
+            return [segment("so so so so so so so so so", compression_ratio=3.5)]
+        return growing(dur)
+
+    backend.script = script
+    t, clock = make(backend, language="en")
+    out = run(t, clock, np.concatenate([tone(3.0), silence(1.0)]))
+    stable = " ".join(e.text for e in out if isinstance(e, TranscriptEvent) and e.stable)
+    (final,) = [e for e in out if isinstance(e, TranscriptEvent) and e.final]
+    assert stable and final.text.startswith(stable) and "so so" not in final.text

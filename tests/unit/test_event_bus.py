@@ -11,7 +11,7 @@ from inference.events import Event, StatusEvent, TranscriptEvent
 from inference.sinks import JsonlSink
 
 
-def _transcript(t: float, *, final: bool, uid: str = "c1") -> TranscriptEvent:
+def _transcript(t: float, *, final: bool, uid: str = "c1", stable: bool = False) -> TranscriptEvent:
     return TranscriptEvent(
         t=t,
         speaker="customer",
@@ -21,6 +21,7 @@ def _transcript(t: float, *, final: bool, uid: str = "c1") -> TranscriptEvent:
         text="we already have a supplier",
         final=final,
         lang="en",
+        stable=stable,
     )
 
 
@@ -100,15 +101,25 @@ def test_a_full_outbox_drops_tentatives_and_keeps_finals() -> None:
         bus.emit(_transcript(1.0 + i, final=False))
     for i in range(4):  # full: dropped, never queued
         bus.emit(_transcript(5.0 + i, final=False))
+    bus.emit(_transcript(9.0, final=False, stable=True))  # full: a stable partial waits too
     bus.emit(_transcript(10.0, final=True))  # full: waits, then overfills
     stats = bus.stats()
     assert stats.dropped_tentative == 4
-    assert stats.waits == 1 and stats.overfilled == 1
+    assert stats.waits == 2 and stats.overfilled == 2
     sink.gate.set()
     assert bus.close(10)
     kept = [e for e in sink.events if isinstance(e, TranscriptEvent)]
-    assert [e.t for e in kept] == [1.0, 2.0, 3.0, 10.0]
-    assert kept[-1].final
+    assert [e.t for e in kept] == [1.0, 2.0, 3.0, 9.0, 10.0]
+    assert kept[-2].stable and kept[-1].final
+
+
+def test_stable_is_written_only_when_true_and_read_back() -> None:
+    from inference.events import from_dict, to_dict
+
+    tentative, stable = _transcript(1.0, final=False), _transcript(2.0, final=False, stable=True)
+    assert "stable" not in to_dict(tentative)  # older readers see the same objects as before
+    assert to_dict(stable)["stable"] is True
+    assert from_dict(to_dict(stable)) == stable and from_dict(to_dict(tentative)) == tentative
 
 
 def test_a_waiting_producer_goes_on_as_soon_as_there_is_room() -> None:

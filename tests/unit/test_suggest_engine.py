@@ -361,16 +361,19 @@ def test_a_playbook_without_facts_still_gives_three_paths(tmp_path: Path) -> Non
 
 
 def test_a_prefill_hint_carries_the_committed_words_only(rig: Rig) -> None:
-    def event(t: float, text: str, final: bool) -> TranscriptEvent:
-        return TranscriptEvent(t, "customer", "c1", 2.5, t, text, final, "en")
+    def event(t: float, text: str, *, stable: bool = False, final: bool = False):
+        return TranscriptEvent(t, "customer", "c1", 2.5, t, text, final, "en", stable=stable)
 
-    rig.engine.observe_partial(event(3.0, "Well the price", False))
+    rig.engine.observe_partial(event(3.0, "Well the price"))
     assert rig.writer.prefills == []  # a tentative tail alone is no hint
-    rig.engine.observe_partial(event(4.0, "Well the price is", True))
-    rig.engine.observe_partial(event(4.5, "a lot more", False))
-    rig.engine.observe_partial(event(5.0, "a lot", True))
+    rig.engine.observe_partial(event(4.0, "Well the price is", stable=True))
+    rig.engine.observe_partial(event(4.5, "a lot more"))
+    rig.engine.observe_partial(event(5.0, "a lot", stable=True))
+    # The final (second pass) replaces the stable words rather than adding to them.
+    rig.engine.observe_partial(event(5.5, "Well the price is a lot", final=True))
     assert [p[0][-1].text for p in rig.writer.prefills] == [
         "Well the price is",
+        "Well the price is a lot",
         "Well the price is a lot",
     ]
 
