@@ -115,6 +115,21 @@ def _transcript(events: list[dict], party: str) -> str:
     )
 
 
+def _play_through(env, events_path: Path, proc: subprocess.Popen, call) -> str:
+    """Once the session captures, play each party's file into its device; wait for the session
+    to finish and return its stderr."""
+    _wait_for_capture(events_path, proc)
+    players = [
+        subprocess.Popen(["paplay", "-d", sink, str(call[party])], env=env)
+        for sink, party in (("mic_feed", "rep"), ("call_out", "customer"))
+    ]
+    for p in players:
+        assert p.wait(120) == 0
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err
+    return err
+
+
 @pytest.mark.pulse
 def test_live_session_transcribes_both_parties(pulse_env, call_channels, tmp_path):
     from inference.scoring import wer
@@ -123,15 +138,7 @@ def test_live_session_transcribes_both_parties(pulse_env, call_channels, tmp_pat
     proc, events_path = _live(
         pulse_env, tmp_path, call_channels["duration"] + 6, "--record", str(record)
     )
-    _wait_for_capture(events_path, proc)
-    players = [
-        subprocess.Popen(["paplay", "-d", sink, str(call_channels[party])], env=pulse_env)
-        for sink, party in (("mic_feed", "rep"), ("call_out", "customer"))
-    ]
-    for p in players:
-        assert p.wait(120) == 0
-    _, err = proc.communicate(timeout=300)
-    assert proc.returncode == 0, err
+    _play_through(pulse_env, events_path, proc, call_channels)
     events = _read(events_path)
     notes = [  # what the session said about its audio and its pace, for a failure message
         f"{e['t']:.1f} {e['component']} {e['state']} {e['detail']}"
@@ -252,15 +259,7 @@ def test_live_record_keeps_the_call_encrypted_in_the_store(pulse_env, own_call, 
         PARLEY_KEYRING="0",
     )
     proc, events_path = _live(env, tmp_path, own_call["duration"] + 6, "--record", store=True)
-    _wait_for_capture(events_path, proc)
-    players = [
-        subprocess.Popen(["paplay", "-d", sink, str(own_call[party])], env=env)
-        for sink, party in (("mic_feed", "rep"), ("call_out", "customer"))
-    ]
-    for p in players:
-        assert p.wait(120) == 0
-    _, err = proc.communicate(timeout=300)
-    assert proc.returncode == 0, err
+    err = _play_through(env, events_path, proc, own_call)
     assert "UNENCRYPTED" not in err
     live = _read(events_path)
 
