@@ -108,13 +108,8 @@ def run(args: argparse.Namespace) -> int:
         return _replay_session(args)
     if not args.input.exists():
         raise ParleyError(f"{args.input} does not exist; give an audio file, a .json or a folder")
-    for out in args.transcript:
-        if out.suffix.lower().lstrip(".") not in TRANSCRIPT_FORMATS:
-            print(
-                f"parley replay: --transcript {out}: use one of .{', .'.join(TRANSCRIPT_FORMATS)}",
-                file=sys.stderr,
-            )
-            return 2
+    if not _transcript_formats_ok(args.transcript):
+        return 2
     batch = args.input.is_dir()
     files = _inputs(args.input)
     if batch and not files:
@@ -143,6 +138,18 @@ def run(args: argparse.Namespace) -> int:
     return 0 if outcomes[0].ok else 1
 
 
+def _transcript_formats_ok(outs: list[Path]) -> bool:
+    """Every --transcript file has a format Parley writes; says which on stderr otherwise."""
+    for out in outs:
+        if out.suffix.lower().lstrip(".") not in TRANSCRIPT_FORMATS:
+            print(
+                f"parley replay: --transcript {out}: use one of .{', .'.join(TRANSCRIPT_FORMATS)}",
+                file=sys.stderr,
+            )
+            return False
+    return True
+
+
 def _replay_session(args: argparse.Namespace) -> int:
     """`--session ID`: the stored recording, decrypted into memory, through the pipeline."""
     from desktop.commands.sessions import _open_store
@@ -160,13 +167,8 @@ def _replay_session(args: argparse.Namespace) -> int:
             "end cleanly); replaying what was saved",
             file=sys.stderr,
         )
-    for out in args.transcript:
-        if out.suffix.lower().lstrip(".") not in TRANSCRIPT_FORMATS:
-            print(
-                f"parley replay: --transcript {out}: use one of .{', .'.join(TRANSCRIPT_FORMATS)}",
-                file=sys.stderr,
-            )
-            return 2
+    if not _transcript_formats_ok(args.transcript):
+        return 2
     with ExitStack() as stack:
         events_stream = open_events_output(args.events, stack)
         outcome = _replay_one(
