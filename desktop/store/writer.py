@@ -425,7 +425,7 @@ class SessionWriter:
         if isinstance(item, _Choice):
             seq = self._choice_seq
             self._choice_seq += 1
-            context = binding.choice(
+            row = (
                 sid,
                 seq,
                 item.t,
@@ -438,16 +438,7 @@ class SessionWriter:
                 "INSERT INTO choices (session_id, seq, t, objection_utterance_id, path, stage, "
                 "created_at, seal) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
             )
-            params = (
-                sid,
-                seq,
-                item.t,
-                item.objection_utterance_id,
-                item.path,
-                item.stage,
-                item.created_at,
-                cipher.encrypt(b"", context),
-            )
+            params = (*row, cipher.encrypt(b"", binding.choice(*row)))
             return _Rows(((sql, params),), f"choice {seq}")
         if isinstance(item, _File):
             seal = cipher.encrypt(b"", binding.file(sid, item.path, item.kind))
