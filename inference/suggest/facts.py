@@ -48,6 +48,7 @@ MAX_FACT_WORDS = 28
 STRONG_MATCH = 2.5  # idf-weighted overlap with the customer's words that stands on its own
 QUERY_CAP = 4.0  # the most the move's own words count for, so the customer's words decide
 CONCERN_BONUS = 2.5  # a fact that bears on the concern the customer named (`concerns.py`)
+RESULT_BONUS = 0.8  # a proof that tells what changed for a customer, over how many use it
 MAX_FACT_CHARS_ZH = 48
 # Sections that coach the rep ("Answering common objections", "常见异议应对", a heading that
 # quotes an objection): their lines are advice in shorthand, not facts to say.
@@ -369,6 +370,8 @@ class FactFinder:
             )
             if kind not in ("", "any") and fact.kind == kind:
                 score += 0.5
+                if kind == "proof" and _RESULT.search(fact.sentence):
+                    score += RESULT_BONUS  # a result ("cut X by 30%"), not a head count
             elif kind == "spec" and fact.kind == "plain":
                 score += 0.2
             if fact.lang != lang:

@@ -92,6 +92,27 @@ def test_a_named_competitor_is_taken_up(planner: MovePlanner) -> None:
     assert "FleetMax" in question.text  # ask what the rival's offer leaves out
 
 
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("Sixty vans at $49 a month each adds up fast, that's more than I pictured.", "en"),
+        ("六十辆车都要装，算下来比我想的贵不少。", "zh"),
+    ],
+)
+def test_a_price_that_adds_up_over_many_units_is_met_on_volume(
+    planner: MovePlanner, text: str, lang: str
+) -> None:
+    """Many units at a unit price: start with the ones that matter most, and the plan's
+    term discount (a fact on that concern) over a generic pilot."""
+    p = plan(planner, text, "price", lang=lang)
+    assert "volume" in p.situation.concerns
+    question = next(m for m in p.moves if m.move.family == "question")
+    assert ("matter most" in question.text) if lang == "en" else ("最要紧" in question.text)
+    offer = next(m for m in p.moves if m.move.id == "price.derisk_offer")
+    assert offer.fact is not None
+    assert ("15%" in offer.text) if lang == "en" else ("九折" in offer.text), offer.text
+
+
 def test_a_named_amount_is_taken_up(planner: MovePlanner) -> None:
     p = plan(planner, "Another vendor quoted us $25 per vehicle.", "price")
     assert p.situation.number == "$25" and p.situation.competitor == ""
