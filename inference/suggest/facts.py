@@ -81,6 +81,16 @@ _PRICE = re.compile(
 )
 
 
+_PAREN = re.compile(r"\s*[（(][^）)]*[）)]")
+
+
+def _fits(sentence: str, lang: str) -> bool:
+    """Short enough to stand as one fact."""
+    if lang == "zh":
+        return len(sentence) <= MAX_FACT_CHARS_ZH
+    return len(sentence.split()) <= MAX_FACT_WORDS
+
+
 def is_price(sentence: str) -> bool:
     """A line of the price list ("$140 per vet per month", "标准价：每月180元")."""
     return bool(_PRICE.search(sentence))
@@ -293,12 +303,10 @@ class FactFinder:
                 bare = sentence.strip("-*• ")
                 if _instruction(sentence) or _INTERNAL.search(bare) or _definition(bare, names):
                     continue
-                too_long = (
-                    len(sentence) > MAX_FACT_CHARS_ZH
-                    if entry.lang == "zh"
-                    else len(sentence.split()) > MAX_FACT_WORDS
-                )
-                if too_long:
+                # A fact too long to say loses its brackets (opening hours, a model list)
+                # before it is given up.
+                said = sentence if _fits(sentence, entry.lang) else _PAREN.sub("", sentence)
+                if not _fits(said, entry.lang):
                     continue
                 if any(sentence in r or r in sentence for r in rule_sentences):
                     continue
@@ -307,7 +315,7 @@ class FactFinder:
                 seen.add(sentence)
                 kind = classify(sentence, entry.heading)
                 self.facts.append(
-                    Fact(sentence, as_clause(sentence, entry.lang, names), entry, kind, entry.lang)
+                    Fact(sentence, as_clause(said, entry.lang, names), entry, kind, entry.lang)
                 )
                 self._tokens.append(set(tokens(sentence + " " + entry.heading)))
 

@@ -29,6 +29,9 @@ from inference.suggest.situation import Situation
 _SLOT = re.compile(r"\{\??(\w+)\}")
 # Roles that decide or approve spending; legal and IT review, they do not sign.
 DECIDERS = frozenset({"ceo", "cfo", "board", "manager"})
+# An evidence move whose best fact bears on the worry the customer named, or does not.
+CONCERN_FIT = 0.6
+CONCERN_MISS = 0.7
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,6 +189,12 @@ class MovePlanner:
                     continue
                 else:
                     score -= 0.4
+            on_concern = bool(facts) and any(c.search(facts[0].fact.sentence) for c in cues)
+            if cues and move.family == "evidence" and move.wants_fact:
+                # The customer named a worry: evidence is the fact on it, or it is a paste.
+                score += CONCERN_FIT if on_concern else -CONCERN_MISS
+            if move.id == "any.speak_to_concern" and not on_concern:
+                continue
             if move.id == "any.answer_question":
                 if not (s.is_question and facts and facts[0].coverage >= 0.3):
                     continue

@@ -113,6 +113,19 @@ def test_a_price_that_adds_up_over_many_units_is_met_on_volume(
     assert ("15%" in offer.text) if lang == "en" else ("九折" in offer.text), offer.text
 
 
+def test_evidence_on_the_named_worry_wins_over_a_pasted_case(planner: MovePlanner) -> None:
+    """ "It would crash when they lose signal": the offline app answers it; a fuel result
+    from the category's own evidence move would be a paste."""
+    p = plan(
+        planner,
+        "Paper works fine for us, and the app would just crash when the drivers lose signal.",
+        "need",
+    )
+    assert "outage" in p.situation.concerns
+    evidence = next(m for m in p.moves if m.move.family == "evidence")
+    assert evidence.fact is not None and "offline" in evidence.fact.fact.sentence, evidence.text
+
+
 def test_a_named_amount_is_taken_up(planner: MovePlanner) -> None:
     p = plan(planner, "Another vendor quoted us $25 per vehicle.", "price")
     assert p.situation.number == "$25" and p.situation.competitor == ""
