@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import queue
+import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,8 +29,10 @@ from inference.events import (
     TermsEvent,
     TranscriptEvent,
 )
+from inference.suggest.concerns import concerns_in
 
 log = logging.getLogger(__name__)
+_HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,7 +196,7 @@ class ConversationHub:
         if signals.roles is not None:
             for role in signals.roles.roles:
                 self._decision_map[role] = self._decision_map.get(role, 0) + 1
-        objection = self._confirm(signals.objection)
+        objection = self._confirm(signals.objection, utterance.text)
         if objection is not None and not objection.tentative and self._suggester is not None:
             self._suggester.on_objection(
                 objection,
@@ -202,17 +205,21 @@ class ConversationHub:
                 roles=signals.roles.roles if signals.roles else (),
             )
 
-    def _confirm(self, objection: ObjectionEvent | None) -> ObjectionEvent | None:
+    def _confirm(self, objection: ObjectionEvent | None, text: str) -> ObjectionEvent | None:
         """Publish the objection of a customer utterance, confirming or dropping a tentative one.
 
         A tentative objection (below the detectors' confirmation threshold) raises no
-        suggestion. The customer's next utterance decides: the same category again, however
+        suggestion. A line that names a concrete worry in the customer's own words (where the
+        data sits, an outage, losing history: `inference.suggest.concerns`) confirms it at
+        once. Otherwise the customer's next utterance decides: the same category again, however
         sure, confirms it (a new event with `tentative` false for the new utterance, spanning
         both, its confidence the two combined); anything else lets it drop.
         """
         pending, self._pending = self._pending, None
         if objection is None:
             return None
+        if objection.tentative and concerns_in(text, "zh" if _HAN.search(text) else "en"):
+            objection = dataclasses.replace(objection, tentative=False)
         if objection.tentative and pending is not None and pending.category == objection.category:
             joint = 1.0 - (1.0 - pending.confidence) * (1.0 - objection.confidence)
             objection = dataclasses.replace(

@@ -229,9 +229,18 @@ class MovePlanner:
             # A move with a sentence written for the concern tries the facts on it first.
             facts.sort(key=lambda f: f is None or not any(c.search(f.fact.sentence) for c in cues))
         del facts[3:]
-        if not any("{fact}" in t for t in cand.move.templates) or not facts:
-            facts.append(None)
         slots = s.slots()
+        if any(
+            t.startswith("{?c_") and "{fact}" not in t and render(t, slots) is not None
+            for t in cand.move.templates
+        ):
+            # A sentence written for the worry they named beats a fact that is not on it.
+            on_cue = [
+                f for f in facts if f is not None and any(c.search(f.fact.sentence) for c in cues)
+            ]
+            facts = [*on_cue, None]
+        elif not any("{fact}" in t for t in cand.move.templates) or not facts:
+            facts.append(None)
         for fact in facts:
             filled = dict(slots)
             if fact is not None:
