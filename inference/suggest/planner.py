@@ -254,7 +254,7 @@ class MovePlanner:
                 if text is None:
                     continue
                 if fact is not None and not sayable(text, s.lang):
-                    head = short_clause(fact.fact.clause, s.lang)
+                    head = short_clause(fact.fact.clause, s.lang, customer=s.text)
                     shorter = render(template, {**filled, "fact": head}) if head else None
                     if shorter is not None and states_fact(shorter, fact.fact.sentence):
                         text = shorter  # the fact's head says it in one breath
@@ -276,8 +276,8 @@ class MovePlanner:
         return None
 
 
-SAYABLE_WORDS = 30  # one breath, English words
-SAYABLE_CHARS_ZH = 56
+SAYABLE_WORDS = 24  # one breath, English words
+SAYABLE_CHARS_ZH = 46
 
 
 def sayable(text: str, lang: str) -> bool:
@@ -285,18 +285,35 @@ def sayable(text: str, lang: str) -> bool:
     return len(text) <= SAYABLE_CHARS_ZH if lang == "zh" else len(text.split()) <= SAYABLE_WORDS
 
 
-_HEAD_END = re.compile(r"\s*(?:[:;；：(（—]|, with |, and then )")
+_HEAD_END = re.compile(
+    r"\s*(?:[:;；：(（—]|, with |, and then |, (?:encrypted|plus|including|backed up) |"
+    r"，(?:传输|全程|并且|另外|同时))"
+)
 
 
-def short_clause(clause: str, lang: str) -> str:
+def short_clause(clause: str, lang: str, *, customer: str = "") -> str:
     """The head of a long fact, cut before its details ("setup takes 3 weeks: one week ..."
-    -> "setup takes 3 weeks"); "" when the head is too short to stand alone."""
+    -> "setup takes 3 weeks"); "" when the head is too short to stand alone. Of two halves
+    joined by ";" the one that shares more of the `customer`'s words is kept ("readings go
+    over LTE; nothing touches the plant network" to "does it touch our network?")."""
     m = _HEAD_END.search(clause)
     if not m:
         return ""
     head = clause[: m.start()].strip(" ,，")
-    long_enough = len(head) >= 6 if lang == "zh" else len(head.split()) >= 3
-    return head if long_enough else ""
+    parts = [head]
+    if clause[m.start() : m.end()].strip() in (";", "；") and customer:
+        rest = clause[m.end() :]
+        n = _HEAD_END.search(rest)
+        parts.append((rest[: n.start()] if n else rest).strip(" ,，"))
+    said = set(tokens(customer))
+
+    def stands(part: str) -> bool:
+        return len(part) >= 6 if lang == "zh" else len(part.split()) >= 3
+
+    fits = [p for p in parts if stands(p)]
+    if not fits:
+        return ""
+    return max(fits, key=lambda p: len(said & set(tokens(p))))  # the head on a tie
 
 
 def _rep_said_it(sentence: str, s: Situation) -> bool:

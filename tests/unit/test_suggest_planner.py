@@ -240,5 +240,15 @@ def test_a_long_fact_is_said_by_its_head() -> None:
     ) == ("panels carry a 25-year output warranty")
     assert short_clause("电话支持7×12小时；同城24小时内上门", "zh") == "电话支持7×12小时"
     assert short_clause("pilot: 21 days", "en") == ""  # too short to stand alone
+    # Of two halves, the one on what the customer asked about.
+    clause = "the tablets sync over their own SIM; nothing joins your office network"
+    assert short_clause(clause, "en") == "the tablets sync over their own SIM"
+    assert (
+        short_clause(clause, "en", customer="Does any of it join our office network?")
+        == "nothing joins your office network"
+    )
+    assert short_clause("电话支持7×12小时；同城24小时内上门", "zh", customer="多久能上门？") == (
+        "同城24小时内上门"
+    )
     assert sayable("Short and clear.", "en")
-    assert not sayable(" ".join(["word"] * 31), "en")
+    assert not sayable(" ".join(["word"] * 25), "en")
