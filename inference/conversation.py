@@ -29,7 +29,7 @@ from inference.events import (
     TermsEvent,
     TranscriptEvent,
 )
-from inference.suggest.concerns import concerns_in
+from inference.suggest.concerns import names_worry
 
 log = logging.getLogger(__name__)
 _HAN = re.compile(r"[\u4e00-\u9fff]")
@@ -210,15 +210,20 @@ class ConversationHub:
 
         A tentative objection (below the detectors' confirmation threshold) raises no
         suggestion. A line that names a concrete worry in the customer's own words (where the
-        data sits, an outage, losing history: `inference.suggest.concerns`) confirms it at
-        once. Otherwise the customer's next utterance decides: the same category again, however
+        data sits, an outage, losing history: `inference.suggest.concerns.WORRIES`) confirms
+        it at once, except a competitor candidate (a rival named while describing their
+        setup). Otherwise the customer's next utterance decides: the same category again, however
         sure, confirms it (a new event with `tentative` false for the new utterance, spanning
         both, its confidence the two combined); anything else lets it drop.
         """
         pending, self._pending = self._pending, None
         if objection is None:
             return None
-        if objection.tentative and concerns_in(text, "zh" if _HAN.search(text) else "en"):
+        if (
+            objection.tentative
+            and objection.category != "competitor"  # a name alone is context until confirmed
+            and names_worry(text, "zh" if _HAN.search(text) else "en")
+        ):
             objection = dataclasses.replace(objection, tentative=False)
         if objection.tentative and pending is not None and pending.category == objection.category:
             joint = 1.0 - (1.0 - pending.confidence) * (1.0 - objection.confidence)
