@@ -39,7 +39,8 @@ FACT_KEPT_MIN = 0.5  # least share of its fact's words a rewrite keeps
 DRIFT_MIN_QUESTION = 0.12
 _ZH_CUSTOMER_VOICE = re.compile(
     r"你们的(?:产品|价格|方案|系统|服务|报价|案例)|(?:能不能|可以|麻烦)给我们|我们(?:的)?(?:预算|老板|财务|领导)(?:说|不|没)|"
-    r"我们现在用的|我们已经(?:用|签)|给我们报|报给我们|对我们来说|这对我们|我们得先"
+    r"我们现在用的|我们已经(?:用|签)|给我们报|报给我们|对我们来说|这对我们|我们得先|"
+    r"我们(?:现在|目前)(?:的|用的)(?:办法|系统|做法|方式|工具|流程)"
 )
 # A promise the playbook and the draft do not make ("we guarantee", "保证").
 _EN_CLAIM = re.compile(

@@ -24,7 +24,8 @@ from inference.playbook.rules import COMPETITOR_HEADING, cert_names
 from inference.playbook.text import tokens
 
 _INTERNAL = re.compile(
-    r"\b(reps?|sales ?(?:people|reps?|director|vp)|approval|internal|confidential|fictional|evaluation|in writing)\b"
+    r"\b(reps?|sales ?(?:people|reps?|director|vp|manager|lead|head)|head of sales|approval|"
+    r"internal|confidential|fictional|evaluation|in writing)\b"
     r"|^(?:offer|ask|tell|mention|remind|point out|explain|suggest|say|use|lead with|stress)\b"
     r"|\b(?:tell|ask|remind|show|give|offer|send|let|help|walk|convince|reassure)\s+"
     r"(?:them|the customer|the client|the prospect)\b|\bthey'll\b|\bif (?:they|the customer)\b"
@@ -363,9 +364,11 @@ class FactFinder:
             if (
                 not on_concern
                 and not hit_query
-                and (hit_said < STRONG_MATCH or (not wanted and not hit_said))
+                and (hit_said < STRONG_MATCH or (not wanted and not hit_said) or cues)
             ):
-                continue  # of the right kind, but not about what the move or customer needs
+                # Of the right kind, but not about what the move or customer needs (once they
+                # named a worry, sharing a word with them is not enough).
+                continue
             coverage = min(
                 1.0,
                 hit_said / said_w * 1.5 + (0.25 if hit_query else 0.0) + 0.3 * min(on_concern, 1),

@@ -310,10 +310,12 @@ def short_clause(clause: str, lang: str, *, customer: str = "") -> str:
     def stands(part: str) -> bool:
         return len(part) >= 6 if lang == "zh" else len(part.split()) >= 3
 
-    fits = [p for p in parts if stands(p)]
-    if not fits:
+    if not stands(head):
         return ""
-    return max(fits, key=lambda p: len(said & set(tokens(p))))  # the head on a tie
+    tail = parts[1] if len(parts) > 1 and stands(parts[1]) else ""
+    shared = len(said & set(tokens(tail)))
+    # The second half only when it clearly holds more of their words.
+    return tail if tail and shared >= 2 and shared > len(said & set(tokens(head))) else head
 
 
 def _rep_said_it(sentence: str, s: Situation) -> bool:
