@@ -164,14 +164,14 @@ def numbers() -> dict[str, Any]:
         zh_to_number,
     )
     from inference.playbook.playbook import load_playbook
-    from inference.playbook.text import split_sentences
+    from inference.text import split_sentences
 
     out: dict[str, list[Any]] = {}
     for folder in playbook_dirs():
         book = load_playbook([folder])
         found = out[folder.name] = []
         for entry in book.entries:
-            for sentence in split_sentences(entry.text):
+            for sentence in split_sentences(entry.text, semicolons=True):
                 d = [round(x.percent_off, 2) for x in find_discounts(sentence)]
                 m = [[round(x.value, 2), x.currency] for x in find_money(sentence)]
                 if d or m:
@@ -183,8 +183,8 @@ def numbers() -> dict[str, Any]:
 
 
 def wer() -> dict[str, Any]:
-    from inference.playbook.text import guess_lang
     from inference.scoring import normalize_en, normalize_zh
+    from inference.text import guess_lang
 
     out: dict[str, list[list[str]]] = {}
     for call_id, _folder, call in calls():

@@ -28,7 +28,7 @@ from inference.detectors.objection import ObjectionResult, classify, decider_wis
 from inference.detectors.prosody import ArousalTracker, measure
 from inference.detectors.roles import find_roles
 from inference.detectors.terms import TermHits, TermSpotter, builtin_terms
-from inference.detectors.text import Segmenter, detect_lang, normalize
+from inference.detectors.text import normalize
 from inference.events import (
     ClosedUtterance,
     EmotionEvent,
@@ -37,6 +37,8 @@ from inference.events import (
     TermsEvent,
     Valence,
 )
+from inference.text import Segmenter
+from inference.text import guess_lang as detect_lang
 
 _NAMED_COMPETITOR = 2.0  # log-odds added to "competitor" when a known competitor is named
 _RUNNER_UP_MIN = 0.05  # least probability for a second category to be reported

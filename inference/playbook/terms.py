@@ -14,7 +14,8 @@ from pathlib import Path
 
 from inference.playbook.model import PlaybookEntry
 from inference.playbook.rules import cert_names, competitor_names
-from inference.playbook.text import EN_STOP, has_cjk
+from inference.playbook.text import EN_STOP
+from inference.text import has_han
 
 _BOLD = re.compile(r"(?:\*\*|__)(.+?)(?:\*\*|__)")
 _CAP_SEQ = re.compile(
@@ -62,7 +63,7 @@ def extract_terms(entries: Iterable[PlaybookEntry]) -> tuple[str, ...]:
         for m in _BOLD.finditer(text):
             _add(out, m.group(1))
         for line in text.splitlines():
-            if has_cjk(line):
+            if has_han(line):
                 for m in _LATIN_IN_ZH.finditer(line):
                     _add(out, m.group(0))
                 for m in re.finditer(r"[（(]?(?:如|例如|包括|：|:)?([^：:。；（）()]{2,})", line):
@@ -70,7 +71,7 @@ def extract_terms(entries: Iterable[PlaybookEntry]) -> tuple[str, ...]:
                     if "、" in chunk:
                         for item in re.split(r"[、，,]|以及|和", chunk):
                             item = re.sub(r"^(如|例如|包括|集成|支持|的)", "", item.strip())
-                            if 2 <= len(item) <= 6 and has_cjk(item):
+                            if 2 <= len(item) <= 6 and has_han(item):
                                 _add(out, item)
             else:
                 spans = []
