@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import cast
+
+import regex
 
 from inference.conversation import Signals
 from inference.detectors.emotion import (
@@ -49,7 +50,7 @@ CONFIRM_THRESHOLD = 0.5
 # A line that takes no stance (no negation, contrast or objection word: `model.takes_stance`)
 # describes, asks or assents; an objection read into it stands on its own only above this.
 PLAIN_CONFIRM_THRESHOLD = 0.8
-_LETTERS = re.compile(r"[A-Za-z\u3400-\u9fff]")
+_LETTERS = regex.compile(r"[A-Za-z\p{Han}]")
 
 
 @dataclass(frozen=True, slots=True)

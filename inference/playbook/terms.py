@@ -12,6 +12,8 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
+import regex
+
 from inference.playbook.model import PlaybookEntry
 from inference.playbook.rules import cert_names, competitor_names
 from inference.playbook.text import EN_STOP
@@ -27,7 +29,7 @@ _NUM_UNIT = re.compile(
     r"(?:[$€£¥]\s?\d[\d,.]*[kKmM]?|\d[\d,.]*\s?(?:%|元|万元|万|天|个月|小时|分钟|年|"
     r"(?:hours?|days?|weeks?|months?|years?|minutes?|agents?|seats?|users?)\b))"
 )
-_ZH_LIST = re.compile(r"([\u4e00-\u9fffA-Za-z0-9]{2,8})(?=[、，,]|以及|和|$)")
+_ZH_LIST = regex.compile(r"([\p{Han}A-Za-z0-9]{2,8})(?=[、，,]|以及|和|$)")
 _GENERIC_WORDS = (
     "The This That These Those A An And Or But If We You They It Our Your Their Do Don't Not "
     "No Never Free For With Standard List Annual Data Anything Any All Each Every"

@@ -185,3 +185,28 @@ def test_english_number_words(text: str, value: float) -> None:
 def test_not_english_number_words() -> None:
     for text in ("", "tenth", "twenty apples", "a few"):
         assert en_word_to_number(text) is None, text
+
+
+def test_no_package_writes_out_cjk_ranges_or_loads_jieba_itself() -> None:
+    """Only the toolkit knows which characters are Chinese and owns jieba. The suggestion
+    modules still carry ranges inside their own patterns (being rewritten apart); they are
+    listed so that no new copy can appear unnoticed."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    allowed = {
+        "inference/suggest/situation.py",
+        "inference/suggest/checker.py",
+        "inference/suggest/facts.py",
+    }
+    copies = re.compile(r"\\u4e00|\\u3400|\\u9fff|import jieba|snowballstemmer|import cn2an")
+    found = []
+    for pkg in ("audio", "inference", "models", "overlays", "desktop"):
+        for path in sorted((root / pkg).rglob("*.py")):
+            rel = path.relative_to(root).as_posix()
+            if rel.startswith("inference/text/") or rel in allowed:
+                continue
+            if copies.search(path.read_text("utf-8")):
+                found.append(rel)
+    assert not found, f"use inference.text instead in {found}"
