@@ -18,7 +18,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from inference.playbook import Playbook
-from inference.playbook.text import cjk_ratio, tokens
+from inference.playbook.text import tokens
+from inference.text import cjk_ratio
 
 _EN_CUSTOMER_VOICE = re.compile(
     r"\byour (?:product|price|pricing|solution|tool|software|platform|company|offer|quote|"
