@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 import logging
 import queue
-import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,9 +29,9 @@ from inference.events import (
     TranscriptEvent,
 )
 from inference.suggest.concerns import names_worry
+from inference.text import guess_lang
 
 log = logging.getLogger(__name__)
-_HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,7 +221,7 @@ class ConversationHub:
         if (
             objection.tentative
             and objection.category != "competitor"  # a name alone is context until confirmed
-            and names_worry(text, "zh" if _HAN.search(text) else "en")
+            and names_worry(text, guess_lang(text))
         ):
             objection = dataclasses.replace(objection, tentative=False)
         if objection.tentative and pending is not None and pending.category == objection.category:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from inference.playbook import Playbook
 from inference.playbook.text import tokens
-from inference.text import cjk_ratio
+from inference.text import HAN_RUN, cjk_ratio
 
 _EN_CUSTOMER_VOICE = re.compile(
     r"\byour (?:product|price|pricing|solution|tool|software|platform|company|offer|quote|"
@@ -111,7 +111,7 @@ def _norm(text: str) -> str:
 
 def _units(text: str) -> set[str]:
     if cjk_ratio(text) >= 0.3:
-        chars = re.sub(r"[^\u4e00-\u9fff]", "", text)
+        chars = "".join(HAN_RUN.findall(text))
         return {chars[i : i + 2] for i in range(len(chars) - 1)}
     return set(re.findall(r"[a-z0-9']+", text.lower()))
 
@@ -305,9 +305,9 @@ def borrows(text: str, example: str, known: str) -> bool:
     """Whether `text` takes a run of words from `example` (4 words; 6 Chinese characters)
     that neither the conversation, the draft nor the fact holds."""
     if cjk_ratio(text) >= 0.3:
-        a = re.sub(r"[^\u4e00-\u9fff]", "", text)
-        b = re.sub(r"[^\u4e00-\u9fff]", "", example)
-        k = re.sub(r"[^\u4e00-\u9fff]", "", known)
+        a = "".join(HAN_RUN.findall(text))
+        b = "".join(HAN_RUN.findall(example))
+        k = "".join(HAN_RUN.findall(known))
         runs = {b[i : i + 6] for i in range(len(b) - 5)}
         return any(a[i : i + 6] in runs and a[i : i + 6] not in k for i in range(len(a) - 5))
     aw = re.findall(r"[a-z0-9']+", text.lower())

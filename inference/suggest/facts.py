@@ -18,10 +18,13 @@ import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
+import regex
+
 from inference.guard import ComplianceGuard
 from inference.playbook import Playbook, PlaybookEntry
 from inference.playbook.rules import COMPETITOR_HEADING, cert_names
 from inference.playbook.text import tokens
+from inference.text import is_cjk
 
 _INTERNAL = re.compile(
     r"\b(reps?|sales ?(?:people|reps?|director|vp|manager|lead|head)|head of sales|approval|"
@@ -34,8 +37,8 @@ _INTERNAL = re.compile(
 )
 # "Acme is a platform for ...", "某某为中小学提供...": what the product is, not a fact that answers.
 _DEFINITION = re.compile(r"^([A-Z][\w-]+(?: [A-Z][\w-]+)?) (?:is|are)\b")
-_ZH_DEFINITION = re.compile(
-    r"^[\u4e00-\u9fffA-Za-z]{2,8}(?:为|是(?:一款|一个|一套|一家|面向|专为|专门))[\u4e00-\u9fff]"
+_ZH_DEFINITION = regex.compile(
+    r"^[\p{Han}A-Za-z]{2,8}(?:为|是(?:一款|一个|一套|一家|面向|专为|专门))\p{Han}"
 )
 
 
@@ -185,7 +188,7 @@ def _with_verb(clause: str) -> str:
     return "we offer " + clause
 
 
-_FACT_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(\[$€£\u4e00-\u9fff])|(?<=[。！？])")
+_FACT_END = regex.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(\[$€£\p{Han}])|(?<=[。！？])")
 
 
 _ITEM = re.compile(r"^\s*(?:[-*•+]|\d+[.)])\s+|^\s*#|^\s*\|")
@@ -202,9 +205,7 @@ def _paragraphs(text: str) -> list[str]:
         elif _ITEM.match(line) or not out or not out[-1]:
             out.append(line.strip())
         else:
-            joiner = (
-                "" if re.search(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]$", out[-1]) else " "
-            )
+            joiner = "" if is_cjk(out[-1][-1]) else " "
             out[-1] = out[-1] + joiner + line.strip()
     return [p for p in out if p]
 

@@ -12,7 +12,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import regex
+
 from inference.suggest.concerns import concerns_in
+from inference.text import han_count
 
 EN_ROLE_WORDS = {
     "ceo": "your CEO",
@@ -36,8 +39,8 @@ ZH_ROLE_WORDS = {
 }
 # The customer's own words for a decider ("our head of support" -> "your head of support").
 _EN_TITLED = re.compile(r"\b((?:Dr|Mr|Mrs|Ms|Prof)\.?\s+[A-Z][a-z]+)")
-_ZH_TITLED = re.compile(
-    r"([\u4e00-\u9fff](?:总(?![监经裁部额共体])|校长|院长|主任|经理|局长|处长|厂长|书记|董))"
+_ZH_TITLED = regex.compile(
+    r"(\p{Han}(?:总(?![监经裁部额共体])|校长|院长|主任|经理|局长|处长|厂长|书记|董))"
 )
 _EN_PERSON = re.compile(
     r"\b(?:our|my|the)\s+((?:head|director|vice president|vp|chief \w+ officer) of [a-z]+(?: and [a-z]+)?"
@@ -72,8 +75,8 @@ _EN_COMPARISON = re.compile(
     r"(?=[.,;!?]|$| and | but )",
     re.I,
 )
-_ZH_COMPARISON = re.compile(
-    r"比(?:我们)?(?:现在|目前|原来)?(?:的|用的)?([\u4e00-\u9fffA-Za-z]{2,8}?)(?:还)?贵"
+_ZH_COMPARISON = regex.compile(
+    r"比(?:我们)?(?:现在|目前|原来)?(?:的|用的)?([\p{Han}A-Za-z]{2,8}?)(?:还)?贵"
 )
 _ZH_MONEY = re.compile(
     r"\d[\d,.]*\s?(?:万|千)?(?:元|块)|[一二三四五六七八九十两百千万]+(?:万|千)?(?:元|块)|一半|半价|便宜一半"
@@ -407,6 +410,6 @@ def term_density(lines: Sequence[str], terms: Sequence[str]) -> float:
         return 0.0
     low = text.lower()
     hits = sum(low.count(t.lower()) for t in terms if len(t) >= 2)
-    cjk = len(re.findall(r"[\u4e00-\u9fff]", text))
+    cjk = han_count(text)
     size = len(text.split()) + cjk / 2
     return round(100.0 * hits / max(1.0, size), 2)
