@@ -32,6 +32,7 @@ DECIDERS = frozenset({"ceo", "cfo", "board", "manager"})
 # An evidence move whose best fact bears on the worry the customer named, or does not.
 CONCERN_FIT = 0.6
 CONCERN_MISS = 0.7
+UPSET_PROOF = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,10 +163,13 @@ class MovePlanner:
                 query = move.fact_query or " ".join(
                     m.fact_query for m in lib.moves if s.category in m.categories
                 )
+                kind = move.fact_kind
+                if s.criteria and not cues and move.id == "authority.help_decider":
+                    kind = "any"  # what the decider weighs decides the fact, not a case
                 facts = self.finder.rank(
                     customer=s.text,
                     query=query,
-                    kind=move.fact_kind,
+                    kind=kind,
                     lang=s.lang,
                     extra=note if move.family != "question" else "",
                     cues=cues,
@@ -203,6 +207,8 @@ class MovePlanner:
                 score += 0.3
             if s.valence == "negative" and move.family == "acknowledge":
                 score += 0.2
+            if (s.bad_experience or s.label == "frustrated") and move.fact_kind == "proof":
+                score -= UPSET_PROOF  # an upset customer hears another customer's result as a pitch
             if move.id in s.earlier_moves:
                 score -= 0.5
             out.append(_Candidate(move, score, facts))

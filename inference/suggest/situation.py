@@ -114,7 +114,8 @@ _NOT_NAMES_WORDS = (
 )
 _NOT_NAMES = frozenset(_NOT_NAMES_WORDS.split())
 _EN_PAST = re.compile(
-    r"\b(?:last|previous|old|former|earlier) (?:vendor|supplier|provider|company|system|tool|partner|kit|one)\b"
+    r"\b(?:last|previous|old|former|earlier) (?:\w+ ){0,2}(?:vendor|supplier|provider|company|system|"
+    r"tool|partner|kit|one|app|software|platform|contractor|installer)\b"
     r"|\bburn(?:ed|t)\b|\bbad experience\b|\bbefore\b.*\b(?:failed|broke|lost|never)\b|\bused to\b",
     re.I,
 )
@@ -144,9 +145,14 @@ _EN_TIMEFRAME = re.compile(
 _ZH_TIMEFRAME = re.compile(r"[\d一二两三四五六七八九十]+(?:个)?(?:年|月|周|星期)")
 # What the decider weighs, said by the customer ("she cares most about reconciliation").
 _EN_CRITERIA = re.compile(
-    r"\b(?:cares? (?:most )?about|will want to see|wants? to see|focus(?:es)? on|looks? at)\b", re.I
+    r"\b(?:cares? (?:most )?about|will want to see|wants? to see|focus(?:es)? on|looks? at|"
+    r"(?:is|are|has been|have been) (?:worried|concerned|nervous|wary) about|"
+    r"(?:has|have) (?:doubts|concerns|reservations) about)\b",
+    re.I,
 )
-_ZH_CRITERIA = re.compile(r"最看重|看重的是|最关心|关心的是|要看到|想看到")
+_ZH_CRITERIA = re.compile(
+    r"最看重|看重的是|最关心|关心的是|要看到|想看到|对.{1,12}(?:一直)?(?:有顾虑|有疑虑|不放心|有担心)"
+)
 _ZH_RIVAL = re.compile(r"([A-Za-z][A-Za-z0-9&.\-]{1,20})(?:那边|家|的报价|报的|给我们)")
 
 

@@ -125,6 +125,16 @@ def test_evidence_on_the_named_worry_wins_over_a_pasted_case(planner: MovePlanne
     assert evidence.fact is not None and "offline" in evidence.fact.fact.sentence, evidence.text
 
 
+def test_an_upset_customer_is_not_pitched_another_customers_result(planner: MovePlanner) -> None:
+    p = plan(
+        planner,
+        "The last routing app we bought crashed every week and nobody ever fixed it.",
+        "trust",
+    )
+    assert p.situation.bad_experience
+    assert not any(m.move.id == "need.show_result" for m in p.moves), [m.text for m in p.moves]
+
+
 def test_a_named_amount_is_taken_up(planner: MovePlanner) -> None:
     p = plan(planner, "Another vendor quoted us $25 per vehicle.", "price")
     assert p.situation.number == "$25" and p.situation.competitor == ""
