@@ -174,6 +174,8 @@ class MovePlanner:
                     extra=note if move.family != "question" else "",
                     cues=cues,
                 )
+                if move.fact_must is not None:
+                    facts = [f for f in facts if move.fact_must.search(f.fact.sentence)]
                 if not {"price", "budget", "*"} & set(move.categories) and s.category not in (
                     "price",
                     "budget",

@@ -261,3 +261,18 @@ def test_a_long_fact_is_said_by_its_head() -> None:
     ) == ("同城24小时内上门")
     assert sayable("Short and clear.", "en")
     assert not sayable(" ".join(["word"] * 25), "en")
+
+
+def test_a_move_takes_only_a_fact_with_what_it_must_contain() -> None:
+    from inference.suggest.moves import parse_moves
+
+    text = (
+        '{"lang": "en", "moves": [{"id": "x.try", "family": "evidence", "categories": ["price"],'
+        ' "label": "Try it", "fact": {"query": "plan", "kind": "any", "must": "pilot|trial"},'
+        ' "templates": ["Try it: {fact}."]}]}'
+    )
+    _, (move,) = parse_moves(text, source="test")
+    assert move.fact_must is not None and move.fact_must.search("Pilot: 21 days free.")
+    assert not move.fact_must.search("Annual plan: 15% off list price.")
+    with pytest.raises(Exception, match="must"):
+        parse_moves(text.replace("pilot|trial", "pilot("), source="test")
