@@ -191,7 +191,13 @@ class SessionStore:
         self.directory = directory
         self.key = key
         self.cipher = FieldCipher(key)
-        self.audit = AuditLog(directory, key if directory is not None else None)
+        from desktop.store.audit import keyring_anchor_backend
+
+        self.audit = AuditLog(
+            directory,
+            key if directory is not None else None,
+            keyring=keyring_anchor_backend(key) if directory is not None else None,
+        )
         self.settings = settings
         self.writer_config = writer_config or WriterConfig()
         self.problems: list[str] = []
