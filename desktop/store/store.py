@@ -24,7 +24,7 @@ import secrets
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from glob import escape as glob_escape
 from pathlib import Path
@@ -39,6 +39,7 @@ from desktop.store.errors import StoreError
 from desktop.store.records import Choice, ReviewNote, Segment, SessionInfo, SessionMeta
 from desktop.store.schema import SESSION_TABLES, migrate
 from desktop.store.settings import StoreSettings, load_settings
+from desktop.store.shred import NoKeyCipher, SessionKeys
 from desktop.store.writer import SessionWriter, WriterConfig
 from inference.events import Event, from_dict
 
@@ -48,6 +49,8 @@ RECORDINGS_DIR = "recordings"
 LOCKS_DIR = "locks"
 RECORDING_SUFFIX = ".pcm"  # 16 kHz stereo int16 PCM (rep left, customer right), encrypted
 BINDING_VERSION = "2"  # meta `binding`: every row's metadata is bound into its seal
+SHRED_VERSION = "1"  # meta `shred`: every session's rows are sealed with its own key
+CHECKPOINT_TRIES = 5  # a checkpoint blocked by a reader is retried this often (backing off)
 
 
 def _rebind(conn: sqlite3.Connection, cipher: FieldCipher, directory: Path | None) -> int:
@@ -156,6 +159,97 @@ def _rebind(conn: sqlite3.Connection, cipher: FieldCipher, directory: Path | Non
     return count
 
 
+def _reseal_all(
+    conn: sqlite3.Connection,
+    old: Callable[[str], FieldCipher],
+    new: Callable[[str], FieldCipher],
+) -> int:
+    """Seal every stored value again, decrypted with `old(session)` and encrypted with
+    `new(session)` under the same binding; returns the values sealed. A value that does not
+    open is left as it is (it reads as damaged)."""
+    count = 0
+
+    def reseal(sid: str, blob: bytes | None, context: str) -> bytes | None:
+        nonlocal count
+        if blob is None:
+            return None
+        try:
+            plain = old(sid).decrypt(bytes(blob), context)
+        except DecryptionError:
+            return bytes(blob)
+        count += 1
+        return new(sid).encrypt(plain, context)
+
+    for sid, kind, started, title, info in conn.execute(
+        "SELECT id, kind, started_at, title, info FROM sessions"
+    ).fetchall():
+        conn.execute(
+            "UPDATE sessions SET title = ?, info = ? WHERE id = ?",
+            (
+                reseal(sid, title, binding.session_field("title", sid, kind, started)),
+                reseal(sid, info, binding.session_field("info", sid, kind, started)),
+                sid,
+            ),
+        )
+    for sid, seq, uid, speaker, start, end, t, lang, text, usable in conn.execute(
+        "SELECT session_id, seq, utterance_id, speaker, start, end, t, lang, text, "
+        "usable_for_learning FROM segments"
+    ).fetchall():
+        context = binding.segment(sid, seq, uid, speaker, start, end, t, lang, usable)
+        conn.execute(
+            "UPDATE segments SET text = ? WHERE session_id = ? AND seq = ?",
+            (reseal(sid, text, context), sid, seq),
+        )
+    for sid, seq, t, type_, body in conn.execute(
+        "SELECT session_id, seq, t, type, body FROM events"
+    ).fetchall():
+        conn.execute(
+            "UPDATE events SET body = ? WHERE session_id = ? AND seq = ?",
+            (reseal(sid, body, binding.event(sid, seq, t, type_)), sid, seq),
+        )
+    for sid, seq, t, oid, stage, latency, paths in conn.execute(
+        "SELECT session_id, seq, t, objection_utterance_id, stage, latency_s, paths "
+        "FROM suggestions"
+    ).fetchall():
+        context = binding.suggestion(sid, seq, t, oid, stage, latency)
+        conn.execute(
+            "UPDATE suggestions SET paths = ? WHERE session_id = ? AND seq = ?",
+            (reseal(sid, paths, context), sid, seq),
+        )
+    for nid, sid, oid, rating, text, created, preferred, why, author in conn.execute(
+        "SELECT id, session_id, objection_utterance_id, rating, text, created_at, "
+        "preferred_path, why, author FROM review_notes"
+    ).fetchall():
+        blobs = [
+            reseal(
+                sid,
+                blob,
+                binding.review_note(column, nid, sid, oid, rating, created, preferred),
+            )
+            for column, blob in (("text", text), ("why", why), ("author", author))
+        ]
+        conn.execute(
+            "UPDATE review_notes SET text = ?, why = ?, author = ? WHERE id = ?", (*blobs, nid)
+        )
+    for sid, seq, t, oid, path, stage, created, seal in conn.execute(
+        "SELECT session_id, seq, t, objection_utterance_id, path, stage, created_at, seal "
+        "FROM choices"
+    ).fetchall():
+        context = binding.choice(sid, seq, t, oid, path, stage, created)
+        conn.execute(
+            "UPDATE choices SET seal = ? WHERE session_id = ? AND seq = ?",
+            (reseal(sid, seal, context), sid, seq),
+        )
+    for sid, path, kind, seal in conn.execute(
+        "SELECT session_id, path, kind, seal FROM files"
+    ).fetchall():
+        conn.execute(
+            "UPDATE files SET seal = ? WHERE session_id = ? AND path = ?",
+            (reseal(sid, seal, binding.file(sid, path, kind)), sid, path),
+        )
+    return count
+
+
 def new_session_id() -> str:
     return time.strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(3)
 
@@ -190,7 +284,9 @@ class SessionStore:
         self._lock = threading.RLock()
         self.directory = directory
         self.key = key
-        self.cipher = FieldCipher(key)
+        self.cipher = FieldCipher(key)  # the data key's: only rows from before crypto-shredding
+        self.keys = SessionKeys(directory, key)
+        self._ciphers: dict[str, FieldCipher] = {}
         from desktop.store.audit import keyring_anchor_backend
 
         self.audit = AuditLog(
@@ -264,6 +360,7 @@ class SessionStore:
         try:
             store._check_key()
             store._bind_rows()
+            store._shred_rows()
         except BaseException:
             conn.close()
             raise
@@ -314,6 +411,7 @@ class SessionStore:
         )
         store._check_key()
         store._bind_rows()
+        store._shred_rows()
         return store
 
     @property
@@ -353,6 +451,60 @@ class SessionStore:
         if rebound:
             log.info("sealed %d older rows with their metadata bound", rebound)
 
+    def _shred_rows(self) -> None:
+        """Give every session written before crypto-shredding its own key, and seal its rows
+        again with it (once, when a store from an older Parley is first opened)."""
+        with self._transaction() as conn:
+            row = conn.execute("SELECT value FROM meta WHERE key = 'shred'").fetchone()
+            if row is not None and row[0] == SHRED_VERSION:
+                return
+            sids = [r[0] for r in conn.execute("SELECT id FROM sessions").fetchall()]
+            for sid in sids:
+                if self.keys.get(sid) is None:
+                    self.keys.create(sid)
+            resealed = _reseal_all(conn, lambda _sid: self.cipher, self.cipher_for)
+            conn.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('shred', ?)", (SHRED_VERSION,)
+            )
+        if sids:
+            log.info(
+                "gave %d sessions their own keys (%d values sealed again)", len(sids), resealed
+            )
+
+    # -- per-session keys ----------------------------------------------------------------------
+
+    def cipher_for(self, session_id: str) -> FieldCipher:
+        """The cipher of one session's values (its own key; a session whose key is gone reads
+        as damaged and takes no new values)."""
+        cipher = self._ciphers.get(session_id)
+        if cipher is None:
+            try:
+                key = self.keys.get(session_id)
+            except DecryptionError as e:
+                log.warning("session %s: %s", session_id, e)
+                key = None
+            if key is None:
+                return NoKeyCipher(session_id)
+            cipher = self._ciphers[session_id] = FieldCipher(key)
+        return cipher
+
+    def session_key(self, session_id: str) -> DataKey:
+        """The key of one session (its recording is encrypted with it).
+
+        Raises:
+            StoreError: the session's key is gone.
+        """
+        try:
+            key = self.keys.get(session_id)
+        except DecryptionError as e:
+            raise StoreError(str(e)) from e
+        if key is None:
+            raise StoreError(
+                f"Session {session_id} has no key in {self.keys.path or 'memory'}: its data "
+                "cannot be read (it was deleted, or the key file was replaced)."
+            )
+        return key
+
     # -- damage --------------------------------------------------------------------------------
 
     def _open_blob(
@@ -364,7 +516,7 @@ class SessionStore:
             self._note_damage(session_id, item)
             return None
         try:
-            return self.cipher.decrypt(bytes(blob), context)
+            return self.cipher_for(session_id).decrypt(bytes(blob), context)
         except DecryptionError:
             log.warning("session %s: %s is damaged (it did not authenticate)", session_id, item)
             self._note_damage(session_id, item)
@@ -469,6 +621,8 @@ class SessionStore:
             if not lock.acquire():
                 raise StoreError(f"Session {sid} is already being written by another process.")
         started = time.time()
+        cipher = FieldCipher(self.keys.create(sid))
+        self._ciphers[sid] = cipher
         try:
             with self._transaction() as conn:
                 conn.execute(
@@ -479,10 +633,10 @@ class SessionStore:
                         meta.kind,
                         started,
                         started,
-                        self.cipher.encrypt_text(
+                        cipher.encrypt_text(
                             meta.title, binding.session_field("title", sid, meta.kind, started)
                         ),
-                        self.cipher.encrypt_json(
+                        cipher.encrypt_json(
                             meta.info, binding.session_field("info", sid, meta.kind, started)
                         ),
                     ),
@@ -697,7 +851,7 @@ class SessionStore:
                 raw = self._open_blob(text, context, session_id, f"segment {seq}")
                 if raw is None:
                     continue
-                sealed = self.cipher.encrypt(
+                sealed = self.cipher_for(session_id).encrypt(
                     raw, binding.segment(session_id, seq, uid, speaker, start, end, t, lang, flag)
                 )
                 conn.execute(
@@ -759,6 +913,7 @@ class SessionStore:
                 column, note_id, session_id, objection_utterance_id, rating, created, preferred_path
             )
 
+        cipher = self.cipher_for(session_id)
         with self._transaction() as conn:
             conn.execute(
                 "INSERT INTO review_notes (id, session_id, objection_utterance_id, rating, text, "
@@ -768,11 +923,11 @@ class SessionStore:
                     session_id,
                     objection_utterance_id,
                     rating,
-                    self.cipher.encrypt_text(text, where("text")),
+                    cipher.encrypt_text(text, where("text")),
                     created,
                     preferred_path,
-                    self.cipher.encrypt_text(why, where("why")),
-                    self.cipher.encrypt_text(author, where("author")),
+                    cipher.encrypt_text(why, where("why")),
+                    cipher.encrypt_text(author, where("author")),
                 ),
             )
         return note_id
@@ -817,11 +972,14 @@ class SessionStore:
         return out
 
     def delete_review_note(self, session_id: str, note_id: str) -> bool:
-        """Remove one review note; False when the session has no such note."""
+        """Remove one review note; False when the session has no such note. The file is
+        compacted (as after a session's deletion), so the note leaves the WAL and free pages."""
         with self._transaction() as conn:
             n = conn.execute(
                 "DELETE FROM review_notes WHERE session_id = ? AND id = ?", (session_id, note_id)
             ).rowcount
+        if n > 0:
+            self.compact()
         return n > 0
 
     def files(self, session_id: str) -> list[tuple[str, str]]:
@@ -905,6 +1063,10 @@ class SessionStore:
                     f"DELETE FROM {table} WHERE session_id = ?", (session_id,)
                 ).rowcount
             rows += conn.execute("DELETE FROM sessions WHERE id = ?", (session_id,)).rowcount
+        # Crypto-shredding: whatever of the session outlives the delete (free pages, the WAL,
+        # a copy of the file) no longer decrypts once its key is gone.
+        self.keys.destroy(session_id)
+        self._ciphers.pop(session_id, None)
         lock_path = self._lock_path(session_id)
         if lock_path is not None:
             lock_path.unlink(missing_ok=True)
@@ -919,14 +1081,39 @@ class SessionStore:
             self.compact()
         return rows
 
-    def compact(self) -> None:
-        """VACUUM and truncate the WAL, so freed pages leave the files."""
+    def compact(self) -> bool:
+        """VACUUM and truncate the WAL, so freed pages leave the files. True when the WAL was
+        emptied; False when another connection's open read kept the checkpoint from finishing
+        after `CHECKPOINT_TRIES` tries (the deleted values stay sealed with a destroyed key)."""
         with self._lock:
             if not self.persistent:
-                return
-            self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                return True
+            self._checkpoint()
             self._conn.execute("VACUUM")
-            self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            return self._checkpoint()
+
+    def _checkpoint(self) -> bool:
+        wait = 0.05
+        # Each try waits on readers briefly (not the 5 s busy timeout of ordinary writes).
+        self._conn.execute("PRAGMA busy_timeout = 100")
+        try:
+            for attempt in range(CHECKPOINT_TRIES):
+                busy, _log_frames, _done = self._conn.execute(
+                    "PRAGMA wal_checkpoint(TRUNCATE)"
+                ).fetchone()
+                if not busy:
+                    return True
+                if attempt + 1 < CHECKPOINT_TRIES:
+                    time.sleep(wait)
+                    wait *= 2
+        finally:
+            self._conn.execute(f"PRAGMA busy_timeout = {db.BUSY_TIMEOUT_MS}")
+        log.warning(
+            "the session database's WAL could not be emptied: another program holds a read "
+            "open on sessions.db. What was deleted stays there, sealed with destroyed keys, "
+            "until the next compaction."
+        )
+        return False
 
     def purge(self, older_than_days: float | None = None) -> list[str]:
         """Delete sessions that began more than `older_than_days` ago (default: the retention
@@ -953,4 +1140,32 @@ class SessionStore:
             deleted.append(sid)
         if deleted:
             self.compact()
+        self._purge_moved_aside(cutoff, days)
         return deleted
+
+    def _purge_moved_aside(self, cutoff: float, days: float) -> None:
+        """Retention covers what a damaged database left behind: `sessions.db.corrupt-*` files
+        last written before the cutoff are removed, and the keys of sessions that are in no
+        database any more (made before the cutoff) are destroyed."""
+        if self.directory is None:
+            return
+        removed = []
+        for path in self.directory.glob(glob_escape(db.DB_NAME) + ".corrupt-*"):
+            try:
+                if path.is_file() and path.stat().st_mtime < cutoff:
+                    path.unlink()
+                    removed.append(path.name)
+            except OSError as e:
+                log.warning("could not remove %s under retention: %s", path.name, e)
+        with self._lock:
+            present = {r[0] for r in self._conn.execute("SELECT id FROM sessions")}
+        orphans = self.keys.forget_orphans(present, cutoff)
+        if removed or orphans:
+            self.audit.append(
+                "deletion",
+                {
+                    "reason": f"retention ({days:g} days)",
+                    "moved_aside_files": removed,
+                    "orphan_keys": len(orphans),
+                },
+            )
