@@ -50,6 +50,12 @@ def run(args: argparse.Namespace) -> int:
     key = _key()
     log = AuditLog(data_dir(), key, keyring=keyring_anchor_backend(key))
     if args.action == "verify":
+        directory = data_dir()
+        if key is None and not any(
+            (directory / name).exists() for name in ("key.json", "audit.log", "audit.head")
+        ):
+            print("No audit trail: Parley has stored nothing here yet.", file=sys.stderr)
+            return 0
         report = log.verify()
         for problem in report.problems:
             print(f"audit: {problem.message}")
