@@ -107,6 +107,10 @@ def close_network(argv: list[str], *, os_level: bool = True) -> tuple[object | N
 def main(argv: list[str] | None = None) -> int:
     # First, before anything starts a thread (numpy's import does): the OS may only close the
     # network of a single-threaded process.
+    if argv is None:  # the process's entry point: no child inherits the passphrase
+        from desktop.privacy.keys import scrub_environment
+
+        scrub_environment()
     # When `main` is the process's entry point (argv None), the OS closes the network too.
     restriction, guard = close_network(
         sys.argv[1:] if argv is None else argv, os_level=argv is None
