@@ -12,7 +12,7 @@ from desktop.privacy.redact import redact, redact_with_counts, spoken_digits
 from desktop.report.exports import render
 from desktop.report.timeline import Timeline
 from desktop.review_note import ReviewNote
-from inference.events import ErrorEvent, ObjectionEvent, TranscriptEvent
+from inference.events import ErrorEvent, Event, ObjectionEvent, TranscriptEvent
 
 
 @pytest.mark.parametrize(
@@ -104,7 +104,7 @@ def test_counts_name_what_was_taken() -> None:
 
 def test_json_export_redacts_author_and_error_messages() -> None:
     phone = "five five five one two three four five six seven"
-    events = [
+    events: list[Event] = [
         TranscriptEvent(
             t=1.0,
             speaker="customer",
