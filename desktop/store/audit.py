@@ -498,6 +498,23 @@ def _db_anchor(path: Path) -> str | None:
     return None if row is None else str(row[0])
 
 
+def record_events_export(path: str) -> bool:
+    """Write an `--events` file (raw events, unredacted) to the audit trail of the data
+    directory; False (with a warning) when no key can be had to write it."""
+    from desktop.privacy.errors import PrivacyError
+    from desktop.privacy.keys import load_or_create_key
+    from models.paths import data_dir
+
+    try:
+        key = load_or_create_key(interactive=False)
+    except PrivacyError as e:
+        log.warning("the --events export is not in the audit trail: %s", e)
+        return False
+    log_ = AuditLog(data_dir(), key, keyring=keyring_anchor_backend(key))
+    log_.record_export(None, path=path, fmt="events-jsonl", redacted=False)
+    return True
+
+
 def keyring_anchor_backend(key: DataKey | None) -> Any | None:
     """The OS keyring backend when the data key lives there (the audit head is kept beside it)."""
     if key is None or key.source != "keyring":

@@ -122,3 +122,28 @@ def test_without_the_key_a_broken_chain_still_fails(
     monkeypatch.delenv("PARLEY_PASSPHRASE")
     assert main(["audit", "verify"]) == 1
     assert "intact" not in capsys.readouterr().err
+
+
+def test_events_output_is_audited(data: Path, tmp_path: Path) -> None:
+    from desktop.privacy.keys import load_existing_key
+
+    call = Path(__file__).resolve().parents[2] / "desktop" / "samples" / "demo_call_zh.json"
+    out = tmp_path / "events.jsonl"
+    argv = ["replay", str(call), "--speed", "max", "--no-llm", "--quiet", "--events", str(out)]
+    assert main(argv) == 0
+    assert out.stat().st_size > 0
+    exports = [
+        e.payload
+        for e in AuditLog(data, load_existing_key()).entries()
+        if e.kind == "export" and e.payload and e.payload["format"] == "events-jsonl"
+    ]
+    assert exports == [
+        {
+            "path": str(out.resolve()),
+            "format": "events-jsonl",
+            "redacted": False,
+            "segments": 0,
+            "withheld": 0,
+        }
+    ]
+    assert main(["audit", "verify"]) == 0
