@@ -500,15 +500,19 @@ def _db_anchor(path: Path) -> str | None:
 
 def record_events_export(path: str) -> bool:
     """Write an `--events` file (raw events, unredacted) to the audit trail of the data
-    directory; False (with a warning) when no key can be had to write it."""
+    directory. False when there is no data key yet (nothing is kept on this machine, e.g. a
+    first `parley demo`: no key is made for it) or it cannot be opened (said in a warning)."""
     from desktop.privacy.errors import PrivacyError
-    from desktop.privacy.keys import load_or_create_key
+    from desktop.privacy.keys import load_existing_key
     from models.paths import data_dir
 
     try:
-        key = load_or_create_key(interactive=False)
+        key = load_existing_key(interactive=False)
     except PrivacyError as e:
         log.warning("the --events export is not in the audit trail: %s", e)
+        return False
+    if key is None:
+        log.info("no data key yet: the --events export is not audited (nothing is kept)")
         return False
     log_ = AuditLog(data_dir(), key, keyring=keyring_anchor_backend(key))
     log_.record_export(None, path=path, fmt="events-jsonl", redacted=False)
