@@ -129,7 +129,11 @@ def test_parley_entry_points_close_the_network(monkeypatch: pytest.MonkeyPatch) 
     """`parley` and `python -m desktop.app_main` both go through the OS restriction and the
     guard (checked in-process with the restriction itself replaced: it is process-wide)."""
     import desktop.app_main as app_main
-    from desktop.privacy import netguard, osnet
+    from desktop.privacy import keys, netguard, osnet
+
+    # The entry points move the passphrase out of the environment into memory; keep that
+    # memory to this test (monkeypatch restores the environment itself).
+    monkeypatch.setattr(keys, "_taken_from_env", {})
 
     calls: list[str] = []
     seen: list[bool] = []
