@@ -18,6 +18,7 @@ from desktop.privacy import crypto
 from desktop.privacy.crypto import FieldCipher
 from desktop.privacy.errors import DecryptionError
 from desktop.privacy.keys import DataKey, ephemeral_key
+from desktop.store import binding
 from desktop.store.records import SessionMeta
 from desktop.store.store import SessionStore
 from inference.events import TranscriptEvent
@@ -188,3 +189,33 @@ def test_corrupt_copies_and_orphan_keys_fall_under_retention(tmp_path: Path) -> 
         assert fresh.keys.get(sid) is None
         kinds = [e.kind for e in fresh.audit.entries()]
         assert kinds[-1] == "deletion"
+
+
+def test_a_store_from_before_shredding_migrates(tmp_path: Path) -> None:
+    """Rows sealed with the data key (an older Parley) get their session's own key on open."""
+    from desktop.store.resealing import _reseal_all
+
+    directory = tmp_path / "data"
+    store = SessionStore.open(key=master_key(), directory=directory, purge=False)
+    sid = fill(store, MARKERS[0])
+    with store._transaction() as conn:  # make it look like an older store
+        _reseal_all(conn, store.cipher_for, lambda _sid: store.cipher)
+        conn.execute("DELETE FROM meta WHERE key = 'shred'")
+    store.close()
+    (directory / "session-keys.json").unlink()
+    with SessionStore.open(key=store.key, directory=directory, purge=False) as again:
+        assert again.keys.get(sid) is not None
+        assert [MARKERS[0] in s.text for s in again.load_segments(sid)] == [True] * 3
+        assert again.load_review_notes(sid)[0].why == MARKERS[0]
+        assert again.damaged_items(sid) == []
+        raw = sqlite3.connect(directory / "sessions.db")
+        row = raw.execute(
+            "SELECT seq, utterance_id, speaker, start, end, t, lang, usable_for_learning, text "
+            "FROM segments WHERE session_id = ? ORDER BY seq",
+            (sid,),
+        ).fetchone()
+        raw.close()
+        context = binding.segment(sid, *row[:8])
+        assert MARKERS[0] in again.cipher_for(sid).decrypt_text(bytes(row[8]), context)
+        with pytest.raises(DecryptionError):  # no longer sealed with the data key
+            FieldCipher(again.key).decrypt(bytes(row[8]), context)
