@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
+from inference import log_text
 from inference.bus import EventBus
 from inference.clock import Clock
 from inference.events import (
@@ -162,12 +163,21 @@ class ConversationHub:
             try:
                 self._handle(item)
             except Exception as e:  # one bad utterance must not end the session
-                log.exception("pipeline failed on %r", item)
+                # No call words in the log or the message: the item's type, id and size only.
+                log.error(
+                    "pipeline failed on %s: %s",
+                    log_text.describe_item(item),
+                    log_text.error_summary(e),
+                    exc_info=log_text.enabled(),
+                )
                 self._bus.emit(
                     ErrorEvent(
                         t=self._clock.now(),
                         component="pipeline",
-                        message=f"analysis of one utterance failed ({e}); the session goes on",
+                        message=(
+                            f"analysis of one utterance failed ({log_text.error_summary(e)}); "
+                            "the session goes on"
+                        ),
                     )
                 )
 
