@@ -18,9 +18,12 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from inference.asr.whisper_backend import WhisperBackend
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -71,15 +74,22 @@ class _Recorder:
 class _TimedBackend:
     """Counts the seconds spent decoding."""
 
-    def __init__(self, inner: Any) -> None:
+    def __init__(self, inner: WhisperBackend) -> None:
         self.inner = inner
-        self.device = getattr(inner, "device", None)
         self.seconds = 0.0
         self.calls = 0
 
     @property
     def multilingual(self) -> bool:
-        return bool(self.inner.multilingual)
+        return self.inner.multilingual
+
+    @property
+    def device_name(self) -> str:
+        return self.inner.device_name
+
+    @property
+    def batch_decoding(self) -> bool:
+        return self.inner.batch_decoding
 
     def transcribe(self, audio: np.ndarray, **kwargs: Any) -> Any:
         t0 = time.perf_counter()
@@ -230,7 +240,7 @@ def run(args: argparse.Namespace) -> int:
         "audio": str(args.audio),
         "channel": args.channel,
         "model": args.model,
-        "device": getattr(backend.device, "device", "cpu"),
+        "device": backend.device_name or "cpu",
         "threads": args.threads,
         "speed": args.speed,
         "loops": loops,

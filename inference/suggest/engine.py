@@ -446,9 +446,8 @@ class SuggestionEngine:
 
     def wait_ready(self, timeout: float | None = None) -> bool:
         """Wait until the writer's model is loaded and its fixed prompt cached (at once
-        without a writer, or for a writer that does not say); False if `timeout` passed."""
-        wait = getattr(self._writer, "wait_ready", None)
-        return True if wait is None else bool(wait(timeout))
+        without a writer); False if `timeout` passed."""
+        return True if self._writer is None else self._writer.wait_ready(timeout)
 
     def wait_idle(self, timeout: float | None = None) -> bool:
         """Wait until no refined job is running; False if `timeout` passed first."""

@@ -51,6 +51,9 @@ class FakeWriter:
     def cancel(self, job_id: int) -> None:
         self.cancelled.append(job_id)
 
+    def wait_ready(self, timeout: float | None = None) -> bool:
+        return True
+
     def close(self) -> None:
         self.closed = True
 
