@@ -13,7 +13,6 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from audio.pace import WallPacer
@@ -23,12 +22,9 @@ from inference.bus import EventBus, Sink
 from inference.clock import SessionClock
 from inference.conversation import ConversationHub
 from inference.errors import USER_ERRORS
-from inference.events import ClosedUtterance, ErrorEvent, Speaker, StatusEvent, TranscriptEvent
-from inference.timed_transcript import (
-    guess_lang,
-    load_timed_transcript,
-    looks_like_timed_transcript,
-)
+from inference.events import ErrorEvent, StatusEvent
+from inference.session import TimedTranscriptSource
+from inference.timed_transcript import looks_like_timed_transcript
 
 if TYPE_CHECKING:
     from audio.file_source import FileSource
@@ -40,7 +36,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-_TICK_S = 0.05  # a paced timed transcript moves the clock this often between turns
 WARMUP_LIMIT_S = 180.0  # a paced replay starts after this long even if the LLM is not ready
 
 
@@ -160,7 +155,10 @@ class RunningSession:
                 and looks_like_timed_transcript(opts.input)
             ):
                 cpu.set_asr_busy(False)  # no speech to recognise
-                self._run_timed_transcript(opts.input, hub)
+                transcript = TimedTranscriptSource(
+                    opts.input, pace=opts.pace, start_at=opts.start_at
+                )
+                transcript.play(hub, clock=self.clock, stop=self._stop, pacer=self._pacer())
             else:
                 recording = None
                 if opts.mode == "live" and self.recording_factory is not None:
@@ -228,59 +226,10 @@ class RunningSession:
             else f"not ready after {waited:.0f} s; the replay starts anyway",
         )
 
-    def _run_timed_transcript(self, path: Path, hub: ConversationHub) -> None:
-        """Each turn becomes a final utterance at t = end, paced by the session's `Pace`."""
-        turns, file_lang = load_timed_transcript(path)
+    def _pacer(self) -> WallPacer | None:
+        """The wall-clock pacer of a paced replay (None otherwise), handed to its source."""
         pace = self.options.pace
-        pacer = WallPacer(pace.speed, control=self.control) if pace.kind == "paced" else None
-        counters = {"rep": 0, "customer": 0}
-        start_at = self.options.start_at
-        for turn in turns:
-            if turn.end < start_at:
-                continue
-            if pacer is not None:
-                played = turn.end - start_at
-                delay = pacer.delay(played)
-                stopped = False
-                while delay > 0:
-                    # The clock runs between turns too, so that what happens meanwhile (a
-                    # refined suggestion) is stamped with its time, not the last turn's end.
-                    if self._stop.wait(min(delay, _TICK_S)):
-                        stopped = True
-                        break
-                    self.clock.advance_to(min(turn.end, start_at + pacer.position()))
-                    delay = pacer.remaining(played)
-                if stopped:
-                    break
-            elif self._stop.is_set():
-                break
-            self.clock.advance_to(turn.end)
-            counters[turn.speaker] += 1
-            uid = f"{'c' if turn.speaker == 'customer' else 'r'}{counters[turn.speaker]}"
-            lang = file_lang or guess_lang(turn.text)
-            speaker: Speaker = "customer" if turn.speaker == "customer" else "rep"
-            hub.emit(
-                TranscriptEvent(
-                    t=self.clock.now(),
-                    speaker=speaker,
-                    utterance_id=uid,
-                    start=turn.start,
-                    end=turn.end,
-                    text=turn.text,
-                    final=True,
-                    lang=lang,
-                )
-            )
-            hub.on_utterance(
-                ClosedUtterance(
-                    speaker=speaker,
-                    utterance_id=uid,
-                    start=turn.start,
-                    end=turn.end,
-                    text=turn.text,
-                    lang=lang,
-                )
-            )
+        return WallPacer(pace.speed, control=self.control) if pace.kind == "paced" else None
 
 
 def attach_store(
