@@ -135,7 +135,7 @@ def _replay(
         session.stop()
         session.wait(30)
         errors.append(f"gave up after {args.timeout:g} s")
-    if getattr(session, "error", None) is not None:
+    if session.error is not None:
         errors.append(f"session: {session.error}")
     with recorder.lock:
         return list(recorder.events), errors

@@ -428,10 +428,10 @@ class MainWindow(QMainWindow):
         live = bool(self.mode.currentData())
         self.start_button.setText(tr("Stop") if running else tr("Start"))
         session = self.controller.session
-        paused = bool(getattr(session, "paused", False))
+        paused = session is not None and session.paused
         self.pause_button.setText(tr("Resume") if paused else tr("Pause"))
         pace = Pace.live() if live else Pace.from_speed(self.replay_speed)
-        self.pause_button.setEnabled(running and pace.pausable and hasattr(session, "pause"))
+        self.pause_button.setEnabled(running and pace.pausable and session is not None)
         self.jump_button.setEnabled(not live)
         self.mode.setEnabled(not running)
         self.file_button.setEnabled(not running and not live)
