@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from audio.playback import PlaybackControl
     from audio.recorder import RecordingWriter
     from audio.source import AudioSource
-    from desktop.session_runner import SessionOptions
+    from desktop.session_options import SessionOptions
     from inference.cpu_share import CpuShare
     from inference.detectors import SignalDetectors
     from inference.playbook import Playbook

@@ -13,19 +13,18 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
-from audio.pace import Pace, WallPacer
+from audio.pace import WallPacer
 from audio.playback import PlaybackControl
+from desktop.session_options import SessionOptions
 from inference.bus import EventBus, Sink
 from inference.clock import SessionClock
 from inference.conversation import ConversationHub
 from inference.errors import USER_ERRORS
-from inference.events import ClosedUtterance, ErrorEvent, Speaker, StatusEvent, TranscriptEvent
-from inference.text import guess_lang
-from inference.timed_transcript import load_timed_transcript, looks_like_timed_transcript
+from inference.events import ErrorEvent, StatusEvent
+from inference.session import TimedTranscriptSource
+from inference.timed_transcript import looks_like_timed_transcript
 
 if TYPE_CHECKING:
     from audio.file_source import FileSource
@@ -37,64 +36,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True, slots=True)
-class SessionOptions:
-    """What to run.
-
-    Attributes:
-        mode: "replay" (a recording or timed transcript) or "live" (devices).
-        input: replay input: an audio file or a timed transcript `.json`.
-        mic: live microphone device (a name `parley devices` lists), None = default.
-        loopback: live system-audio source, None = the default monitor.
-        playbooks: playbook folders.
-        speed: replay pace (1.0, 2.0), None = as fast as possible.
-        use_llm: write refined suggestions with the local LLM.
-        hotwords: extra ASR hotwords besides the playbook's terms.
-        mono_party: the party of a one-channel recording.
-        record: live only: a plain, unencrypted WAV to record the call to (`--record-to`;
-            off when None).
-        record_store: live only: keep the recording encrypted in the session store,
-            registered to the session (`--record`).
-        input_audio: replay only: the audio itself, in memory (a stored session's decrypted
-            recording); `input` is then only its name.
-        duration: live only: stop after this many seconds.
-        asr_pack: the ASR model pack (or a path to a CTranslate2 Whisper folder).
-        llm_pack: the LLM model pack (or a path to a GGUF file).
-        language: "auto", "en" or "zh".
-        device: "auto", "cpu" or "cuda".
-        start_at: replay only: seconds into the recording or transcript to start from (seek).
-        warmup: paced replay only: start the recording once the LLM is loaded and has read
-            the session's fixed prompt (instructions, rules, a small playbook), as it has
-            when the rep opens Parley before the call; at most `WARMUP_LIMIT_S`.
-    """
-
-    mode: Literal["replay", "live"]
-    input: Path | None = None
-    mic: str | None = None
-    loopback: str | None = None
-    playbooks: tuple[Path, ...] = ()
-    speed: float | None = 1.0
-    use_llm: bool = True
-    hotwords: tuple[str, ...] = ()
-    mono_party: Speaker = "customer"
-    record: Path | None = None
-    record_store: bool = False
-    input_audio: bytes | None = field(default=None, repr=False)
-    duration: float | None = None
-    asr_pack: str = "asr-base"
-    llm_pack: str = "llm-default"
-    language: str = "auto"
-    device: str = "auto"
-    start_at: float = 0.0
-    warmup: bool = True
-
-    @property
-    def pace(self) -> Pace:
-        """How fast the input arrives: every decision about speed asks this."""
-        return Pace.live() if self.mode == "live" else Pace.from_speed(self.speed)
-
-
-_TICK_S = 0.05  # a paced timed transcript moves the clock this often between turns
 WARMUP_LIMIT_S = 180.0  # a paced replay starts after this long even if the LLM is not ready
 
 
@@ -214,7 +155,10 @@ class RunningSession:
                 and looks_like_timed_transcript(opts.input)
             ):
                 cpu.set_asr_busy(False)  # no speech to recognise
-                self._run_timed_transcript(opts.input, hub)
+                transcript = TimedTranscriptSource(
+                    opts.input, pace=opts.pace, start_at=opts.start_at
+                )
+                transcript.play(hub, clock=self.clock, stop=self._stop, pacer=self._pacer())
             else:
                 recording = None
                 if opts.mode == "live" and self.recording_factory is not None:
@@ -282,59 +226,10 @@ class RunningSession:
             else f"not ready after {waited:.0f} s; the replay starts anyway",
         )
 
-    def _run_timed_transcript(self, path: Path, hub: ConversationHub) -> None:
-        """Each turn becomes a final utterance at t = end, paced by the session's `Pace`."""
-        turns, file_lang = load_timed_transcript(path)
+    def _pacer(self) -> WallPacer | None:
+        """The wall-clock pacer of a paced replay (None otherwise), handed to its source."""
         pace = self.options.pace
-        pacer = WallPacer(pace.speed, control=self.control) if pace.kind == "paced" else None
-        counters = {"rep": 0, "customer": 0}
-        start_at = self.options.start_at
-        for turn in turns:
-            if turn.end < start_at:
-                continue
-            if pacer is not None:
-                played = turn.end - start_at
-                delay = pacer.delay(played)
-                stopped = False
-                while delay > 0:
-                    # The clock runs between turns too, so that what happens meanwhile (a
-                    # refined suggestion) is stamped with its time, not the last turn's end.
-                    if self._stop.wait(min(delay, _TICK_S)):
-                        stopped = True
-                        break
-                    self.clock.advance_to(min(turn.end, start_at + pacer.position()))
-                    delay = pacer.remaining(played)
-                if stopped:
-                    break
-            elif self._stop.is_set():
-                break
-            self.clock.advance_to(turn.end)
-            counters[turn.speaker] += 1
-            uid = f"{'c' if turn.speaker == 'customer' else 'r'}{counters[turn.speaker]}"
-            lang = file_lang or guess_lang(turn.text)
-            speaker: Speaker = "customer" if turn.speaker == "customer" else "rep"
-            hub.emit(
-                TranscriptEvent(
-                    t=self.clock.now(),
-                    speaker=speaker,
-                    utterance_id=uid,
-                    start=turn.start,
-                    end=turn.end,
-                    text=turn.text,
-                    final=True,
-                    lang=lang,
-                )
-            )
-            hub.on_utterance(
-                ClosedUtterance(
-                    speaker=speaker,
-                    utterance_id=uid,
-                    start=turn.start,
-                    end=turn.end,
-                    text=turn.text,
-                    lang=lang,
-                )
-            )
+        return WallPacer(pace.speed, control=self.control) if pace.kind == "paced" else None
 
 
 def attach_store(

@@ -12,8 +12,8 @@ import logging
 import threading
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Protocol
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
@@ -21,6 +21,7 @@ from audio.source import SAMPLE_RATE, AudioFrame, AudioSource, Party, SourceNote
 from inference.asr.transcriber import (
     ClosedWindow,
     CommittedWords,
+    DecodePolicy,
     StreamingTranscriber,
     TranscriberConfig,
 )
@@ -29,6 +30,9 @@ from inference.asr.vad import SileroVad, SpeechProbability, VadConfig
 from inference.clock import SessionClock
 from inference.cpu_share import CpuShare
 from inference.events import ClosedUtterance, Event, StatusEvent, TranscriptEvent
+
+if TYPE_CHECKING:
+    from inference.asr.whisper_backend import WhisperBackend
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +96,7 @@ class AsrObserver(Protocol):
     def on_lag(self, now: float, lag: float) -> None: ...
 
 
-def load_backend(config: AsrConfig) -> AsrBackend:
+def load_backend(config: AsrConfig) -> WhisperBackend:
     """Load the Whisper model the config names.
 
     Raises:
@@ -112,6 +116,23 @@ _LEVELS = {
     2: "every utterance decoded once",
     3: "the rep's speech is skipped until the customer's is caught up",
 }
+
+
+def level_policy(level: int, party: Party, config: AsrConfig) -> DecodePolicy:
+    """What a party's transcriber does at lag level `level` (0: all; 3: the rep skipped).
+
+    The customer keeps streaming at level 1 with its beams; the rep is decoded once per
+    utterance unless `config.rep_partials` asks for its partials at level 0, with the greedy
+    beam once lagging. Without `config.streaming` every utterance is decoded once.
+    """
+    rep = party == "rep"
+    beam = 1 if rep and level >= 1 else None  # the customer keeps its beam
+    if level >= 3 and rep:
+        return DecodePolicy(mode="skip", partials=False, final_beam=beam)
+    rep_partials = level == 0 and config.rep_partials
+    if not config.streaming or level >= 2 or (rep and not rep_partials):
+        return DecodePolicy(mode="once", partials=False, final_beam=beam)
+    return DecodePolicy(mode="coarse" if level == 1 else "stream", final_beam=beam)
 
 
 class _FrameQueue:
@@ -198,16 +219,18 @@ def run_audio(
     make_vad = vad_factory or SileroVad
     tconfig = config.transcriber_config()
     parties: list[Party] = [p for p in ("customer", "rep") if p in source.parties]
+    # Decode durations are measured on the session clock, which the reader thread advances
+    # while a decode runs on paced input (see `StreamingTranscriber`'s `timer`).
     workers = {
-        p: StreamingTranscriber(p, backend=backend, vad=make_vad(), config=tconfig, clock=clock)
+        p: StreamingTranscriber(
+            p, backend=backend, vad=make_vad(), config=tconfig, clock=clock, timer=clock
+        )
         for p in parties
     }
-    device = getattr(getattr(backend, "device", None), "device", "")
-    hub.emit(StatusEvent(t=clock.now(), component="asr", state="ready", detail=device))
-    batch = getattr(backend, "transcribe_batch", None)
+    hub.emit(StatusEvent(t=clock.now(), component="asr", state="ready", detail=backend.device_name))
     worker = _Worker(source, config, clock, hub, stop, workers, observer, cpu)
-    if batch is not None and not config.streaming and not worker.realtime:
-        worker.batcher = _Batcher(batch, config, workers)
+    if backend.batch_decoding and not config.streaming and not worker.realtime:
+        worker.batcher = _Batcher(backend.transcribe_batch, config, workers)
     worker.run()
 
 
@@ -276,6 +299,7 @@ class _Worker:
         self._level_since = 0.0
         self._reported_drops = 0
         self._committed = {p: 0 for p in workers}
+        self._sharing = False  # an LLM job runs beside the worker (its partials are spaced wider)
         self._set_level(0)
 
     def _read(self) -> None:
@@ -372,9 +396,9 @@ class _Worker:
         if self._cpu is None or not self._realtime:
             return
         self._cpu.set_asr_decoding(active)
-        if active:
-            for worker in self._workers.values():
-                worker.sharing = self._cpu.llm_job
+        if active and self._cpu.llm_job != self._sharing:
+            self._sharing = self._cpu.llm_job
+            self._hand_policies()
 
     @property
     def realtime(self) -> bool:
@@ -430,21 +454,13 @@ class _Worker:
     def _set_level(self, level: int) -> None:
         self._level = level
         self._level_since = self._clock.now()
-        for party, worker in self._workers.items():
-            rep = party == "rep"
-            if level >= 3 and rep:
-                worker.mode, worker.partials = "skip", False
-            elif not self._config.streaming or level >= 2 or (rep and not self._partials(level)):
-                worker.mode, worker.partials = "once", False
-            elif level == 1:
-                worker.mode, worker.partials = "coarse", True
-            else:
-                worker.mode, worker.partials = "stream", True
-            worker.final_beam = 1 if rep and level >= 1 else None  # the customer keeps its beam
+        self._hand_policies()
 
-    def _partials(self, level: int) -> bool:
-        """Whether the rep gets partial decodes at this level."""
-        return level == 0 and self._config.rep_partials
+    def _hand_policies(self) -> None:
+        """Give each transcriber its frozen policy for the current level and CPU sharing."""
+        for party, worker in self._workers.items():
+            policy = level_policy(self._level, party, self._config)
+            worker.apply(replace(policy, sharing=self._sharing))
 
     def _status(self, state: str, detail: str) -> None:
         log.info("asr %s: %s", state, detail)

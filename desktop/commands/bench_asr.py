@@ -18,9 +18,13 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from inference.asr.whisper_backend import WhisperBackend
+    from inference.pipeline import AsrConfig
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -71,15 +75,22 @@ class _Recorder:
 class _TimedBackend:
     """Counts the seconds spent decoding."""
 
-    def __init__(self, inner: Any) -> None:
+    def __init__(self, inner: WhisperBackend) -> None:
         self.inner = inner
-        self.device = getattr(inner, "device", None)
         self.seconds = 0.0
         self.calls = 0
 
     @property
     def multilingual(self) -> bool:
-        return bool(self.inner.multilingual)
+        return self.inner.multilingual
+
+    @property
+    def device_name(self) -> str:
+        return self.inner.device_name
+
+    @property
+    def batch_decoding(self) -> bool:
+        return self.inner.batch_decoding
 
     def transcribe(self, audio: np.ndarray, **kwargs: Any) -> Any:
         t0 = time.perf_counter()
@@ -146,39 +157,26 @@ def _join(texts: list[str], lang: str) -> str:
     return out
 
 
+@dataclass(frozen=True)
+class _Transcribed:
+    """One streaming run over the recording (its loops) and what it took."""
+
+    rec: _Recorder
+    backend: _TimedBackend
+    load_s: float
+    wall_s: float
+    audio_s: float
+
+
 def run(args: argparse.Namespace) -> int:
-    from audio.file_source import FileSource, read_channels
     from audio.pace import Pace
     from desktop.commands.common import speed_value
-    from inference.asr.text import ZH_PROMPT
-    from inference.clock import SessionClock
-    from inference.metrics import TurnSpan, distribution, turn_final_latencies
-    from inference.pipeline import AsrConfig, load_backend, run_audio
+    from inference.pipeline import AsrConfig
 
     pace = Pace.from_speed(speed_value(args.speed))
     hotwords = tuple(h.strip() for h in args.hotwords.split(",") if h.strip())
     loops = max(1, args.loops)
-    period = 0.0
-    if loops > 1:
-        period = max(len(v) for v in read_channels(args.audio, mono_party=args.channel).values())
-        period /= 16000
-    turns: list[dict[str, Any]] = []
-    if args.timeline:
-        data = json.loads(Path(args.timeline).read_text(encoding="utf-8"))
-        one = [
-            t
-            for t in (data["turns"] if isinstance(data, dict) else data)
-            if t.get("speaker") == args.channel
-        ]
-        turns = [
-            {**t, "start": float(t["start"]) + k * period, "end": float(t["end"]) + k * period}
-            for k in range(loops)
-            for t in one
-        ]
-        reference = " ".join(str(t["text"]) for t in one)
-    else:
-        reference = args.reference
-
+    turns, reference = _turns_and_reference(args, loops)
     config = AsrConfig(
         model=args.model,
         language=args.language,
@@ -187,21 +185,78 @@ def run(args: argparse.Namespace) -> int:
         cpu_threads=args.threads,
         streaming=pace.streaming,
     )
+    done = _transcribe(args, config, pace.replay_speed, loops)
+    out = _report(args, done, turns=turns, reference=reference, hotwords=hotwords, loops=loops)
+    if not args.no_offline:
+        out |= _offline(args, done.backend, reference, out["language"], hotwords)
+        if "offline_error" in out:
+            out["streaming_minus_offline"] = round(out["streaming_error"] - out["offline_error"], 4)
+    json.dump(out, sys.stdout, ensure_ascii=False, indent=1)
+    sys.stdout.write("\n")
+    return 0
+
+
+def _turns_and_reference(args: argparse.Namespace, loops: int) -> tuple[list[dict[str, Any]], str]:
+    """The channel's timeline turns, repeated for each loop (none with `--reference`), and the
+    reference text of one play of the recording."""
+    from audio.file_source import read_channels
+
+    if not args.timeline:
+        return [], args.reference
+    period = 0.0
+    if loops > 1:
+        period = max(len(v) for v in read_channels(args.audio, mono_party=args.channel).values())
+        period /= 16000
+    data = json.loads(Path(args.timeline).read_text(encoding="utf-8"))
+    one = [
+        t
+        for t in (data["turns"] if isinstance(data, dict) else data)
+        if t.get("speaker") == args.channel
+    ]
+    turns = [
+        {**t, "start": float(t["start"]) + k * period, "end": float(t["end"]) + k * period}
+        for k in range(loops)
+        for t in one
+    ]
+    return turns, " ".join(str(t["text"]) for t in one)
+
+
+def _transcribe(
+    args: argparse.Namespace, config: AsrConfig, speed: float | None, loops: int
+) -> _Transcribed:
+    """Load the model, then stream the recording `loops` times through `run_audio`."""
+    from audio.file_source import FileSource
+    from inference.clock import SessionClock
+    from inference.pipeline import load_backend, run_audio
+
     t_load = time.perf_counter()
     backend = _TimedBackend(load_backend(config))
     load_s = time.perf_counter() - t_load
 
     def make() -> FileSource:
-        return FileSource(args.audio, speed=pace.replay_speed, mono_party=args.channel)
+        return FileSource(args.audio, speed=speed, mono_party=args.channel)
 
-    source = _LoopedSource(make, loops)
     rec = _Recorder()
     clock = SessionClock()
     wall0 = time.perf_counter()
+    source = _LoopedSource(make, loops)
     run_audio(source, config=config, clock=clock, hub=rec, backend=backend, observer=rec)
-    wall = time.perf_counter() - wall0
-    audio_s = clock.now()
+    return _Transcribed(rec, backend, load_s, time.perf_counter() - wall0, clock.now())
 
+
+def _report(
+    args: argparse.Namespace,
+    done: _Transcribed,
+    *,
+    turns: list[dict[str, Any]],
+    reference: str,
+    hotwords: tuple[str, ...],
+    loops: int,
+) -> dict[str, Any]:
+    """The figures of the streaming run (accuracy of the first loop, latencies, lag)."""
+    from inference.metrics import TurnSpan, distribution, turn_final_latencies
+
+    rec, audio_s = done.rec, done.audio_s
     finals = [
         e
         for e in rec.events
@@ -213,24 +268,18 @@ def run(args: argparse.Namespace) -> int:
     commits = [c for c in rec.commits if c.party == args.channel]
     word_lat = [c.t - w.end for c in commits for w in c.words]
     if args.words_out:
-        with open(args.words_out, "w", encoding="utf-8") as f:
-            for c in commits:
-                for w in c.words:
-                    row = {"utterance": c.utterance_id, "word": w.text, "start": round(w.start, 3)}
-                    row |= {"end": round(w.end, 3), "t": round(c.t, 3)}
-                    f.write(json.dumps(row, ensure_ascii=False) + "\n")
+        _write_words(args.words_out, commits)
     per_turn = turn_final_latencies(
         [TurnSpan.from_dict(t) for t in turns], rec.events, speaker=args.channel
     )
     turn_lat = [x for x in per_turn if x is not None]
     missed = len(per_turn) - len(turn_lat)
     lags = [lag for _, lag in rec.lags]
-
     out: dict[str, Any] = {
         "audio": str(args.audio),
         "channel": args.channel,
         "model": args.model,
-        "device": getattr(backend.device, "device", "cpu"),
+        "device": done.backend.device_name or "cpu",
         "threads": args.threads,
         "speed": args.speed,
         "loops": loops,
@@ -243,12 +292,12 @@ def run(args: argparse.Namespace) -> int:
         if turns
         else None,
         "word_commit_latency_s": distribution(word_lat),
-        "rtf": round(backend.seconds / audio_s, 3) if audio_s else None,
-        "decode_calls": backend.calls,
+        "rtf": round(done.backend.seconds / audio_s, 3) if audio_s else None,
+        "decode_calls": done.backend.calls,
         "lag_s": {**distribution(lags), "max": round(max(lags), 3) if lags else None},
         "audio_s": round(audio_s, 2),
-        "wall_s": round(wall, 2),
-        "load_s": round(load_s, 2),
+        "wall_s": round(done.wall_s, 2),
+        "load_s": round(done.load_s, 2),
         "status": [
             {"t": round(e.t, 2), "state": e.state, "detail": e.detail}
             for e in rec.events
@@ -262,22 +311,44 @@ def run(args: argparse.Namespace) -> int:
         last = [x for x, end in paired if end > audio_s - window]
         out["turn_final_latency_first_5min_p95"] = distribution(first)["p95"]
         out["turn_final_latency_last_5min_p95"] = distribution(last)["p95"]
-    if not args.no_offline:
-        audio = read_channels(args.audio, mono_party=args.channel).get(args.channel)
-        if audio is not None and len(audio):
-            t0 = time.perf_counter()
-            result = backend.inner.transcribe_whole(
-                audio,
-                language=lang,
-                prompt=ZH_PROMPT if lang == "zh" else None,
-                hotwords=",".join(hotwords) or None,
-            )
-            offline_text = _join([s.text for s in result.segments], lang)
-            out["offline_error"] = _score(reference, offline_text, lang)
-            out["offline_text"] = offline_text
-            out["offline_decode"] = "whole channel, same model, faster-whisper defaults (beam 5)"
-            out["offline_s"] = round(time.perf_counter() - t0, 2)
-            out["streaming_minus_offline"] = round(out["streaming_error"] - out["offline_error"], 4)
-    json.dump(out, sys.stdout, ensure_ascii=False, indent=1)
-    sys.stdout.write("\n")
-    return 0
+    return out
+
+
+def _write_words(path: str, commits: list[Any]) -> None:
+    """Each committed word with its end and commit time, one JSON line each."""
+    with open(path, "w", encoding="utf-8") as f:
+        for c in commits:
+            for w in c.words:
+                row = {"utterance": c.utterance_id, "word": w.text, "start": round(w.start, 3)}
+                row |= {"end": round(w.end, 3), "t": round(c.t, 3)}
+                f.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def _offline(
+    args: argparse.Namespace,
+    backend: _TimedBackend,
+    reference: str,
+    lang: str,
+    hotwords: tuple[str, ...],
+) -> dict[str, Any]:
+    """The baseline: the whole channel decoded at once by the same model."""
+    from audio.file_source import read_channels
+    from inference.asr.text import ZH_PROMPT
+
+    audio = read_channels(args.audio, mono_party=args.channel).get(args.channel)
+    if audio is None or not len(audio):
+        return {}
+    t0 = time.perf_counter()
+    result = backend.inner.transcribe_whole(
+        audio,
+        language=lang,
+        prompt=ZH_PROMPT if lang == "zh" else None,
+        hotwords=",".join(hotwords) or None,
+    )
+    offline_text = _join([s.text for s in result.segments], lang)
+    return {
+        "offline_error": _score(reference, offline_text, lang),
+        "offline_text": offline_text,
+        "offline_decode": "whole channel, same model, faster-whisper defaults (beam 5)",
+        "offline_s": round(time.perf_counter() - t0, 2),
+    }

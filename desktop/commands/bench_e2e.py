@@ -135,7 +135,7 @@ def _replay(
         session.stop()
         session.wait(30)
         errors.append(f"gave up after {args.timeout:g} s")
-    if getattr(session, "error", None) is not None:
+    if session.error is not None:
         errors.append(f"session: {session.error}")
     with recorder.lock:
         return list(recorder.events), errors
@@ -226,10 +226,6 @@ def _turn_final_latency(turns: list[dict[str, Any]], events: list[Event]) -> lis
 
 
 def run(args: argparse.Namespace) -> int:
-    from inference.playbook import load_playbook
-    from inference.text import guess_lang
-    from models.errors import ParleyError
-
     calls = list(args.call) or sorted((_SHARED / "eval" / "calls").glob("*.json"))
     if not calls:
         print("parley bench e2e: give --call SCRIPT.json", file=sys.stderr)
@@ -237,54 +233,82 @@ def run(args: argparse.Namespace) -> int:
     if args.wav is not None and (args.timeline is None or len(calls) != 1):
         print("parley bench e2e: --wav needs --timeline and exactly one --call", file=sys.stderr)
         return 2
-    reports: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="parley-e2e-") as tmp:
-        for call in calls:
-            if not call.is_file():
-                raise ParleyError(f"{call} does not exist; give a scripted call (.json).")
-            script = json.loads(call.read_text(encoding="utf-8"))
-            turns = script.get("turns") or []
-            timed = bool(turns) and all("start" in t and "end" in t for t in turns)
-            if args.wav is not None:
-                path = args.wav
-                turns = json.loads(args.timeline.read_text(encoding="utf-8"))["turns"]
-            elif timed:
-                path = call
-            else:
-                print(f"bench e2e: rendering {call.name} ...", file=sys.stderr, flush=True)
-                path, turns = _render(call, Path(tmp))
-            named = _call_playbook(call, script)
-            playbooks = tuple(args.playbook) or ((named,) if named else ())
-            playbook = load_playbook(list(playbooks)) if playbooks else None
-            lang = script.get("lang") or guess_lang(" ".join(t["text"] for t in turns))
-            print(
-                f"bench e2e: replaying {call.name} at speed {args.speed} ...",
-                file=sys.stderr,
-                flush=True,
-            )
-            events, errors = _replay(args, path, playbooks)
-            check = _checker(playbook)
-            rows = [
-                _turn_report(t, events, lang, check)
-                for t in turns
-                if t.get("speaker") == "customer" and t.get("objection")
-            ]
-            labelled = {
-                (round(float(t["start"]), 2), round(float(t["end"]), 2))
-                for t in turns
-                if t.get("speaker") == "customer" and t.get("objection")
-            }
-            false_alarms = sum(
-                isinstance(e, ObjectionEvent)
-                and not e.tentative
-                and not any(e.start < b + 0.5 and e.end > a - 0.5 for a, b in labelled)
-                for e in events
-            )
-            asr = [] if timed else _turn_final_latency(turns, events)
-            reports.append({"call": str(call), "kind": "timed_transcript" if timed else "audio",
-                            "playbooks": [str(p) for p in playbooks], "turns": rows,
-                            "false_alarms": false_alarms, "errors": errors,
-                            "asr_turn_final_s": [round(x, 3) for x in asr]})  # fmt: skip
+        reports = [_bench_call(args, call, Path(tmp)) for call in calls]
+    result = {
+        "bench": "e2e",
+        "speed": args.speed,
+        "llm": not args.no_llm,
+        "llm_model": args.llm_model,
+        "asr_model": args.asr_model,
+        "targets_s": TARGETS_S,
+        "summary": _summary(args, reports),
+        "calls": reports,
+        "machine": {
+            "cpus": os.cpu_count(),
+            "machine": platform.machine(),
+            "python": platform.python_version(),
+        },
+    }
+    print(json.dumps(result, ensure_ascii=False, indent=2))
+    return 0 if not any(rep["errors"] for rep in reports) else 1
+
+
+def _bench_call(args: argparse.Namespace, call: Path, tmp: Path) -> dict[str, Any]:
+    """Replay one call (its timed transcript, the `--wav` recording, or its rendered audio)
+    and report each objection turn, the false alarms and the ASR's turn-final latency."""
+    from inference.playbook import load_playbook
+    from inference.text import guess_lang
+    from models.errors import ParleyError
+
+    if not call.is_file():
+        raise ParleyError(f"{call} does not exist; give a scripted call (.json).")
+    script = json.loads(call.read_text(encoding="utf-8"))
+    turns = script.get("turns") or []
+    timed = bool(turns) and all("start" in t and "end" in t for t in turns)
+    if args.wav is not None:
+        path = args.wav
+        turns = json.loads(args.timeline.read_text(encoding="utf-8"))["turns"]
+    elif timed:
+        path = call
+    else:
+        print(f"bench e2e: rendering {call.name} ...", file=sys.stderr, flush=True)
+        path, turns = _render(call, tmp)
+    named = _call_playbook(call, script)
+    playbooks = tuple(args.playbook) or ((named,) if named else ())
+    playbook = load_playbook(list(playbooks)) if playbooks else None
+    lang = script.get("lang") or guess_lang(" ".join(t["text"] for t in turns))
+    print(
+        f"bench e2e: replaying {call.name} at speed {args.speed} ...", file=sys.stderr, flush=True
+    )
+    events, errors = _replay(args, path, playbooks)
+    check = _checker(playbook)
+    objections = [t for t in turns if t.get("speaker") == "customer" and t.get("objection")]
+    asr = [] if timed else _turn_final_latency(turns, events)
+    return {
+        "call": str(call),
+        "kind": "timed_transcript" if timed else "audio",
+        "playbooks": [str(p) for p in playbooks],
+        "turns": [_turn_report(t, events, lang, check) for t in objections],
+        "false_alarms": _false_alarms(objections, events),
+        "errors": errors,
+        "asr_turn_final_s": [round(x, 3) for x in asr],
+    }
+
+
+def _false_alarms(objections: list[dict[str, Any]], events: list[Event]) -> int:
+    """Confirmed objections that overlap no labelled objection turn (0.5 s slack)."""
+    labelled = {(round(float(t["start"]), 2), round(float(t["end"]), 2)) for t in objections}
+    return sum(
+        isinstance(e, ObjectionEvent)
+        and not e.tentative
+        and not any(e.start < b + 0.5 and e.end > a - 0.5 for a, b in labelled)
+        for e in events
+    )
+
+
+def _summary(args: argparse.Namespace, reports: list[dict[str, Any]]) -> dict[str, Any]:
+    """The figures over all calls, and which targets they meet."""
     rows = [r for rep in reports for r in rep["turns"]]
     counted = [r for r in rows if r["detected"] and not r.get("superseded")]
     summary: dict[str, Any] = {
@@ -319,20 +343,4 @@ def run(args: argparse.Namespace) -> int:
             (v := summary["asr_turn_final_s"][k]) is not None and v <= limit
             for k, limit in ASR_TARGETS_S.items()
         )
-    result = {
-        "bench": "e2e",
-        "speed": args.speed,
-        "llm": not args.no_llm,
-        "llm_model": args.llm_model,
-        "asr_model": args.asr_model,
-        "targets_s": TARGETS_S,
-        "summary": summary,
-        "calls": reports,
-        "machine": {
-            "cpus": os.cpu_count(),
-            "machine": platform.machine(),
-            "python": platform.python_version(),
-        },
-    }
-    print(json.dumps(result, ensure_ascii=False, indent=2))
-    return 0 if not any(rep["errors"] for rep in reports) else 1
+    return summary

@@ -168,7 +168,7 @@ def _one_run(
         session.stop()
         session.wait(30)
         recorder.errors.append(f"bench: gave up after {args.timeout:g} s")
-    error = getattr(session, "error", None)
+    error = session.error
     if error is not None and str(error) not in " ".join(recorder.errors):
         recorder.errors.append(f"session: {error}")
     load = (recorder.ready_at - began) if recorder.ready_at is not None else 0.0

@@ -68,7 +68,7 @@ def open_events_output(target: str | None, stack: ExitStack) -> IO[str] | None:
 
 def session_options_from_args(args: argparse.Namespace, **overrides: Any):
     """`SessionOptions` from the shared options of a session command."""
-    from desktop.session_runner import SessionOptions
+    from desktop.session_options import SessionOptions
 
     hotwords = tuple(
         w.strip() for w in (getattr(args, "hotwords", "") or "").split(",") if w.strip()

@@ -91,9 +91,7 @@ def run(args: argparse.Namespace) -> int:
 
         book = load_playbook(args.playbook)
         detectors.add_terms(book.terms)
-        add_competitors = getattr(detectors, "add_competitors", None)
-        if add_competitors is not None:
-            add_competitors(book.competitors)
+        detectors.add_competitors(book.competitors)
     for stream in (sys.stdin, sys.stdout):
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is not None:  # JSON lines are UTF-8 whatever the locale says

@@ -7,7 +7,6 @@ in its own thread; the GUI sees it through the bridge like any other session.
 
 from __future__ import annotations
 
-import json
 import threading
 import uuid
 from collections.abc import Callable
@@ -15,16 +14,18 @@ from pathlib import Path
 
 from audio.pace import Pace, WallPacer
 from audio.playback import PlaybackControl
-from inference.events import Event, from_dict
-from models.errors import ParleyError
+from inference.events import Event
+from inference.session import EventFileError, EventFileSource
 
-
-class EventFileError(ParleyError):
-    """The events file is missing or not an events JSONL file."""
+__all__ = ["EventFileError", "EventFileSession"]
 
 
 class EventFileSession:
-    """Replays events from a JSONL file to sinks, paced by their `t`."""
+    """Replays events from a JSONL file to sinks, paced by their `t`.
+
+    Raises:
+        EventFileError: the file cannot be read or a line is not a Parley event.
+    """
 
     def __init__(
         self,
@@ -36,33 +37,11 @@ class EventFileSession:
     ) -> None:
         self.session_id = f"events-{uuid.uuid4().hex[:8]}"
         self.choices: list[tuple[str, int]] = []
-        self._path = path
         self._sinks = list(sinks)
-        self._pace = Pace.from_speed(speed)
         self._stop = threading.Event()
-        self._start_at = start_at
         self.control = PlaybackControl()
         self._thread: threading.Thread | None = None
-        self._events = self._read(path)
-
-    @staticmethod
-    def _read(path: Path) -> list[Event]:
-        try:
-            lines = path.read_text(encoding="utf-8").splitlines()
-        except OSError as e:
-            raise EventFileError(f"Cannot read {path}: {e.strerror}. Choose another file.") from e
-        events: list[Event] = []
-        for number, line in enumerate(lines, 1):
-            if not line.strip():
-                continue
-            try:
-                events.append(from_dict(json.loads(line)))
-            except (ValueError, KeyError, TypeError) as e:
-                raise EventFileError(
-                    f"{path.name} line {number} is not a Parley event ({e}). "
-                    "Choose an events file written by `parley replay --events`."
-                ) from e
-        return events
+        self._source = EventFileSource(path, pace=Pace.from_speed(speed), start_at=start_at)
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="event-file-session", daemon=True)
@@ -73,7 +52,7 @@ class EventFileSession:
         self.control.release()
 
     def pause(self) -> None:
-        if self._pace.pausable:
+        if self._source.pace.pausable:
             self.control.pause()
 
     def resume(self) -> None:
@@ -93,16 +72,10 @@ class EventFileSession:
         self.choices.append((objection_utterance_id, path_index))
 
     def _run(self) -> None:
-        pace = self._pace
+        pace = self._source.pace
         pacer = WallPacer(pace.speed, control=self.control) if pace.kind == "paced" else None
-        for event in self._events:
-            if event.t < self._start_at:
-                continue
-            if pacer is not None:
-                delay = pacer.delay(event.t - self._start_at)
-                if delay > 0 and self._stop.wait(delay):
-                    return
-            if self._stop.is_set():
-                return
-            for sink in self._sinks:
-                sink(event)
+        self._source.play(self._emit, stop=self._stop, pacer=pacer)
+
+    def _emit(self, event: Event) -> None:
+        for sink in self._sinks:
+            sink(event)

@@ -13,6 +13,7 @@ import tempfile
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
@@ -33,6 +34,7 @@ from PySide6.QtWidgets import (
 
 from audio.pace import Pace
 from desktop.bridge import EventBridge
+from desktop.session_options import SessionOptions
 from desktop.ui import i18n
 from desktop.ui.devices import DeviceChoices, DeviceLister, list_device_choices
 from desktop.ui.empty_state import EmptyState
@@ -56,6 +58,9 @@ from overlays.capture_exclusion import LINUX_NOTE, capture_exclusion_supported
 from overlays.global_hotkeys import GlobalHotkeys
 from overlays.overlay_window import SuggestionOverlay
 from overlays.qt_compat import emit
+
+if TYPE_CHECKING:
+    from desktop.privacy.keys import DataKey
 
 REPLAY_FILTER = (
     "Recordings, timed transcripts, events (*.wav *.flac *.mp3 *.m4a *.ogg *.json *.jsonl)"
@@ -86,11 +91,11 @@ class MainWindow(QMainWindow):
         store: SettingsStore,
         session_factory: SessionFactory = default_session_factory,
         device_lister: DeviceLister = list_device_choices,
-        key_provider: Callable[[QWidget], object] | None = None,
+        key_provider: Callable[[QWidget], DataKey | None] | None = None,
     ) -> None:
         super().__init__()
         self._key_provider = key_provider
-        self._data_key: object | None = None
+        self._data_key: DataKey | None = None
         self._key_asked = False
         self._demo_dir: str | None = None
         # While set, the demo's call and playbook are what the window shows (not the user's).
@@ -279,16 +284,27 @@ class MainWindow(QMainWindow):
         if not live and not s.replay_file:
             self.problems.add(tr("Choose a recording or a timed transcript to replay first."))
             return None
-        return SessionRequest(
-            live=live,
+        options = SessionOptions(
+            mode="live" if live else "replay",
             input=None if live else Path(s.replay_file),
             mic=self.mic_combo.currentData() or None,
             loopback=self.loop_combo.currentData() or None,
             playbooks=(Path(s.playbook_dir),) if s.playbook_dir else (),
-            asr_model=s.asr_model,
-            llm_model=s.llm_model if self.use_llm.isChecked() else "",
-            speed=self.replay_speed,
+            speed=1.0 if live else self.replay_speed,
             start_at=0.0 if live else self.start_at,
+        )
+        return SessionRequest(self._with_models(options))
+
+    def _with_models(self, options: SessionOptions) -> SessionOptions:
+        """`options` with the speech and language models the settings name (the LLM off when
+        none is chosen or the checkbox is cleared)."""
+        s = self.settings
+        llm = s.llm_model if self.use_llm.isChecked() else ""
+        return dataclasses.replace(
+            options,
+            asr_pack=s.asr_model or options.asr_pack,
+            llm_pack=llm or options.llm_pack,
+            use_llm=bool(llm),
         )
 
     def toggle_session(self) -> None:
@@ -303,7 +319,7 @@ class MainWindow(QMainWindow):
         self.demo_shown = None
         self._begin(dataclasses.replace(request, key=self._key_for_storing()))
 
-    def _key_for_storing(self) -> object | None:
+    def _key_for_storing(self) -> DataKey | None:
         """The data key from the passphrase dialog, asked for once per run of the app."""
         if self._key_provider is not None and not self._key_asked:
             self._key_asked = True
@@ -327,17 +343,14 @@ class MainWindow(QMainWindow):
         except ParleyError as e:
             self.problems.add(str(e))
             return False
-        s = self.settings
-        request = SessionRequest(
-            live=False,
+        options = SessionOptions(
+            mode="replay",
             input=call,
             playbooks=(sample.playbook,),
-            asr_model=s.asr_model,
-            llm_model=s.llm_model if self.use_llm.isChecked() else "",
             speed=self.replay_speed,
             language=lang,
-            store=False,
         )
+        request = SessionRequest(self._with_models(options), store=False)
         self.demo_shown = (call.name, str(sample.playbook))
         self._begin(request)
         if not self.controller.running:
@@ -356,7 +369,7 @@ class MainWindow(QMainWindow):
         self.transcript.clear_transcript()
         self.signals.clear()
         self.problems.clear()
-        if not request.llm_model:
+        if not request.options.use_llm:
             self.llm_status.set_state("off")
         self.controller.start(request)
         self._update_session_ui()
@@ -415,10 +428,10 @@ class MainWindow(QMainWindow):
         live = bool(self.mode.currentData())
         self.start_button.setText(tr("Stop") if running else tr("Start"))
         session = self.controller.session
-        paused = bool(getattr(session, "paused", False))
+        paused = session is not None and session.paused
         self.pause_button.setText(tr("Resume") if paused else tr("Pause"))
         pace = Pace.live() if live else Pace.from_speed(self.replay_speed)
-        self.pause_button.setEnabled(running and pace.pausable and hasattr(session, "pause"))
+        self.pause_button.setEnabled(running and pace.pausable and session is not None)
         self.jump_button.setEnabled(not live)
         self.mode.setEnabled(not running)
         self.file_button.setEnabled(not running and not live)

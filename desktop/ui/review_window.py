@@ -137,6 +137,18 @@ class ReviewWindow(QMainWindow):
 
     def _build(self) -> None:
         self.resize(1200, 800)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(self._build_sessions())
+        split.addWidget(self._build_review())
+        split.setStretchFactor(1, 1)
+        split.setSizes([280, 920])
+        self.setCentralWidget(split)
+        self._t(self.setWindowTitle, "Review a call")
+        self._connect()
+        self._set_session_enabled(False)
+
+    def _build_sessions(self) -> QGroupBox:
+        """The left side: the passphrase row and the list of stored sessions."""
         self.sessions = QListWidget()
         self.reload = QPushButton()
         self.passphrase = QLineEdit()
@@ -157,7 +169,11 @@ class ReviewWindow(QMainWindow):
         self._t(self.reload.setText, "Reload")
         self._t(self.unlock.setText, "Unlock")
         self._t(self.passphrase.setPlaceholderText, "Passphrase")
+        return left
 
+    def _build_review(self) -> QWidget:
+        """The right side: the timeline, the objection picker, its detail and review form,
+        the export buttons and the message line."""
         self.timeline_view = TimelineView()
         self.objections = QComboBox()
         self.detail = QTextBrowser()
@@ -165,24 +181,9 @@ class ReviewWindow(QMainWindow):
         self.form = ReviewForm()
         self.message = QLabel()
         self.message.setWordWrap(True)
-        self.redact = QCheckBox()
-        self._t(self.redact.setText, "Redact personal data")
-        self.export_buttons: dict[str, QPushButton] = {}
-        export_box = QGroupBox()
-        self._t(export_box.setTitle, "Export")
-        ev = QHBoxLayout(export_box)
-        for fmt, key, _filter in EXPORTS:
-            button = QPushButton()
-            self._t(button.setText, key)
-            button.clicked.connect(lambda _=False, f=fmt: self.choose_export(f))
-            self.export_buttons[fmt] = button
-            ev.addWidget(button)
-        ev.addWidget(self.redact)
-        ev.addStretch(1)
         review_box = QGroupBox()
         self._t(review_box.setTitle, "Review notes")
         QVBoxLayout(review_box).addWidget(self.form)
-
         right = QWidget()
         rv = QVBoxLayout(right)
         rv.addWidget(self.timeline_view)
@@ -198,17 +199,29 @@ class ReviewWindow(QMainWindow):
         lower.setStretchFactor(0, 3)
         lower.setStretchFactor(1, 2)
         rv.addWidget(lower, 1)
-        rv.addWidget(export_box)
+        rv.addWidget(self._build_exports())
         rv.addWidget(self.message)
+        return right
 
-        split = QSplitter(Qt.Orientation.Horizontal)
-        split.addWidget(left)
-        split.addWidget(right)
-        split.setStretchFactor(1, 1)
-        split.setSizes([280, 920])
-        self.setCentralWidget(split)
-        self._t(self.setWindowTitle, "Review a call")
+    def _build_exports(self) -> QGroupBox:
+        """One button per export format, and the redaction checkbox."""
+        self.redact = QCheckBox()
+        self._t(self.redact.setText, "Redact personal data")
+        self.export_buttons: dict[str, QPushButton] = {}
+        export_box = QGroupBox()
+        self._t(export_box.setTitle, "Export")
+        ev = QHBoxLayout(export_box)
+        for fmt, key, _filter in EXPORTS:
+            button = QPushButton()
+            self._t(button.setText, key)
+            button.clicked.connect(lambda _=False, f=fmt: self.choose_export(f))
+            self.export_buttons[fmt] = button
+            ev.addWidget(button)
+        ev.addWidget(self.redact)
+        ev.addStretch(1)
+        return export_box
 
+    def _connect(self) -> None:
         self.sessions.currentItemChanged.connect(self._on_session_item)
         self.reload.clicked.connect(self.load_sessions)
         self.unlock.clicked.connect(lambda: self.open_store(self.passphrase.text()))
@@ -216,7 +229,6 @@ class ReviewWindow(QMainWindow):
         self.timeline_view.objection_clicked.connect(self.select_objection)
         self.objections.currentIndexChanged.connect(self._on_objection_index)
         self.form.submitted.connect(self.save_review)
-        self._set_session_enabled(False)
 
     def retranslate(self) -> None:
         """Set every string again in the current language (`desktop.ui.i18n.set_language`)."""

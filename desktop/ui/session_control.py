@@ -8,19 +8,21 @@ sink, and watches for its end with a timer that polls `wait(0)`. Exceptions beco
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from desktop.session_options import SessionOptions
 from desktop.ui.i18n import tr
 from inference.events import Event
 from models.errors import ParleyError
 from overlays.qt_compat import emit
+
+if TYPE_CHECKING:
+    from desktop.privacy.keys import DataKey
 
 log = logging.getLogger(__name__)
 Sink = Callable[[Event], None]
@@ -29,35 +31,18 @@ POLL_MS = 200
 
 @dataclass(frozen=True, slots=True)
 class SessionRequest:
-    """What the user asked for in the window.
+    """What the user asked for in the window: the session's options, and how it is kept.
 
     Attributes:
-        live: a live call (True) or the replay of `input` (False).
-        input: replay: an audio file or a timed transcript `.json`.
-        mic: microphone name, None for the default.
-        loopback: system-audio source name, None for the default.
-        playbooks: playbook folders.
-        asr_model: speech pack name.
-        llm_model: LLM pack name, "" for none (instant suggestions only).
-        speed: replay pace (1 = real time, None = as fast as possible).
-        start_at: replay: seconds into the recording to start from (a seek).
-        language: the call's language, "auto", "en" or "zh".
+        options: the session (live or replay, input, devices, playbooks, models, pace); the
+            same `SessionOptions` the command line fills in.
         store: keep the session in the encrypted store (False: memory only, as the demo).
         key: the data key the window already opened (its passphrase dialog), or None.
     """
 
-    live: bool
-    input: Path | None = None
-    mic: str | None = None
-    loopback: str | None = None
-    playbooks: tuple[Path, ...] = ()
-    asr_model: str = "asr-base"
-    llm_model: str = "llm-default"
-    speed: float | None = 1.0
-    start_at: float = 0.0
-    language: str = "auto"
+    options: SessionOptions
     store: bool = True
-    key: Any = field(default=None, repr=False)
+    key: DataKey | None = field(default=None, repr=False)
 
 
 class SessionLike(Protocol):
@@ -85,32 +70,16 @@ def default_session_factory(request: SessionRequest, sinks: list[Sink]) -> Sessi
     Replaying an events file (`.jsonl`, as `parley replay --events` writes) shows that recorded
     session again without models.
     """
-    if not request.live and request.input is not None and request.input.suffix == ".jsonl":
+    options = request.options
+    if options.mode == "replay" and options.input is not None and options.input.suffix == ".jsonl":
         from desktop.ui.event_file_session import EventFileSession
 
         return EventFileSession(
-            request.input, sinks=sinks, speed=request.speed, start_at=request.start_at
+            options.input, sinks=sinks, speed=options.speed, start_at=options.start_at
         )
-    from desktop.session_runner import RunningSession, SessionOptions
+    from desktop.session_runner import RunningSession
 
-    kwargs: dict[str, Any] = {
-        "mode": "live" if request.live else "replay",
-        "input": request.input,
-        "mic": request.mic,
-        "loopback": request.loopback,
-        "playbooks": request.playbooks,
-        "use_llm": bool(request.llm_model),
-        "language": request.language,
-    }
-    if not request.live:
-        kwargs["speed"] = request.speed
-        kwargs["start_at"] = request.start_at
-    # Model choices travel only if the runner's options know them.
-    names = {f.name for f in dataclasses.fields(SessionOptions)}
-    for name, value in (("asr_pack", request.asr_model), ("llm_pack", request.llm_model)):
-        if name in names and value:
-            kwargs[name] = value
-    session = RunningSession(SessionOptions(**kwargs), sinks=sinks)
+    session = RunningSession(options, sinks=sinks)
     # Sessions from the app are kept in the encrypted store like the command line's; what the
     # user must know (no passphrase: memory only) reaches the window as a sentence.
     from desktop.session_runner import attach_store
@@ -182,7 +151,7 @@ class SessionController(QObject):
             return False
         self._session = session
         self._poll.start()
-        emit(self.started, str(getattr(session, "session_id", "")))
+        emit(self.started, session.session_id)
         return True
 
     def stop(self) -> None:

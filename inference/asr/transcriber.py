@@ -98,6 +98,27 @@ class TranscriberConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class DecodePolicy:
+    """How much of its work a transcriber does now; the worker's lag controller hands each
+    transcriber one per lag level (`StreamingTranscriber.apply`), never its parts one by one.
+
+    Attributes:
+        mode: "stream" (partials every `step_s`), "coarse" (every `coarse_step_s`), "once"
+            (each utterance decoded when it closes) or "skip" (utterances dropped undecoded).
+        partials: whether tentative tails are decoded and emitted.
+        final_beam: overrides `TranscriberConfig.final_beam_size` (and the partial beam) when
+            lagging; None keeps the config's beams.
+        sharing: the LLM writes suggestions meanwhile: partials are spaced wider
+            (`TranscriberConfig.shared_load_factor`).
+    """
+
+    mode: Mode = "stream"
+    partials: bool = True
+    final_beam: int | None = None
+    sharing: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class CommittedWords:
     """Words made stable by one stable partial event (for latency measurements)."""
 
@@ -175,8 +196,13 @@ class StreamingTranscriber:
         party: "customer" or "rep"; utterance ids are "c1", "c2", ... or "r1", ...
         backend: the recogniser (Whisper in production, scripted in tests).
         vad: speech probability per 512-sample chunk (a `SileroVad` of its own).
-        config: the policy.
+        config: the settings (the worker's lag controller hands in a `DecodePolicy` on top).
         clock: the session clock; events are stamped with it when they are produced.
+        timer: what decode durations (`decode_s`, which spaces partials under load) are
+            measured on; by default `clock`. In a session that is the session clock, which
+            the audio reader advances while a decode runs on paced or live input; unpaced
+            input's clock stands still during a decode (durations read 0), and its
+            utterances are decoded once (no partials are spaced by them).
     """
 
     def __init__(
@@ -187,18 +213,17 @@ class StreamingTranscriber:
         vad: SpeechProbability,
         config: TranscriberConfig,
         clock: Clock,
+        timer: Clock | None = None,
     ) -> None:
         self.party: Party = party
-        self.mode: Mode = "stream"
-        self.partials = True  # whether tentative tails are decoded and emitted
-        self.final_beam: int | None = None  # overrides config.final_beam_size (lagging)
-        self.sharing = False  # the LLM writes suggestions meanwhile: partials spaced wider
+        self._policy = DecodePolicy()
         self.skipped = 0  # utterances dropped undecoded in "skip" mode
         self.decodes = 0
-        self.decode_s = 0.0  # running mean of a decode's duration on the session clock
+        self.decode_s = 0.0  # running mean of a decode's duration on `timer`
         self._backend = backend
         self._config = config
         self._clock = clock
+        self._timer = timer or clock
         self._vad = VadSegmenter(vad, config.vad)
         self._audio = _Audio()
         self._open: _Utterance | None = None
@@ -212,6 +237,14 @@ class StreamingTranscriber:
             self._lang = "en"
         self.committed_log: list[CommittedWords] = []
         self._started = False
+
+    @property
+    def policy(self) -> DecodePolicy:
+        return self._policy
+
+    def apply(self, policy: DecodePolicy) -> None:
+        """Work to `policy` from the next `process` on (the worker's thread only)."""
+        self._policy = policy
 
     # ---- input ---------------------------------------------------------------------------
 
@@ -269,7 +302,8 @@ class StreamingTranscriber:
         if self._closed:  # its final decode was due when the VAD closed it
             return self._closed[0].end or self._audio.end
         u = self._open
-        if u is not None and self.mode in ("stream", "coarse") and self.partials:
+        streamed = self._policy.mode in ("stream", "coarse") and self._policy.partials
+        if u is not None and streamed:
             return min(self._audio.end, u.last_decode_end + self._step())
         return self._audio.end
 
@@ -292,7 +326,7 @@ class StreamingTranscriber:
         out: list[Output] = []
         while self._closed:
             closed = self._closed[0]
-            if self.mode == "skip" and closed.id is None:
+            if self._policy.mode == "skip" and closed.id is None:
                 self._closed.popleft()
                 self.skipped += 1
                 continue
@@ -308,12 +342,13 @@ class StreamingTranscriber:
         return out
 
     def _step(self) -> float:
-        step = self._config.step_s if self.mode == "stream" else self._config.coarse_step_s
-        factor = self._config.shared_load_factor if self.sharing else self._config.load_factor
+        c, p = self._config, self._policy
+        step = c.step_s if p.mode == "stream" else c.coarse_step_s
+        factor = c.shared_load_factor if p.sharing else c.load_factor
         return max(step, factor * self.decode_s)
 
     def _partial_due(self, u: _Utterance, now: float) -> bool:
-        if self.mode in ("once", "skip") or not self.partials:
+        if self._policy.mode in ("once", "skip") or not self._policy.partials:
             return False
         end = self._audio.end
         if end - u.start < self._config.min_window_s:
@@ -331,7 +366,7 @@ class StreamingTranscriber:
         if pause is not None:
             words = self._second_pass(u, end)
         else:
-            beam = self.final_beam or self._config.partial_beam_size
+            beam = self._policy.final_beam or self._config.partial_beam_size
             align = self._config.partial_word_times or self._lang != "en"
             words = self._decode(u, u.window_start, end, beam=beam, word_timestamps=align)
         if log.isEnabledFor(logging.DEBUG):
@@ -372,7 +407,7 @@ class StreamingTranscriber:
         """A pause in the open utterance: decode all of it not yet refined, with the final
         beam. Returns the words (for the pause commit); they are the final text if the VAD
         closes the utterance with no more speech. A piece past `split_s` is final at once."""
-        beam = self.final_beam or self._config.final_beam_size
+        beam = self._policy.final_beam or self._config.final_beam_size
         words = self._decode(u, u.refine_start, end, beam=beam, second=True)
         u.second, u.second_to = words, end
         if end - u.refine_start > self._config.split_s and words:
@@ -392,7 +427,7 @@ class StreamingTranscriber:
         if u.end - u.refine_start <= 0.1:
             return True
         cut = self._cut(u)
-        beam = self.final_beam or self._config.final_beam_size
+        beam = self._policy.final_beam or self._config.final_beam_size
         align = self._lang != "en" and u.lang != "en"
         words = self._decode(u, u.refine_start, cut, beam=beam, word_timestamps=align, second=True)
         if not words and cut >= u.end:
@@ -454,7 +489,7 @@ class StreamingTranscriber:
         first utterance detects it the usual way); an utterance longer than `max_s` and those
         after it stay for `process`."""
         out: list[ClosedWindow] = []
-        if self.mode != "once" or self._lang is None:
+        if self._policy.mode != "once" or self._lang is None:
             return out
         while self._closed:
             u = self._closed[0]
@@ -495,7 +530,7 @@ class StreamingTranscriber:
         """Decode the party's audio from `t0` to `end`: the streaming window, or with
         `second` a piece of the second pass (its own prompt)."""
         audio = self._audio.slice(t0, end)
-        began = self._clock.now()
+        began = self._timer.now()
         result = self._backend.transcribe(
             audio,
             language=self._lang,
@@ -505,7 +540,7 @@ class StreamingTranscriber:
             **({} if word_timestamps else {"word_timestamps": False}),
         )
         self.decodes += 1
-        took = max(0.0, self._clock.now() - began)
+        took = max(0.0, self._timer.now() - began)
         self.decode_s = took if self.decodes == 1 else 0.7 * self.decode_s + 0.3 * took
         u.last_decode_end = end
         if self._lang is None and len(audio) >= SAMPLE_RATE:

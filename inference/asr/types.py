@@ -82,3 +82,26 @@ class AsrBackend(Protocol):
         is the backend's default (greedy for streaming); `word_timestamps=False` skips the
         word alignment pass (segments then carry no words, only text and times)."""
         ...
+
+    @property
+    def device_name(self) -> str:
+        """Where it decodes ("cpu", "cuda"; "" when that is not known), for the ready status."""
+        ...
+
+    @property
+    def batch_decoding(self) -> bool:
+        """Whether `transcribe_batch` decodes windows together (faster than one by one)."""
+        ...
+
+    def transcribe_batch(
+        self,
+        audios: list[np.ndarray],
+        *,
+        language: str,
+        prompts: list[str | None],
+        hotwords: str | None,
+        beam_size: int = 5,
+    ) -> list[Transcription]:
+        """Decode several windows of at most 30 s in one language, one result per window
+        (without word times). A backend that cannot batch decodes them one by one."""
+        ...

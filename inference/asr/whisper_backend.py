@@ -190,6 +190,14 @@ class WhisperBackend:
         )
         return out
 
+    @property
+    def device_name(self) -> str:
+        return self.device.device
+
+    @property
+    def batch_decoding(self) -> bool:
+        return True
+
     def transcribe_batch(
         self,
         audios: list[np.ndarray],

@@ -178,7 +178,13 @@ class ModelInfo:
 
 
 class LlmBackend(Protocol):
-    """A local chat model that streams several grammar-constrained branches of one prompt."""
+    """A local chat model that streams several grammar-constrained branches of one prompt.
+
+    Attributes:
+        stats: its counters (prompt tokens reused and evaluated, tokens generated, ...).
+    """
+
+    stats: BackendStats
 
     def load(self) -> ModelInfo:
         """Load the model (idempotent); raises ModelError naming the path."""

@@ -11,6 +11,9 @@ customer. Every refined path is checked again; one that fails keeps its move's i
 path is emitted at once in a `refined` event, the unfinished slots still showing the instant
 paths (`complete=False`). A newer objection cancels an unfinished job (`status` `llm`
 `superseded`).
+
+Events are never emitted under the engine's lock: a locked section queues them (`_queue`) and
+they go out, in the order queued, once the lock is released (`_locked`).
 """
 
 from __future__ import annotations
@@ -18,7 +21,8 @@ from __future__ import annotations
 import logging
 import threading
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 
 from inference.asr.text import join_pieces
@@ -99,6 +103,8 @@ class SuggestionEngine:
         self._writer = writer
         self._lock = threading.RLock()
         self._idle = threading.Condition(self._lock)
+        self._out: deque[Event] = deque()  # queued under the lock, emitted after it
+        self._emitting = False  # a thread is emitting `_out` (others leave theirs to it)
         self._context: list[ContextLine] = []
         self._roles: deque[str] = deque(maxlen=config.roles_kept)
         # The conversation's language: the customer's once they have spoken; before that the
@@ -114,6 +120,43 @@ class SuggestionEngine:
         self.superseded = 0
         self._open_id = ""  # the customer's open utterance, as observe_partial saw it
         self._open_final = ""
+
+    # ------------------------------------------------------------------ emission
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        """The engine's lock; the events queued under it are emitted once it is released."""
+        try:
+            with self._lock:
+                yield
+        finally:
+            self._send()
+
+    def _queue(self, event: Event) -> None:
+        """Queue `event` (lock held) for `_send`."""
+        self._out.append(event)
+
+    def _send(self) -> None:
+        """Emit the queued events in order, without the lock. One thread emits at a time; a
+        thread that finds another emitting leaves its events to it, so order is kept."""
+        with self._lock:
+            if self._emitting:
+                return
+            self._emitting = True
+        try:
+            while True:
+                with self._lock:
+                    if not self._out:
+                        self._emitting = False
+                        return
+                    batch = list(self._out)
+                    self._out.clear()
+                for event in batch:
+                    self._emit(event)
+        except BaseException:
+            with self._lock:
+                self._emitting = False
+            raise
 
     # ------------------------------------------------------------------ context
 
@@ -183,7 +226,7 @@ class SuggestionEngine:
             self._clock.now(),
             utterance.end,
         )
-        with self._lock:
+        with self._locked():
             if self._closed:
                 return
             stale = self._supersede(objection)
@@ -257,7 +300,7 @@ class SuggestionEngine:
             return None
         state.superseded = True
         self.superseded += 1
-        self._emit(
+        self._queue(
             StatusEvent(
                 t=self._clock.now(),
                 component="llm",
@@ -282,7 +325,7 @@ class SuggestionEngine:
         self, utterance_id: str, slot: int, fired: tuple[tuple[str, GuardAction], ...]
     ) -> None:
         for rule_id, action in fired:
-            self._emit(
+            self._queue(
                 GuardEvent(
                     t=self._clock.now(),
                     objection_utterance_id=utterance_id,
@@ -294,7 +337,7 @@ class SuggestionEngine:
 
     def _emit_suggestion(self, objection: ObjectionEvent, stage: Stage, paths: Paths) -> None:
         now = self._clock.now()
-        self._emit(
+        self._queue(
             SuggestionEvent(
                 t=now,
                 objection_utterance_id=objection.utterance_id,
@@ -308,7 +351,7 @@ class SuggestionEngine:
 
     def _on_path(self, job: RefinedJob, refined: RefinedPath) -> None:
         """A finished path from the writer's thread."""
-        with self._lock:
+        with self._locked():
             state = self._current
             if (
                 self._closed
@@ -382,13 +425,13 @@ class SuggestionEngine:
 
     def _on_done(self, job: RefinedJob, error: Exception | None) -> None:
         """The writer finished, was cancelled or failed on `job` (its thread)."""
-        with self._lock:
+        with self._locked():
             self._outstanding.discard(job.job_id)
             state = self._current
             if state is not None and state.job.job_id == job.job_id:
                 state.done = True
                 if error is not None and not state.superseded and not self._closed:
-                    self._emit(
+                    self._queue(
                         ErrorEvent(
                             t=self._clock.now(),
                             component="llm",
@@ -404,9 +447,8 @@ class SuggestionEngine:
 
     def wait_ready(self, timeout: float | None = None) -> bool:
         """Wait until the writer's model is loaded and its fixed prompt cached (at once
-        without a writer, or for a writer that does not say); False if `timeout` passed."""
-        wait = getattr(self._writer, "wait_ready", None)
-        return True if wait is None else bool(wait(timeout))
+        without a writer); False if `timeout` passed."""
+        return True if self._writer is None else self._writer.wait_ready(timeout)
 
     def wait_idle(self, timeout: float | None = None) -> bool:
         """Wait until no refined job is running; False if `timeout` passed first."""

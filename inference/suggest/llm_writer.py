@@ -451,8 +451,7 @@ def _generation_order(moves: tuple[MoveTask, ...]) -> list[int]:
 
 def _stats(backend: LlmBackend) -> BackendStats:
     """The backend's counters, for the log (zeros for a backend without them)."""
-    stats = getattr(backend, "stats", None)
-    return stats if isinstance(stats, BackendStats) else BackendStats()
+    return backend.stats
 
 
 def _call_safely(fn: Callable[..., object], *args: object) -> None:

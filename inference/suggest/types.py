@@ -118,6 +118,11 @@ class RefinedWriter(Protocol):
         it after cancel returns is NOT guaranteed; the engine drops stale ones)."""
         ...
 
+    def wait_ready(self, timeout: float | None = None) -> bool:
+        """Wait until the writer can start a job at once (its model loaded and fixed prompt
+        cached); True when it can (a writer that loads nothing returns True at once)."""
+        ...
+
     def close(self) -> None:
         """Stop the thread and free the model; idempotent."""
         ...

@@ -147,6 +147,12 @@ class _Recording:
         self.calls.append((len(audio) / 16000, kwargs.get("beam_size")))
         return self.inner.transcribe(audio, **kwargs)
 
+    device_name = "cpu"
+    batch_decoding = False
+
+    def transcribe_batch(self, audios, **kwargs):
+        return self.inner.transcribe_batch(audios, **kwargs)
+
 
 class _Clock:
     def __init__(self) -> None:

@@ -29,7 +29,8 @@ def _timed_calls(folder: Path) -> list[Path]:
 
 
 def _replay(call: Path, playbook: Path) -> list[Event]:
-    from desktop.session_runner import RunningSession, SessionOptions
+    from desktop.session_options import SessionOptions
+    from desktop.session_runner import RunningSession
 
     events: list[Event] = []
     options = SessionOptions(

@@ -53,6 +53,9 @@ class ThreadedWriter:
     def cancel(self, job_id: int) -> None:
         self._cancelled.add(job_id)
 
+    def wait_ready(self, timeout: float | None = None) -> bool:
+        return True
+
     def close(self) -> None:
         self._jobs.put(None)
         self._thread.join()

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QDialog
 
 from desktop.privacy.keys import KEY_FILE, load_or_create_key
 from desktop.samples import demo_sample
+from desktop.session_options import SessionOptions
 from desktop.ui import i18n
 from desktop.ui.devices import DeviceChoices
 from desktop.ui.model_setup import ModelSetupPanel, missing_packs
@@ -55,9 +56,10 @@ def test_the_chinese_demo_replays_the_sample_with_its_playbook_and_stores_nothin
     [session] = factory.sessions
     request: SessionRequest = session.request
     sample = demo_sample("zh")
-    assert session.started and not request.live and request.store is False
-    assert request.input == sample.call and request.playbooks == (sample.playbook,)
-    assert request.language == "zh" and request.key is None
+    options = request.options
+    assert session.started and options.mode == "replay" and request.store is False
+    assert options.input == sample.call and options.playbooks == (sample.playbook,)
+    assert options.language == "zh" and request.key is None
     assert window.transcript_stack.currentWidget() is window.transcript
     assert "demo_call_zh.json" in window.file_label.text()
     assert store.load() == before  # the user's own file and playbook are left alone
@@ -74,9 +76,9 @@ def test_the_english_demo_renders_its_call_first(window, factory) -> None:  # ty
         pytest.skip("espeak-ng is not installed; it renders the English demo call")
     assert window.start_demo("en")
     [session] = factory.sessions
-    wav = session.request.input
+    wav = session.request.options.input
     assert wav.suffix == ".wav" and wav.stat().st_size > 100_000
-    assert session.request.playbooks == (demo_sample("en").playbook,)
+    assert session.request.options.playbooks == (demo_sample("en").playbook,)
     session.stop()
 
 
@@ -171,14 +173,14 @@ def test_a_real_session_with_the_dialogs_key_is_kept_in_the_store(no_keyring) ->
 
     key = load_or_create_key(passphrase=STRONG, interactive=False)
     events: list[object] = []
-    request = SessionRequest(
-        live=False,
+    options = SessionOptions(
+        "replay",
         input=demo_sample("zh").call,
         playbooks=(demo_sample("zh").playbook,),
-        llm_model="",
+        use_llm=False,
         speed=None,
-        key=key,
     )
+    request = SessionRequest(options, key=key)
     session = default_session_factory(request, [events.append])
     session.start()
     assert session.wait(120)

@@ -44,8 +44,8 @@ def test_window_title_and_start_with_fake_session(window, tmp_path, factory) -> 
     assert "Parley" in window.windowTitle()
     session = _start_replay(window, tmp_path, factory)
     assert session.started
-    assert session.request.live is False
-    assert session.request.input == tmp_path / "call.json"
+    assert session.request.options.mode == "replay"
+    assert session.request.options.input == tmp_path / "call.json"
     assert window.start_button.text() == "Stop"
 
 

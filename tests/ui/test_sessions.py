@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from audio.pace import Pace
 from desktop.bridge import EventBridge
+from desktop.session_options import SessionOptions
 from desktop.ui.devices import DeviceChoices
 from desktop.ui.event_file_session import EventFileError, EventFileSession
 from desktop.ui.session_control import SessionController, SessionRequest, default_session_factory
@@ -31,7 +33,7 @@ def test_events_file_replays_through_the_controller(qtbot, tmp_path) -> None:  #
     bridge.event_received.connect(got.append)
     with qtbot.waitSignal(controller.finished, timeout=10000):
         assert controller.start(
-            SessionRequest(live=False, input=_events_file(tmp_path), speed=None)
+            SessionRequest(SessionOptions("replay", input=_events_file(tmp_path), speed=None))
         )
     qtbot.waitUntil(lambda: len(got) == 4)
     assert [type(e).__name__ for e in got] == [
@@ -44,7 +46,7 @@ def test_events_file_replays_through_the_controller(qtbot, tmp_path) -> None:  #
 
 def test_events_file_session_keeps_choices(tmp_path) -> None:
     session = default_session_factory(
-        SessionRequest(live=False, input=_events_file(tmp_path), speed=None), []
+        SessionRequest(SessionOptions("replay", input=_events_file(tmp_path), speed=None)), []
     )
     assert isinstance(session, EventFileSession)
     session.record_choice("c1", 2)
@@ -56,7 +58,7 @@ def test_a_broken_events_file_is_a_sentence(qtbot, tmp_path) -> None:  # type: i
     bad.write_text('{"type": "nonsense"}\n', encoding="utf-8")
     controller = SessionController(EventBridge())
     with qtbot.waitSignal(controller.problem) as blocker:
-        assert not controller.start(SessionRequest(live=False, input=bad))
+        assert not controller.start(SessionRequest(SessionOptions("replay", input=bad)))
     assert "line 1" in blocker.args[0]
     try:
         EventFileSession(bad, sinks=[])
@@ -93,21 +95,20 @@ def test_gui_thread_collector_collects_and_restores(qtbot) -> None:  # type: ign
 
 
 def test_requests_map_onto_the_real_session_options(tmp_path) -> None:
-    request = SessionRequest(
-        live=False,
+    asked = SessionOptions(
+        "replay",
         input=tmp_path / "call.wav",
         playbooks=(tmp_path,),
-        asr_model="asr-tiny-en",
-        llm_model="",
+        asr_pack="asr-tiny-en",
+        use_llm=False,
         speed=2.0,
     )
-    session = default_session_factory(request, [])
+    session = default_session_factory(SessionRequest(asked), [])
     options = session.options  # type: ignore[attr-defined]
-    assert options.mode == "replay"
-    assert options.input == tmp_path / "call.wav"
-    assert options.playbooks == (tmp_path,)
-    assert (options.asr_pack, options.use_llm, options.speed) == ("asr-tiny-en", False, 2.0)
-    live = default_session_factory(SessionRequest(live=True, mic="USB", llm_model="llm-tiny"), [])
+    assert options == asked  # the runner gets the window's options as they are
+    assert options.pace == Pace.paced(2.0)
+    live_options = SessionOptions("live", mic="USB", llm_pack="llm-tiny")
+    live = default_session_factory(SessionRequest(live_options), [])
     assert (live.options.mode, live.options.mic, live.options.llm_pack) == (
         "live",
         "USB",
@@ -134,5 +135,5 @@ def test_pause_and_jump_in_a_replay(window, factory, qtbot) -> None:  # type: ig
     assert session.done
     window.controller._check_finished()
     qtbot.waitUntil(lambda: len(factory.sessions) == 2)
-    assert factory.sessions[-1].request.start_at == 90.0
+    assert factory.sessions[-1].request.options.start_at == 90.0
     assert parse_position("2:30") == 150.0 and parse_position("x") is None

@@ -98,6 +98,23 @@ class ScriptedBackend:
             self.on_call()
         return Transcription(language or self.language, 0.9, tuple(self.script(dur)))
 
+    device_name = ""
+    batch_decoding = False  # the pipeline decodes closed utterances one by one
+
+    def transcribe_batch(
+        self,
+        audios: list[np.ndarray],
+        *,
+        language: str,
+        prompts: list[str | None],
+        hotwords: str | None,
+        beam_size: int = 5,
+    ) -> list[Transcription]:
+        return [
+            self.transcribe(a, language=language, prompt=p, hotwords=hotwords, beam_size=beam_size)
+            for a, p in zip(audios, prompts, strict=True)
+        ]
+
 
 def tone(seconds: float, amp: float = 0.3) -> np.ndarray:
     n = round(seconds * SAMPLE_RATE)

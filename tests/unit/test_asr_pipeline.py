@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Iterator
 
 import numpy as np
+import pytest
 
 from audio.pace import Pace
 from audio.source import AudioFrame, SourceNote
+from inference.asr.transcriber import DecodePolicy
 from inference.clock import SessionClock
 from inference.events import ClosedUtterance, StatusEvent, TranscriptEvent
-from inference.pipeline import AsrConfig, run_audio
+from inference.pipeline import AsrConfig, level_policy, run_audio
 from tests.unit.asr_fakes import AmplitudeVad, ScriptedBackend, segment, silence, tone
 
 
@@ -148,6 +151,8 @@ class BatchingBackend(ScriptedBackend):
         super().__init__(lambda d: [segment(f"said {round(d)}")])
         self.batches: list[int] = []
 
+    batch_decoding = True
+
     def transcribe_batch(self, audios, *, language, prompts, hotwords, beam_size=5):
         self.batches.append(len(audios))
         assert len(prompts) == len(audios)
@@ -185,3 +190,35 @@ def test_at_max_speed_closed_utterances_are_decoded_in_batches_in_order() -> Non
     by_id = {e.utterance_id: e.text for e in finals}
     assert all(by_id[u.utterance_id] == u.text for u in closed)
     assert not any(isinstance(e, TranscriptEvent) and e.stable for e in hub.items)
+
+
+def test_a_backend_that_does_not_batch_decodes_each_closed_utterance_alone() -> None:
+    backend = BatchingBackend()
+    backend.batch_decoding = False  # type: ignore[misc]
+    hub = Hub()
+    run_audio(
+        ListSource(np.concatenate([tone(2.0), silence(1.2), tone(2.0), silence(1.2)]), silence(1)),
+        config=AsrConfig(model="scripted", language="en", streaming=False, batch_size=4),
+        clock=SessionClock(),
+        hub=hub,
+        backend=backend,
+        vad_factory=AmplitudeVad,
+    )
+    assert backend.batches == [] and len(backend.calls) == 2
+
+
+def test_each_lag_level_hands_a_frozen_policy_per_party() -> None:
+    streaming = AsrConfig()
+    assert level_policy(0, "customer", streaming) == DecodePolicy("stream", True, None)
+    assert level_policy(0, "rep", streaming) == DecodePolicy("once", False, None)
+    assert level_policy(0, "rep", AsrConfig(rep_partials=True)) == DecodePolicy("stream", True)
+    assert level_policy(1, "customer", streaming) == DecodePolicy("coarse", True, None)
+    assert level_policy(1, "rep", AsrConfig(rep_partials=True)) == DecodePolicy("once", False, 1)
+    assert level_policy(2, "customer", streaming) == DecodePolicy("once", False, None)
+    assert level_policy(3, "customer", streaming) == DecodePolicy("once", False, None)
+    assert level_policy(3, "rep", streaming) == DecodePolicy("skip", False, 1)
+    unpaced = AsrConfig(streaming=False)
+    assert {level_policy(0, p, unpaced).mode for p in ("customer", "rep")} == {"once"}
+    policy = level_policy(0, "customer", streaming)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        policy.mode = "skip"  # type: ignore[misc]

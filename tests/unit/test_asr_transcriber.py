@@ -6,7 +6,7 @@ from itertools import pairwise
 
 import numpy as np
 
-from inference.asr.transcriber import StreamingTranscriber, TranscriberConfig
+from inference.asr.transcriber import DecodePolicy, StreamingTranscriber, TranscriberConfig
 from inference.events import ClosedUtterance, TranscriptEvent
 from tests.unit.asr_fakes import (
     AmplitudeVad,
@@ -164,7 +164,7 @@ def test_committed_text_becomes_the_prompt_and_hotwords_are_passed() -> None:
 def test_once_mode_decodes_each_utterance_once() -> None:
     backend = ScriptedBackend(growing)
     t, clock = make(backend)
-    t.mode, t.partials = "once", False
+    t.apply(DecodePolicy(mode="once", partials=False))
     run(t, clock, np.concatenate([tone(5.0), silence(1.0), tone(3.0), silence(1.0)]))
     assert len(backend.calls) == 2
 
@@ -205,7 +205,7 @@ def test_partials_are_spaced_by_the_measured_decode_time_under_load() -> None:
             ),
             clock=clock,
         )
-        t.sharing = sharing  # an LLM job runs beside the worker
+        t.apply(DecodePolicy(sharing=sharing))  # an LLM job runs beside the worker
         run(t, clock, np.concatenate([tone(12.0), silence(1.0)]))
         return [c["dur"] for c in backend.calls if c["beam"] == 1]
 
@@ -336,7 +336,7 @@ def test_once_mode_refines_a_long_utterance_one_piece_per_call() -> None:
     pieces: list[float] = []
     backend.script = _pieces_script(backend, pieces)
     t, clock = make(backend, language="en", split_s=8.0)
-    t.mode, t.partials = "once", False
+    t.apply(DecodePolicy(mode="once", partials=False))
     for frame in frames(LONG):
         clock.advance_to(frame.end)
         t.insert_audio(frame)

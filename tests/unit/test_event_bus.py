@@ -7,7 +7,17 @@ import json
 import threading
 
 from inference.bus import EventBus
-from inference.events import Event, StatusEvent, TranscriptEvent
+from inference.events import (
+    EmotionEvent,
+    Event,
+    GuardEvent,
+    ObjectionEvent,
+    Source,
+    StatusEvent,
+    SuggestionEvent,
+    SuggestionPath,
+    TranscriptEvent,
+)
 from inference.sinks import JsonlSink
 
 
@@ -111,6 +121,31 @@ def test_a_full_outbox_drops_tentatives_and_keeps_finals() -> None:
     kept = [e for e in sink.events if isinstance(e, TranscriptEvent)]
     assert [e.t for e in kept] == [1.0, 2.0, 3.0, 9.0, 10.0]
     assert kept[-2].stable and kept[-1].final
+
+
+def test_signals_and_suggestions_wait_for_room_and_are_never_dropped() -> None:
+    sink = _GatedSink()
+    bus = EventBus([sink], capacity=1, wait_limit_s=0.05)
+    bus.emit(StatusEvent(t=0.0, component="asr", state="ready"))
+    assert sink.entered.wait(5)
+    bus.emit(_transcript(1.0, final=False))  # fills the outbox
+    path = SuggestionPath("ask", "What would it take?", 0.6, (Source(utterance_id="c1"),))
+    kept: list[Event] = [
+        ObjectionEvent(2.0, "c1", 0.5, 1.8, "price", 0.8),
+        EmotionEvent(2.0, "c1", 0.5, 1.8, "negative", "worried", 0.7),
+        SuggestionEvent(2.1, "c1", "instant", (path, path, path), 0.1),
+        GuardEvent(2.1, "c1", 0, "no-discount", "rewritten"),
+    ]
+    for event in kept:
+        bus.emit(event)
+    bus.emit(_transcript(2.2, final=False))  # a tentative one is dropped instead
+    stats = bus.stats()
+    assert stats.waits == len(kept) and stats.dropped_tentative == 1
+    sink.gate.set()
+    assert bus.close(10)
+    assert [e for e in sink.events if not isinstance(e, (StatusEvent, TranscriptEvent))] == kept
+    times = [e.t for e in sink.events]
+    assert times == sorted(times)
 
 
 def test_stable_is_written_only_when_true_and_read_back() -> None:

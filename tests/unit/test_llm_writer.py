@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from inference.events import ObjectionEvent, SuggestionPath
-from inference.llm.types import Branch, BranchDelta, ChatMessage, ModelInfo
+from inference.llm.types import BackendStats, Branch, BranchDelta, ChatMessage, ModelInfo
 from inference.playbook.model import PlaybookEntry
 from inference.suggest.llm_writer import HINT_CHUNK_TOKENS, LlmRefinedWriter, LlmWriterConfig
 from inference.suggest.types import ContextLine, MoveTask, RefinedJob, RefinedPath
@@ -91,6 +91,7 @@ class FakeBackend:
         self.branch_order: list[list[int]] = []
         self.stream_prompts: list[str] = []
         self.closed = False
+        self.stats = BackendStats()
 
     def load(self) -> ModelInfo:
         return ModelInfo(Path("fake.gguf"), "fake", None, 2048, 0, 1)

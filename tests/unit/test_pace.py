@@ -9,7 +9,7 @@ import pytest
 
 from audio.pace import Pace, WallPacer
 from audio.playback import PlaybackControl
-from desktop.session_runner import SessionOptions
+from desktop.session_options import SessionOptions
 
 
 class FakeClock:

@@ -85,7 +85,8 @@ def test_stop_releases_a_paused_replay(tmp_path):
 
 
 def test_timed_transcript_replay_starts_at_the_seek_point(tmp_path):
-    from desktop.session_runner import RunningSession, SessionOptions
+    from desktop.session_options import SessionOptions
+    from desktop.session_runner import RunningSession
 
     call = tmp_path / "call.json"
     call.write_text(

@@ -131,6 +131,14 @@ def test_text_is_escaped() -> None:
     assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt; &amp; more" in html
     assert "<title>&lt;b&gt;t&lt;/b&gt;</title>" in html
     page = _parse(html)
+    # Attributes and every other field are escaped too (Jinja2's autoescape, not by hand).
+    odd = [
+        TranscriptEvent(1.0, "customer", "c1", 0.0, 1.0, "fine", True, 'en"><b x="'),
+        ObjectionEvent(1.0, "c1", 0.0, 1.0, "<i>price</i>", 0.7),
+    ]
+    escaped = render_report(Timeline.from_events(odd), title="t")
+    assert "<b x=" not in escaped and "<i>" not in escaped
+    assert "&lt;i&gt;price&lt;/i&gt;" in escaped and 'lang="en&#34;&gt;&lt;b x=&#34;"' in escaped
     # An objection with no suggestion still shows three (empty) slots.
     assert " ".join(page.text).count("Path ") >= 3
 

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from desktop import components
-from desktop.session_runner import RunningSession, SessionOptions
+from desktop.session_options import SessionOptions
+from desktop.session_runner import RunningSession
 from inference.events import StatusEvent, TranscriptEvent
 
 

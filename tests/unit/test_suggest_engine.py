@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
 from pathlib import Path
 
@@ -49,6 +50,9 @@ class FakeWriter:
 
     def cancel(self, job_id: int) -> None:
         self.cancelled.append(job_id)
+
+    def wait_ready(self, timeout: float | None = None) -> bool:
+        return True
 
     def close(self) -> None:
         self.closed = True
@@ -412,3 +416,46 @@ def test_hints_follow_the_rep_until_the_customer_speaks(rig: Rig) -> None:
     rig.engine.observe(ClosedUtterance("customer", "c1", 2.5, 4.0, "Sure, go ahead.", "en"))
     rig.engine.observe(ClosedUtterance("rep", "r2", 4.5, 6.0, "好的。", "zh"))
     assert [lang for _, lang in rig.writer.prefills] == ["zh", "en", "en"]
+
+
+def test_events_are_emitted_outside_the_engines_lock(playbook) -> None:
+    held: list[bool] = []
+    rig = Rig(playbook, FakeWriter(), SuggestConfig(rewrite_facts=True))
+
+    def emit(event: Event) -> None:
+        held.append(rig.engine._lock._is_owned())  # type: ignore[attr-defined]
+        rig.events.append(event)
+
+    rig.engine._emit = emit
+    rig.objection("u1", "The price is too high.", end=10.0)
+    rig.writer.path(0, "Over the cap? Not at all, the 21 days pilot costs nothing." * 10)
+    rig.objection("u2", "And we have no budget until next year.", category="budget", end=20.0)
+    rig.writer.done(job=1, error=RuntimeError("model crashed"))
+    kinds = {type(e) for e in rig.events}
+    assert {SuggestionEvent, GuardEvent, StatusEvent, ErrorEvent} <= kinds
+    assert len(held) == len(rig.events) and not any(held)
+
+
+def test_events_queued_by_two_threads_go_out_once_each_in_queue_order(playbook) -> None:
+    rig = Rig(playbook, FakeWriter(), SuggestConfig(rewrite_facts=True))
+    emitting, gate = threading.Event(), threading.Event()
+    sent: list[tuple[Event, str]] = []
+
+    def emit(event: Event) -> None:
+        emitting.set()
+        gate.wait(5)  # a slow sink: the other thread queues meanwhile
+        sent.append((event, threading.current_thread().name))
+
+    rig.engine._emit = emit
+    first = threading.Thread(target=rig.objection, args=("u1", "The price is too high."),
+                             kwargs={"end": 10.0}, name="hub")  # fmt: skip
+    first.start()
+    assert emitting.wait(5)
+    rig.objection("u2", "No budget this year.", category="budget", end=20.0)  # returns at once
+    assert all(name == "hub" for _, name in sent)
+    gate.set()
+    first.join(5)
+    ids = [e.objection_utterance_id for e, _ in sent if isinstance(e, SuggestionEvent)]
+    assert ids == ["u1", "u2"]
+    assert {name for _, name in sent} == {"hub"}  # the waiting thread left its events to it
+    assert not rig.engine._out
