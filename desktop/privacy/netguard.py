@@ -9,6 +9,10 @@ While on, `socket.socket.connect`, `connect_ex`, `sendto`, `socket.create_connec
 (127.0.0.0/8, ::1, "localhost") or a Unix socket. Tests use it around in-process commands; a
 process can also turn it on for good with `install()` (everything but `parley models install`
 may).
+
+`allowing(hosts)` lets named hosts through while it is on: the one exception, for
+`parley replay --cluster ADDRESS` (the user's own Ray cluster); every other address is still
+refused.
 """
 
 from __future__ import annotations
@@ -24,6 +28,21 @@ from typing import Any
 from desktop.privacy.errors import NetworkBlockedError
 
 _LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"}
+
+
+_allowed: list[str] = []  # hosts `allowing` lets through (names and addresses, lower case)
+
+
+def _normal(host: Any) -> str:
+    if isinstance(host, bytes):
+        host = host.decode("ascii", "replace")
+    return str(host).strip().strip("[]").lower().split("%", 1)[0]
+
+
+def permits(host: Any) -> bool:
+    """Whether the guard lets a connection to `host` through: loopback, or a host `allowing`
+    named."""
+    return is_loopback(host) or (host is not None and _normal(host) in _allowed)
 
 
 def is_loopback(host: Any) -> bool:
@@ -76,13 +95,13 @@ def _current() -> NetworkGuard:
 
 
 def _patched_connect(self: socket.socket, address: Any) -> Any:
-    if self.family != getattr(socket, "AF_UNIX", None) and not is_loopback(_host_of(address)):
+    if self.family != getattr(socket, "AF_UNIX", None) and not permits(_host_of(address)):
         _current().block("connect", address)
     return _originals["connect"](self, address)
 
 
 def _patched_connect_ex(self: socket.socket, address: Any) -> Any:
-    if self.family != getattr(socket, "AF_UNIX", None) and not is_loopback(_host_of(address)):
+    if self.family != getattr(socket, "AF_UNIX", None) and not permits(_host_of(address)):
         _current().block("connect_ex", address)
     return _originals["connect_ex"](self, address)
 
@@ -92,20 +111,20 @@ def _patched_sendto(self: socket.socket, data: Any, *args: Any) -> Any:
     if (
         self.family != getattr(socket, "AF_UNIX", None)
         and address is not None
-        and not is_loopback(_host_of(address))
+        and not permits(_host_of(address))
     ):
         _current().block("sendto", address)
     return _originals["sendto"](self, data, *args)
 
 
 def _patched_create_connection(address: Any, *args: Any, **kwargs: Any) -> Any:
-    if not is_loopback(_host_of(address)):
+    if not permits(_host_of(address)):
         _current().block("create_connection", address)
     return _originals["create_connection"](address, *args, **kwargs)
 
 
 def _patched_getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
-    if not is_loopback(host):
+    if not permits(host):
         _current().block("getaddrinfo", host)
     return _originals["getaddrinfo"](host, *args, **kwargs)
 
@@ -147,6 +166,28 @@ def uninstall(guard: NetworkGuard) -> None:
             _active.remove(guard)
         if not _active and _originals:
             _unpatch()
+
+
+@contextmanager
+def allowing(hosts: list[str]) -> Iterator[None]:
+    """Let `hosts` (names or addresses; a name also lets its addresses through) be reached
+    inside the block, and nothing else that is not loopback."""
+    added: list[str] = []
+    for host in hosts:
+        names = {_normal(host)}
+        try:
+            lookup = _originals.get("getaddrinfo", socket.getaddrinfo)
+            names |= {_normal(info[4][0]) for info in lookup(host, None)}
+        except OSError:
+            pass  # an address, or a name that does not resolve: only the text is allowed
+        for name in sorted(names):
+            _allowed.append(name)
+            added.append(name)
+    try:
+        yield
+    finally:
+        for name in added:
+            _allowed.remove(name)
 
 
 @contextmanager
