@@ -102,6 +102,19 @@ def llm_backend(
         return backend
 
 
+def deactivate() -> None:
+    """Free every resident model and load per session again (tests)."""
+    global _on
+    release_all()
+    _on = False
+
+
+def loaded() -> list[tuple[Any, ...]]:
+    """Which models are resident now (keys: kind, model, device)."""
+    with _lock:
+        return list(_models)
+
+
 def release_all() -> None:
     """Free every resident model (a worker that is shutting down)."""
     with _lock:

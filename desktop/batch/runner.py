@@ -201,12 +201,17 @@ def ray_running(args: argparse.Namespace, *, cpus: int) -> Iterator[Any]:
 
     os.environ["RAY_USAGE_STATS_ENABLED"] = "0"  # before Ray is imported or started
     os.environ.setdefault("RAY_DISABLE_IMPORT_WARNING", "1")
+    tls = _check_tls(args) if args.cluster is not None else {}
+    if args.cluster is None and "ray" in sys.modules and sys.modules["ray"].is_initialized():
+        # Ray already runs in this process (started by this function for an earlier batch
+        # of the same process, e.g. the tests): the batch uses it and leaves it running.
+        yield sys.modules["ray"]
+        return
     if args.cluster is not None:
-        tls = _check_tls(args)
         host = _cluster_host(args.cluster)
         os.environ["RAY_USE_TLS"] = "1"
-        for k, path in tls.items():
-            os.environ[TLS_ENV[k]] = str(path)
+        for k, pem in tls.items():
+            os.environ[TLS_ENV[k]] = str(pem)
         print(
             f"parley replay: --cluster {args.cluster}: the recordings and transcripts of this "
             "folder go to your Ray cluster's nodes over your network, encrypted with Ray TLS "
@@ -227,6 +232,11 @@ def ray_running(args: argparse.Namespace, *, cpus: int) -> Iterator[Any]:
                 ray.shutdown()
         return
     temp = Path(tempfile.mkdtemp(prefix="parley-ray-"))  # 0700; gone after the batch
+    # Local workers import Parley from this very checkout.
+    root = str(Path(__file__).resolve().parents[2])
+    path = os.environ.get("PYTHONPATH", "")
+    if root not in path.split(os.pathsep):
+        os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (root, path) if p)
     try:
         with _os_network_restriction():
             import ray
@@ -387,13 +397,17 @@ def _schedule(
     failed: list[dict[str, str]],
     retried: list[str],
     progress: Progress,
+    worker_class: type | None = None,
 ) -> None:
-    """Hand files to idle workers until every file is done or failed."""
+    """Hand files to idle workers until every file is done or failed (`worker_class`: a
+    stand-in for `ReplayWorker`, for tests of a worker that dies)."""
     from ray.exceptions import RayActorError, WorkerCrashedError
 
     from desktop.batch.worker import ReplayWorker
 
-    actor_class = ray.remote(num_cpus=per_worker, max_restarts=0, max_task_retries=0)(ReplayWorker)
+    actor_class = ray.remote(num_cpus=per_worker, max_restarts=0, max_task_retries=0)(
+        worker_class or ReplayWorker
+    )
     ranks = iter(range(1 << 30))
 
     def start() -> Any:

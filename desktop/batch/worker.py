@@ -37,7 +37,7 @@ class ReplayWorker:
 
     Args:
         settings: what every file of the batch shares (see `runner.batch_settings`).
-        cores: CPU cores Ray gave this worker; its threads follow them.
+        cores: CPU cores Ray gave this worker; its threads follow them (0: not pinned).
         rank: the worker's number (which cores it is pinned to).
     """
 
@@ -48,7 +48,7 @@ class ReplayWorker:
                 f"{settings['version']}: install the same version on every node"
             )
         self.settings = settings
-        self.cores = pin_cores(cores, rank)
+        self.cores = pin_cores(cores, rank) if cores > 0 else []
         from desktop.batch import resident
 
         resident.activate()
