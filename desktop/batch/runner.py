@@ -132,29 +132,31 @@ def report_names(files: list[Path]) -> dict[Path, str]:
 # -- Ray -------------------------------------------------------------------------------------
 
 
-def _os_network_restriction() -> Any:
+def _os_network_restriction() -> None:
     """THE call site of the OS network restriction for a local batch (loopback only).
 
-    Ray's processes listen on every interface whatever address it is given; inside a network
-    namespace with only loopback up, every interface is loopback. Returns a context manager.
+    Ray's servers listen on every interface whatever address they are given; inside a network
+    namespace with only loopback up, every interface is loopback, and Ray's processes (children
+    of this one) inherit it. `desktop.privacy.osnet.restrict_network()` applies it (once per
+    process: `parley`'s `main` calls it before any thread starts); here the batch checks that it
+    holds and says so on stderr when it does not.
     """
+    import importlib
+
     try:
-        from desktop.privacy import osnet  # type: ignore[attr-defined]
+        osnet: Any = importlib.import_module("desktop.privacy.osnet")
     except ImportError:
-        osnet = None
-    if osnet is not None and hasattr(osnet, "loopback_only"):
-        return osnet.loopback_only()
-    return _no_restriction()
-
-
-@contextmanager
-def _no_restriction() -> Iterator[None]:
+        detail = "this build has no OS network restriction (desktop/privacy/osnet.py)"
+    else:
+        done = osnet.current() or osnet.restrict_network()
+        if done.applied:
+            return
+        detail = str(done.detail)
     print(
-        "parley replay: the OS network restriction is not available in this build; local Ray "
-        "runs with its node address on 127.0.0.1, but its ports listen on every interface",
+        f"parley replay: the OS network restriction is not applied ({detail}); local Ray runs "
+        "with its node address on 127.0.0.1, but its ports listen on every interface",
         file=sys.stderr,
     )
-    yield
 
 
 def _check_tls(args: argparse.Namespace) -> dict[str, Path]:
@@ -238,23 +240,23 @@ def ray_running(args: argparse.Namespace, *, cpus: int) -> Iterator[Any]:
     if root not in path.split(os.pathsep):
         os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (root, path) if p)
     try:
-        with _os_network_restriction():
-            import ray
+        _os_network_restriction()
+        import ray
 
-            ray.init(
-                num_cpus=cpus,
-                object_store_memory=OBJECT_STORE_BYTES,
-                include_dashboard=bool(args.dashboard),
-                dashboard_host="127.0.0.1",
-                _node_ip_address="127.0.0.1",
-                _temp_dir=str(temp),
-                logging_level=logging.WARNING,
-                log_to_driver=False,
-            )
-            try:
-                yield ray
-            finally:
-                ray.shutdown()
+        ray.init(
+            num_cpus=cpus,
+            object_store_memory=OBJECT_STORE_BYTES,
+            include_dashboard=bool(args.dashboard),
+            dashboard_host="127.0.0.1",
+            _node_ip_address="127.0.0.1",
+            _temp_dir=str(temp),
+            logging_level=logging.WARNING,
+            log_to_driver=False,
+        )
+        try:
+            yield ray
+        finally:
+            ray.shutdown()
     finally:
         shutil.rmtree(temp, ignore_errors=True)
 
