@@ -227,7 +227,15 @@ def ray_running(args: argparse.Namespace, *, cpus: int) -> Iterator[Any]:
         import ray
 
         with netguard.allowing([host]):
-            ray.init(address=args.cluster, logging_level=logging.WARNING, log_to_driver=False)
+            try:
+                ray.init(address=args.cluster, logging_level=logging.WARNING, log_to_driver=False)
+            except Exception as e:
+                raise BatchError(
+                    f"could not join the Ray cluster at {args.cluster} ({e}). Check the address, "
+                    "that its nodes run with RAY_USE_TLS=1 and certificates from the same CA, "
+                    "and, for a cluster with Ray's token authentication, RAY_AUTH_MODE=token "
+                    "with the cluster's token (~/.ray/auth_token or RAY_AUTH_TOKEN)"
+                ) from e
             try:
                 yield ray
             finally:
