@@ -17,16 +17,39 @@ from typing import Any
 
 from desktop.version import __version__
 
+_slot_lock: Any = None  # held for the life of the worker process
+
+
+def _node_slot(slots: int, rank: int) -> int:
+    """A slot of this machine no other live worker holds (an empty lock file per slot, in the
+    temporary folder, locked until this process ends), else `rank`'s."""
+    global _slot_lock
+    import fcntl
+
+    folder = Path(tempfile.gettempdir()) / f"parley-batch-cores-{os.getuid()}"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    for slot in range(slots):
+        f = (folder / str(slot)).open("a")
+        try:
+            fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            f.close()
+            continue
+        _slot_lock = f
+        return slot
+    return rank % max(1, slots)
+
 
 def pin_cores(count: int, rank: int) -> list[int]:
-    """Run this process on `count` of the cores it may use (a slice chosen by `rank`), so that
-    every thread count derived from the cores (`available_cores`) follows what Ray gave."""
+    """Run this process on `count` of the cores it may use, a slice no other worker of this
+    machine runs on (while there are enough), so that every thread count derived from the cores
+    (`available_cores`) follows what Ray gave."""
     try:
         allowed = sorted(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux: nothing to pin
         return []
     count = max(1, min(count, len(allowed)))
-    start = (rank * count) % len(allowed)
+    start = _node_slot(len(allowed) // count, rank) * count
     cores = [allowed[(start + i) % len(allowed)] for i in range(count)]
     os.sched_setaffinity(0, cores)
     return cores
