@@ -184,14 +184,32 @@ def _cluster_host(address: str) -> str:
     return host
 
 
+_NO_KEY: Any = object()
+_head_key: Any = _NO_KEY  # this machine's data key, opened once per batch (None: no key)
+
+
+def head_key() -> Any:
+    """This machine's data key (the head's: workers never get it), opened once; None when
+    there is none or it cannot be opened (said on stderr)."""
+    global _head_key
+    if _head_key is _NO_KEY:
+        try:
+            from desktop.privacy.keys import load_existing_key
+
+            _head_key = load_existing_key()
+        except Exception as e:
+            print(f"parley replay: the data key could not be opened ({e})", file=sys.stderr)
+            _head_key = None
+    return _head_key
+
+
 def _audit(kind: str, payload: dict[str, Any]) -> None:
-    """A record in this machine's audit log (with the key when there is one)."""
+    """A record in this machine's audit log (payload encrypted when there is a key)."""
     try:
-        from desktop.privacy.keys import load_existing_key
         from desktop.store.audit import AuditLog
         from models.paths import data_dir
 
-        AuditLog(data_dir(), load_existing_key()).append(kind, payload)
+        AuditLog(data_dir(), head_key()).append(kind, payload)
     except Exception as e:
         print(f"parley replay: the audit log could not be written ({e})", file=sys.stderr)
 
@@ -331,6 +349,9 @@ def run(args: argparse.Namespace, files: list[Path]) -> int:
             skipped += 1
         else:
             todo.append((f, key))
+    global _head_key
+    _head_key = _NO_KEY
+    head_key()  # a passphrase, if one is asked, is asked before the batch
     workers = args.workers or 1
     print(
         f"parley replay: {len(files)} files, {skipped} already complete, {len(todo)} to replay "
@@ -364,7 +385,7 @@ def run(args: argparse.Namespace, files: list[Path]) -> int:
     wall = time.monotonic() - began
     ordered = [records[f] for f in files if f in records]
     summary = team.summarize(ordered, failed)
-    store = team.store_totals()
+    store = team.store_totals(head_key())
     keys.write_atomic(
         report_dir / keys.TEAM_REPORT,
         team.render(summary, store, redact=settings["redact"]).encode("utf-8"),

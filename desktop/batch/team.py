@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from html import escape
+from pathlib import Path
 from typing import Any
 
 from desktop.version import __version__
@@ -65,17 +66,16 @@ def summarize(records: list[dict[str, Any]], failed: list[dict[str, str]]) -> di
     }
 
 
-def store_totals() -> dict[str, Any] | None:
-    """Rep choices and trainer ratings of the live sessions in this machine's store, as
-    totals (no session, rep or text); None when there is no store or no key to open it."""
-    from desktop.privacy.keys import load_existing_key
-
+def store_totals(key: Any, directory: Path | None = None) -> dict[str, Any] | None:
+    """Rep choices and trainer ratings of the live sessions in this machine's store (opened
+    with `key`; `directory`: the data directory by default), as totals (no session, rep or
+    text); None without a key."""
+    if key is None:
+        return None
     try:
-        if load_existing_key() is None:
-            return None
         from desktop.store import SessionStore
 
-        with SessionStore.open(key=load_existing_key()) as store:
+        with SessionStore.open(key=key, directory=directory, purge=False) as store:
             chosen: Counter[int] = Counter()
             ratings: Counter[int] = Counter()
             live = 0

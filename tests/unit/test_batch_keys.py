@@ -93,3 +93,29 @@ def test_a_cluster_host_is_read_from_its_address() -> None:
     assert runner._cluster_host("ray://head.example:10001") == "head.example"
     with pytest.raises(runner.BatchError):
         runner._cluster_host(":6379")
+
+
+def test_the_store_gives_choices_and_ratings_of_live_sessions_as_totals(tmp_path: Path) -> None:
+    from desktop.privacy.keys import DataKey, ephemeral_key
+    from desktop.store import SessionMeta, SessionStore
+    from tests.unit.review_events import PRICE_OBJECTION, scripted_events
+
+    raw = ephemeral_key()
+    key = DataKey(secret=raw.secret, key_id=raw.key_id, source="passphrase")
+    with SessionStore.open(key=key, directory=tmp_path) as store:
+        for kind, path in (("live", 1), ("live", 2), ("replay", 0)):
+            writer = store.begin(SessionMeta(kind=kind, title="call"))
+            for event in scripted_events():
+                writer(event)
+            writer.record_choice(PRICE_OBJECTION, path, t=7.0)
+            assert writer.close()
+            store.add_review_note(writer.session_id, PRICE_OBJECTION, rating=path + 2, text="")
+    totals = team.store_totals(key, tmp_path)
+    assert totals == {
+        "live_sessions": 2,
+        "choices_by_path": {"2": 1, "3": 1},
+        "ratings": {"3": 1, "4": 1},
+    }
+    assert team.store_totals(None, tmp_path) is None
+    html = team.render(team.summarize([], []), totals, redact=True)
+    assert "Paths reps chose" in html and "2 live sessions" in html
