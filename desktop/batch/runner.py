@@ -121,6 +121,12 @@ def _model_hashes(settings: dict[str, Any], audio: bool) -> dict[str, str]:
     return out
 
 
+def _is_transcript(path: Path) -> bool:
+    from inference.timed_transcript import looks_like_timed_transcript
+
+    return looks_like_timed_transcript(path)
+
+
 def report_names(files: list[Path]) -> dict[Path, str]:
     """NAME.html per input; two inputs with one stem keep their suffix (a.wav.html)."""
     stems: dict[str, int] = {}
@@ -297,7 +303,6 @@ class Progress:
     done: int = 0
     failed: int = 0
     audio_s: float = 0.0
-    busy_s: float = 0.0
 
     def line(self, name: str, what: str) -> str:
         elapsed = time.monotonic() - self.began
@@ -331,18 +336,17 @@ def run(args: argparse.Namespace, files: list[Path]) -> int:
     for folder in settings["playbooks"]:
         if not Path(folder).is_dir():
             raise BatchError(f"--playbook {folder}: no such folder")
-    audio = any(f.suffix.lower() != ".json" for f in files)
-    shared = keys.settings_key(
-        settings,
-        _model_hashes(settings, audio),
-        keys.tree_hash([Path(p) for p in settings["playbooks"]]),
-    )
+    playbook = keys.tree_hash([Path(p) for p in settings["playbooks"]])
+    # A timed transcript's report does not depend on the speech model; a recording's does.
+    shared = {False: keys.settings_key(settings, _model_hashes(settings, False), playbook)}
+    if any(not _is_transcript(f) for f in files):
+        shared[True] = keys.settings_key(settings, _model_hashes(settings, True), playbook)
     names = report_names(files)
     todo: list[tuple[Path, str]] = []
     records: dict[Path, dict[str, Any]] = {}
     skipped = 0
     for f in files:
-        key = keys.file_key(shared, keys.file_hash(f))
+        key = keys.file_key(shared[not _is_transcript(f)], keys.file_hash(f))
         record = None if args.redo else keys.complete_record(report_dir, names[f], key)
         if record is not None:
             records[f] = record
