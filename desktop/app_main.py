@@ -113,7 +113,15 @@ def run_app(argv: list[str]) -> int:
 
 
 def main() -> int:
-    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    """`python -m desktop.app_main`: the same network closing and text-free logging as
+    `parley` (the OS restriction first, before Qt starts a thread, then the Python guard)."""
+    from desktop.cli import close_network, setup_logging
+    from desktop.privacy.keys import scrub_environment
+
+    scrub_environment()
+
+    close_network(sys.argv[1:])
+    setup_logging(verbose=False, log_text=False)
     return run_app(sys.argv[1:])
 
 

@@ -24,11 +24,8 @@ from inference.clock import SessionClock
 from inference.conversation import ConversationHub
 from inference.errors import USER_ERRORS
 from inference.events import ClosedUtterance, ErrorEvent, Speaker, StatusEvent, TranscriptEvent
-from inference.timed_transcript import (
-    guess_lang,
-    load_timed_transcript,
-    looks_like_timed_transcript,
-)
+from inference.text import guess_lang
+from inference.timed_transcript import load_timed_transcript, looks_like_timed_transcript
 
 if TYPE_CHECKING:
     from audio.file_source import FileSource

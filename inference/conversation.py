@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
+from inference import log_text
 from inference.bus import EventBus
 from inference.clock import Clock
 from inference.events import (
@@ -28,6 +29,8 @@ from inference.events import (
     TermsEvent,
     TranscriptEvent,
 )
+from inference.suggest.concerns import names_worry
+from inference.text import guess_lang
 
 log = logging.getLogger(__name__)
 
@@ -160,12 +163,21 @@ class ConversationHub:
             try:
                 self._handle(item)
             except Exception as e:  # one bad utterance must not end the session
-                log.exception("pipeline failed on %r", item)
+                # No call words in the log or the message: the item's type, id and size only.
+                log.error(
+                    "pipeline failed on %s: %s",
+                    log_text.describe_item(item),
+                    log_text.error_summary(e),
+                    exc_info=log_text.enabled(),
+                )
                 self._bus.emit(
                     ErrorEvent(
                         t=self._clock.now(),
                         component="pipeline",
-                        message=f"analysis of one utterance failed ({e}); the session goes on",
+                        message=(
+                            f"analysis of one utterance failed ({log_text.error_summary(e)}); "
+                            "the session goes on"
+                        ),
                     )
                 )
 
@@ -193,7 +205,7 @@ class ConversationHub:
         if signals.roles is not None:
             for role in signals.roles.roles:
                 self._decision_map[role] = self._decision_map.get(role, 0) + 1
-        objection = self._confirm(signals.objection)
+        objection = self._confirm(signals.objection, utterance.text)
         if objection is not None and not objection.tentative and self._suggester is not None:
             self._suggester.on_objection(
                 objection,
@@ -202,17 +214,26 @@ class ConversationHub:
                 roles=signals.roles.roles if signals.roles else (),
             )
 
-    def _confirm(self, objection: ObjectionEvent | None) -> ObjectionEvent | None:
+    def _confirm(self, objection: ObjectionEvent | None, text: str) -> ObjectionEvent | None:
         """Publish the objection of a customer utterance, confirming or dropping a tentative one.
 
         A tentative objection (below the detectors' confirmation threshold) raises no
-        suggestion. The customer's next utterance decides: the same category again, however
+        suggestion. A line that names a concrete worry in the customer's own words (where the
+        data sits, an outage, losing history: `inference.suggest.concerns.WORRIES`) confirms
+        it at once, except a competitor candidate (a rival named while describing their
+        setup). Otherwise the customer's next utterance decides: the same category again, however
         sure, confirms it (a new event with `tentative` false for the new utterance, spanning
         both, its confidence the two combined); anything else lets it drop.
         """
         pending, self._pending = self._pending, None
         if objection is None:
             return None
+        if (
+            objection.tentative
+            and objection.category != "competitor"  # a name alone is context until confirmed
+            and names_worry(text, guess_lang(text))
+        ):
+            objection = dataclasses.replace(objection, tentative=False)
         if objection.tentative and pending is not None and pending.category == objection.category:
             joint = 1.0 - (1.0 - pending.confidence) * (1.0 - objection.confidence)
             objection = dataclasses.replace(

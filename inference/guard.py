@@ -23,7 +23,7 @@ from inference.events import GuardAction, SuggestionPath
 from inference.playbook.model import Rule
 from inference.playbook.numbers import find_discounts, find_money
 from inference.playbook.rules import ZH_NOT_HELD, cert_key, cert_names
-from inference.playbook.text import guess_lang, split_sentences
+from inference.text import guess_lang, split_sentences
 
 _NEG_BEFORE = re.compile(
     r"\b(not|no|never|can't|cannot|can not|won't|unable|don't|doesn't|isn't|aren't|without|"
@@ -255,7 +255,7 @@ class ComplianceGuard:
 def _sentences_with_offsets(text: str) -> list[tuple[int, str]]:
     out: list[tuple[int, str]] = []
     pos = 0
-    for sentence in split_sentences(text):
+    for sentence in split_sentences(text, semicolons=True):
         i = text.find(sentence, pos)
         if i < 0:
             i = pos

@@ -69,10 +69,3 @@ def load_timed_transcript(path: Path) -> tuple[list[TimedTurn], str | None]:
     turns.sort(key=lambda t: t.end)
     lang = data.get("lang") if isinstance(data, dict) else None
     return turns, lang if isinstance(lang, str) else None
-
-
-def guess_lang(text: str) -> str:
-    """'zh' when CJK characters dominate the letters of `text`, else 'en'."""
-    cjk = sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff")
-    latin = sum(1 for ch in text if ch.isascii() and ch.isalpha())
-    return "zh" if cjk and cjk >= latin / 4 else "en"

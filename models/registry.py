@@ -361,7 +361,13 @@ def _run_pip(args: list[str], cancel: threading.Event | None = None) -> int:
         err_fd = sys.stderr.fileno()
     except (AttributeError, OSError, ValueError):
         err_fd = None
-    env = {**os.environ, "PIP_NO_INPUT": "1"}
+    # No secret of Parley's (the storage passphrase) goes to pip or anything it runs.
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("PARLEY_PASSPHRASE", "PARLEY_NEW_PASSPHRASE")
+    }
+    env["PIP_NO_INPUT"] = "1"
     if cancel is None:
         return subprocess.call(cmd, stdout=err_fd, env=env)
     proc = subprocess.Popen(cmd, stdout=err_fd, env=env)

@@ -12,6 +12,8 @@ SHARED = ROOT.parent / "shared"
 EVAL = SHARED / "eval"
 
 os.environ["HF_HUB_OFFLINE"] = "1"
+# Tests may ask for a cheap scrypt (PARLEY_SCRYPT_N below the production minimum).
+os.environ["PARLEY_TESTING"] = "1"
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # One model cache for the whole run (models are joined and verified once, not per test).
 os.environ.setdefault("PARLEY_MODELS_DIR", str(ROOT / ".parley-home" / "models"))

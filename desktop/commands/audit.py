@@ -15,7 +15,11 @@ if TYPE_CHECKING:
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("audit", help="verify or show the audit trail")
     actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
-    actions.add_parser("verify", help="find edited, removed or reordered records (exit 1 if any)")
+    actions.add_parser(
+        "verify",
+        help="find edited, removed, reordered or cut-off records (exit 1 if any; exit 3 "
+        "when the key is unavailable and the trail cannot be verified)",
+    )
     a = actions.add_parser("show", help="the records, oldest first")
     a.add_argument("--session", metavar="ID", help="only the records of one session")
     a.add_argument("--json", action="store_true", help="one JSON object a line")
@@ -34,19 +38,43 @@ def _key() -> DataKey | None:
         return None
 
 
+# `parley audit verify` exits 3 when it could not verify the trail (no key): the hash chain
+# holds together, but a log cut short, rolled back or rebuilt cannot be ruled out without it.
+EXIT_UNVERIFIED = 3
+
+
 def run(args: argparse.Namespace) -> int:
-    from desktop.store.audit import AuditLog
+    from desktop.store.audit import AuditLog, keyring_anchor_backend
     from models.paths import data_dir
 
-    log = AuditLog(data_dir(), _key())
+    key = _key()
+    log = AuditLog(data_dir(), key, keyring=keyring_anchor_backend(key))
     if args.action == "verify":
+        directory = data_dir()
+        if key is None and not any(
+            (directory / name).exists() for name in ("key.json", "audit.log", "audit.head")
+        ):
+            print("No audit trail: Parley has stored nothing here yet.", file=sys.stderr)
+            return 0
         report = log.verify()
         for problem in report.problems:
             print(f"audit: {problem.message}")
         scope = "hashes, links and MACs" if report.macs_checked else "hashes and links (no key)"
-        if report.ok:
+        if report.ok and not report.macs_checked:
             print(
-                f"Audit trail intact: {report.records} records ({scope} checked).", file=sys.stderr
+                f"Audit trail unverified: {report.records} records chain together, but without "
+                "the data key their MACs and the anchored head cannot be checked, so records "
+                "cut off the end, a rollback or a rebuilt log cannot be ruled out. Make the key "
+                "available (PARLEY_PASSPHRASE or the OS keyring) and run it again.",
+                file=sys.stderr,
+            )
+            return EXIT_UNVERIFIED
+        if report.ok:
+            anchors = ", ".join(report.anchors) or "no anchor yet"
+            print(
+                f"Audit trail intact: {report.records} records ({scope} checked; head anchored "
+                f"in {anchors}).",
+                file=sys.stderr,
             )
             return 0
         print(

@@ -178,9 +178,9 @@ def _turn_report(
 
 def _checker(playbook: Any) -> Any:
     from inference.guard import ComplianceGuard
-    from inference.playbook.text import guess_lang
     from inference.suggest.checker import states_fact
     from inference.suggest.moves import builtin_library
+    from inference.text import guess_lang
 
     guard = ComplianceGuard(playbook.rules) if playbook is not None else None
     by_source = {(e.file, e.heading): e for e in playbook.entries} if playbook else {}
@@ -227,7 +227,7 @@ def _turn_final_latency(turns: list[dict[str, Any]], events: list[Event]) -> lis
 
 def run(args: argparse.Namespace) -> int:
     from inference.playbook import load_playbook
-    from inference.playbook.text import guess_lang
+    from inference.text import guess_lang
     from models.errors import ParleyError
 
     calls = list(args.call) or sorted((_SHARED / "eval" / "calls").glob("*.json"))

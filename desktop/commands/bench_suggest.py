@@ -104,7 +104,7 @@ def _load_call(call: Path) -> dict[str, Any]:
 def _replay_call(args: argparse.Namespace, call: Path, tmp: Path) -> tuple[Any, list[str]]:
     from desktop.commands.bench_e2e import _Recorder, _replay
     from desktop.commands.suggest_sets import CallRun, timed_turns
-    from inference.playbook.text import guess_lang
+    from inference.text import guess_lang
 
     script = _load_call(call)
     turns = timed_turns(script["turns"])

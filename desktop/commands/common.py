@@ -48,14 +48,22 @@ def add_warmup_option(p: argparse.ArgumentParser) -> None:
 
 
 def open_events_output(target: str | None, stack: ExitStack) -> IO[str] | None:
-    """The `--events` stream: None, stdout for '-', else a file (line-buffered)."""
+    """The `--events` stream: None, stdout for '-', else a file (line-buffered).
+
+    The stream is raw (a developer and trainer tool: nothing is redacted), so it is written to
+    the audit trail like every export."""
     if target is None:
         return None
+    from desktop.store.audit import record_events_export
+
     if target == "-":
+        record_events_export("<stdout>")
         return sys.stdout
     path = Path(target)
     path.parent.mkdir(parents=True, exist_ok=True)
-    return stack.enter_context(path.open("w", encoding="utf-8", buffering=1))
+    stream = stack.enter_context(path.open("w", encoding="utf-8", buffering=1))
+    record_events_export(str(path.resolve()))
+    return stream
 
 
 def session_options_from_args(args: argparse.Namespace, **overrides: Any):

@@ -1,4 +1,4 @@
-"""`parley sessions list|show|check|delete|recover|purge|retention|review|notes|report|export`.
+"""`parley sessions list|show|check|delete|recover|purge|retention|rekey|review|notes|report|export`.
 
 The stored sessions: list and inspect them, keep or remove them, and review them (notes on each
 objection, an HTML report, transcript exports; exports are redacted and audited).
@@ -39,6 +39,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     a = actions.add_parser("retention", help="show or set how many days sessions are kept")
     a.add_argument("days", nargs="?", metavar="DAYS|off")
+    actions.add_parser(
+        "rekey",
+        help="change the storage passphrase (asked for, or PARLEY_PASSPHRASE and "
+        "PARLEY_NEW_PASSPHRASE); the sessions are not rewritten",
+    )
     _register_review(actions)
     p.set_defaults(func=run)
 
@@ -123,9 +128,46 @@ def _open_store() -> SessionStore | None:
     return store
 
 
+def _rekey() -> int:
+    """Wrap the data key with a new passphrase (checked for strength, typed twice)."""
+    import getpass
+
+    from desktop.privacy.errors import PrivacyError
+    from desktop.privacy.keys import (
+        NEW_PASSPHRASE_ENV,
+        PASSPHRASE_ENV,
+        env_secret,
+        passphrase_problem,
+        rekey,
+    )
+
+    interactive = bool(sys.stdin and sys.stdin.isatty())
+    current = env_secret(PASSPHRASE_ENV) or (
+        getpass.getpass("Current passphrase: ") if interactive else ""
+    )
+    new = env_secret(NEW_PASSPHRASE_ENV)
+    if not new and interactive:
+        new = getpass.getpass("New passphrase: ")
+        problem = passphrase_problem(new)
+        if problem is not None:
+            raise PrivacyError(f"That passphrase is too weak: {problem} Run the command again.")
+        if getpass.getpass("Repeat the new passphrase: ") != new:
+            raise PrivacyError("The two passphrases differ: run the command again.")
+    if not current or not new:
+        raise PrivacyError(
+            f"Give the current passphrase in {PASSPHRASE_ENV} and the new one in "
+            f"{NEW_PASSPHRASE_ENV}, or run the command from a terminal to be asked."
+        )
+    rekey(new, passphrase=current)
+    print("The storage passphrase was changed: use the new one from now on.", file=sys.stderr)
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
     if args.action == "retention":
         return _retention(args.days)
+    if args.action == "rekey":
+        return _rekey()
     store = _open_store()
     if store is None:
         if args.action in ("list", "purge"):

@@ -19,10 +19,11 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from inference.text import HAN_RUN
+
 JACCARD_DUPLICATE = 0.6
 
 _LATIN = re.compile(r"[a-z0-9]+")
-_CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
 _FOLD = re.compile(r"[\s\W_]+")
 # A question move asks, probes, uncovers or clarifies; a move that *answers* a question does not.
 _QUESTION_MOVE = re.compile(
@@ -35,7 +36,7 @@ def tokens(text: str) -> set[str]:
     """Lower-cased Latin words and digits, plus the character bigrams of each CJK run."""
     low = text.lower()
     out = set(_LATIN.findall(low))
-    for run in _CJK_RUN.findall(low):
+    for run in HAN_RUN.findall(low):
         if len(run) == 1:
             out.add(run)
         out.update(run[i : i + 2] for i in range(len(run) - 1))
@@ -102,7 +103,7 @@ def duplicate_pairs(paths: Sequence[dict[str, Any]]) -> int:
 
 def set_checks(paths: Sequence[dict[str, Any]], lang: str) -> dict[str, Any]:
     """The mechanical checks of one final set (paths as written to the sets file)."""
-    from inference.playbook.text import guess_lang
+    from inference.text import guess_lang
 
     dup = duplicate_pairs(paths)
     same = same_fact_pairs(paths)

@@ -23,12 +23,12 @@ from inference.events import (
     SuggestionPath,
     TranscriptEvent,
 )
+from inference.text import han_count
 
 WORDS_PER_S = 2.6
 GAP_S = 0.6
 CHECKER_PREFIX = "check:"
 _WORD = re.compile(r"[A-Za-z0-9']+")
-_CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +56,7 @@ def timed_turns(turns: list[dict[str, Any]]) -> list[dict[str, Any]]:
     t = 0.0
     for turn in turns:
         text = str(turn.get("text", ""))
-        words = len(_WORD.findall(text)) + len(_CJK.findall(text)) / 2
+        words = len(_WORD.findall(text)) + han_count(text) / 2
         duration = max(1.0, round(words / WORDS_PER_S, 2))
         out.append({**turn, "start": round(t, 2), "end": round(t + duration, 2)})
         t += duration + GAP_S

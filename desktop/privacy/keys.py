@@ -29,7 +29,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -41,6 +41,10 @@ KEY_FILE = "key.json"
 KEYRING_SERVICE = "parley"
 KEYRING_USER = "data-key"
 PASSPHRASE_ENV = "PARLEY_PASSPHRASE"
+NEW_PASSPHRASE_ENV = "PARLEY_NEW_PASSPHRASE"  # `parley sessions rekey` without a terminal
+SECRET_ENV = (PASSPHRASE_ENV, NEW_PASSPHRASE_ENV)
+MIN_SCRYPT_N = 2**17  # about 128 MiB and a few tenths of a second per unlock
+TESTING_ENV = "PARLEY_TESTING"  # set by the test suite: a cheaper scrypt may be asked for
 _WRAP_AAD = b"parley data key v1"
 _FORMAT = 1
 
@@ -58,22 +62,30 @@ class KeyConfig:
     """How a new data key is protected.
 
     Attributes:
-        scrypt_n: scrypt cost (a power of two); lower it only in tests (`PARLEY_SCRYPT_N`).
+        scrypt_n: scrypt cost (a power of two), at least `MIN_SCRYPT_N`. `PARLEY_SCRYPT_N` may
+            raise it; a lower value is honoured only with `PARLEY_TESTING=1` (the test suite),
+            and a key file wrapped with less is re-wrapped on its next unlock.
         scrypt_r: scrypt block size.
         scrypt_p: scrypt parallelism.
         use_keyring: try the OS keyring first (`PARLEY_KEYRING=0` turns it off).
     """
 
-    scrypt_n: int = 2**15
+    scrypt_n: int = MIN_SCRYPT_N
     scrypt_r: int = 8
     scrypt_p: int = 1
     use_keyring: bool = True
 
     @classmethod
     def from_env(cls) -> KeyConfig:
-        n = os.environ.get("PARLEY_SCRYPT_N", "").strip()
+        n_text = os.environ.get("PARLEY_SCRYPT_N", "").strip()
         use = os.environ.get("PARLEY_KEYRING", "").strip().lower() not in {"0", "off", "no"}
-        return cls(scrypt_n=int(n) if n else cls().scrypt_n, use_keyring=use)
+        n = int(n_text) if n_text else MIN_SCRYPT_N
+        if n < MIN_SCRYPT_N and os.environ.get(TESTING_ENV) != "1":
+            log.warning(
+                "PARLEY_SCRYPT_N=%d is below the minimum %d and is ignored", n, MIN_SCRYPT_N
+            )
+            n = MIN_SCRYPT_N
+        return cls(scrypt_n=n, use_keyring=use)
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,11 +214,44 @@ def passphrase_problem(phrase: str) -> str | None:
     return None
 
 
+_taken_from_env: dict[str, str] = {}
+
+
+def scrub_environment() -> None:
+    """Move Parley's secrets (`PARLEY_PASSPHRASE`, `PARLEY_NEW_PASSPHRASE`) out of the process
+    environment into memory, so no child process (pip, a renderer, a Ray worker, native
+    helpers) inherits them. `parley` and the app call it first thing."""
+    for name in SECRET_ENV:
+        value = os.environ.pop(name, None)
+        if value:
+            _taken_from_env[name] = value
+
+
+def env_secret(name: str) -> str:
+    """A secret given in the environment (before or after `scrub_environment`), or ""."""
+    return os.environ.get(name, "") or _taken_from_env.get(name, "")
+
+
+def child_environment(base: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment for a child process: `base` (default: this one) without the secrets."""
+    env = dict(os.environ if base is None else base)
+    for name in SECRET_ENV:
+        env.pop(name, None)
+    return env
+
+
 def _read_passphrase(passphrase: str | None, *, interactive: bool, confirm: bool) -> str | None:
     if passphrase:
         return passphrase
-    env = os.environ.get(PASSPHRASE_ENV, "")
+    env = env_secret(PASSPHRASE_ENV)
     if env:
+        if confirm and passphrase_problem(env) is not None:
+            log.warning(
+                "the passphrase in %s is weak (%s) Choose a stronger one with `parley sessions "
+                "rekey`.",
+                PASSPHRASE_ENV,
+                passphrase_problem(env),
+            )
         return env
     if not interactive:
         return None
@@ -309,19 +354,38 @@ def load_or_create_key(
     if backend is None and config.use_keyring:
         backend = keyring_backend()
     if path.exists():
-        return _load(path, passphrase=passphrase, backend=backend, interactive=interactive)
+        return _load(
+            path, passphrase=passphrase, backend=backend, interactive=interactive, config=config
+        )
     with _creation_lock(path.parent):
         if path.exists():  # another process created it while this one waited
-            return _load(path, passphrase=passphrase, backend=backend, interactive=interactive)
+            return _load(
+                path,
+                passphrase=passphrase,
+                backend=backend,
+                interactive=interactive,
+                config=config,
+                migrate=False,  # the lock is held here; the next unlock migrates
+            )
         try:
             return _create(
                 path, config, passphrase=passphrase, backend=backend, interactive=interactive
             )
         except FileExistsError:  # created meanwhile without the lock (e.g. on Windows)
-            return _load(path, passphrase=passphrase, backend=backend, interactive=interactive)
+            return _load(
+                path, passphrase=passphrase, backend=backend, interactive=interactive, migrate=False
+            )
 
 
-def _load(path: Path, *, passphrase: str | None, backend: Any, interactive: bool) -> DataKey:
+def _load(
+    path: Path,
+    *,
+    passphrase: str | None,
+    backend: Any,
+    interactive: bool,
+    config: KeyConfig | None = None,
+    migrate: bool = True,
+) -> DataKey:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         source = data["source"]
@@ -381,7 +445,96 @@ def _load(path: Path, *, passphrase: str | None, backend: Any, interactive: bool
             f"The key file {path} does not match its own key id; nothing was changed. "
             "Restore key.json from a backup."
         )
+    wanted = (config or KeyConfig.from_env()).scrypt_n
+    if migrate and int(kdf["n"]) < wanted:
+        # A key file from an older Parley (scrypt N = 2^15): wrap it again at today's cost.
+        try:
+            with _creation_lock(path.parent):
+                _rewrap(path, data, secret, phrase, replace(KeyConfig(), scrypt_n=wanted))
+            log.info("the key file was re-wrapped with scrypt N=%d (was %s)", wanted, kdf["n"])
+        except OSError as e:
+            log.warning("the key file could not be re-wrapped with a stronger scrypt: %s", e)
     return _make(secret, "passphrase")
+
+
+def _wrapped_entry(secret: bytes, phrase: str, config: KeyConfig) -> dict[str, Any]:
+    """The `kdf`, `nonce` and `wrapped` fields of a passphrase key file."""
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    salt, nonce = os.urandom(16), os.urandom(12)
+    kek = _kek(phrase, salt, config.scrypt_n, config.scrypt_r, config.scrypt_p)
+    return {
+        "kdf": {
+            "name": "scrypt",
+            "salt": _b64(salt),
+            "n": config.scrypt_n,
+            "r": config.scrypt_r,
+            "p": config.scrypt_p,
+        },
+        "nonce": _b64(nonce),
+        "wrapped": _b64(AESGCM(kek).encrypt(nonce, secret, _WRAP_AAD)),
+    }
+
+
+def _rewrap(
+    path: Path, data: dict[str, Any], secret: bytes, phrase: str, config: KeyConfig
+) -> None:
+    """Replace `key.json` whole (write, fsync, rename) with the same key wrapped anew."""
+    new = {**data, **_wrapped_entry(secret, phrase, config)}
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(new, f, indent=1)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def rekey(
+    new_passphrase: str,
+    *,
+    directory: Path | None = None,
+    passphrase: str | None = None,
+    config: KeyConfig | None = None,
+) -> DataKey:
+    """Protect the data key with a new passphrase (the data is not touched: the same key is
+    wrapped again). Returns the key.
+
+    Raises:
+        PrivacyError: the new passphrase is too weak, or the key lives in the OS keyring.
+        WrongPassphraseError: the current passphrase is wrong (nothing changed).
+        KeyUnavailableError: no current passphrase was given.
+    """
+    problem = passphrase_problem(new_passphrase)
+    if problem is not None:
+        raise PrivacyError(f"The new passphrase is too weak: {problem}")
+    path = _key_dir(directory) / KEY_FILE
+    if not path.exists():
+        raise PrivacyError(
+            "There is no stored key to protect yet: Parley creates one with the first session "
+            "it keeps (it then asks for a passphrase)."
+        )
+    with _creation_lock(path.parent):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("source") != "passphrase":
+            raise PrivacyError(
+                "Parley's data key is kept in the OS keyring, not behind a passphrase: there is "
+                "no passphrase to change."
+            )
+        key = _load(
+            path,
+            passphrase=passphrase,
+            backend=None,
+            interactive=False,
+            config=config,
+            migrate=False,
+        )
+        data = json.loads(path.read_text(encoding="utf-8"))
+        _rewrap(path, data, key.secret, new_passphrase, config or KeyConfig.from_env())
+    return key
 
 
 def _create(
@@ -406,11 +559,7 @@ def _create(
     phrase = _read_passphrase(passphrase, interactive=interactive, confirm=True)
     if phrase is None:
         raise KeyUnavailableError(NO_KEY_MESSAGE)
-    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
     secret = os.urandom(32)
-    salt, nonce = os.urandom(16), os.urandom(12)
-    kek = _kek(phrase, salt, config.scrypt_n, config.scrypt_r, config.scrypt_p)
     key = _make(secret, "passphrase")
     _write_key_file(
         path,
@@ -419,15 +568,7 @@ def _create(
             "source": "passphrase",
             "key_id": key.key_id,
             "created": created,
-            "kdf": {
-                "name": "scrypt",
-                "salt": _b64(salt),
-                "n": config.scrypt_n,
-                "r": config.scrypt_r,
-                "p": config.scrypt_p,
-            },
-            "nonce": _b64(nonce),
-            "wrapped": _b64(AESGCM(kek).encrypt(nonce, secret, _WRAP_AAD)),
+            **_wrapped_entry(secret, phrase, config),
         },
     )
     return key

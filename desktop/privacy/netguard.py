@@ -4,19 +4,25 @@
         run_something()
     assert not guard.attempts
 
-While on, `socket.socket.connect`, `connect_ex`, `sendto`, `socket.create_connection` and
-`socket.getaddrinfo` raise `NetworkBlockedError` for any address that is not loopback
-(127.0.0.0/8, ::1, "localhost") or a Unix socket. Tests use it around in-process commands; a
+While on, `socket.socket.connect`, `connect_ex`, `sendto`, `sendmsg`,
+`socket.create_connection`, `socket.getaddrinfo`, `gethostbyname(_ex)` and `gethostbyaddr`
+raise `NetworkBlockedError` for any address that is not loopback (127.0.0.0/8, ::1,
+"localhost") or a Unix socket; so does a socket made from the `_socket` module directly (its
+`socket` type is replaced by a guarded one). Tests use it around in-process commands; a
 process can also turn it on for good with `install()` (everything but `parley models install`
 may).
 
 `allowing(hosts)` lets named hosts through while it is on: the one exception, for
 `parley replay --cluster ADDRESS` (the user's own Ray cluster); every other address is still
 refused.
+
+This is the second line only: native code (llama.cpp, CTranslate2, Qt) calls the C library
+and never meets it. The first line is the OS (`desktop.privacy.osnet.restrict_network`).
 """
 
 from __future__ import annotations
 
+import _socket
 import ipaddress
 import socket
 import threading
@@ -117,37 +123,103 @@ def _patched_sendto(self: socket.socket, data: Any, *args: Any) -> Any:
     return _originals["sendto"](self, data, *args)
 
 
+def _patched_sendmsg(self: socket.socket, buffers: Any, *args: Any, **kwargs: Any) -> Any:
+    address = kwargs.get("address", args[2] if len(args) >= 3 else None)
+    if (
+        self.family != getattr(socket, "AF_UNIX", None)
+        and address is not None
+        and not permits(_host_of(address))
+    ):
+        _current().block("sendmsg", address)
+    return _originals["sendmsg"](self, buffers, *args, **kwargs)
+
+
+class _GuardedRawSocket(_socket.socket):
+    """What `_socket.socket(...)` makes while the guard is on."""
+
+    def connect(self, address: Any) -> None:
+        if self.family != getattr(socket, "AF_UNIX", None) and not permits(_host_of(address)):
+            _current().block("_socket connect", address)
+        super().connect(address)
+
+    def connect_ex(self, address: Any) -> int:
+        if self.family != getattr(socket, "AF_UNIX", None) and not permits(_host_of(address)):
+            _current().block("_socket connect_ex", address)
+        return super().connect_ex(address)
+
+    def sendto(self, data: Any, *args: Any) -> int:  # type: ignore[override]
+        address = args[-1] if args else None
+        if (
+            self.family != getattr(socket, "AF_UNIX", None)
+            and address is not None
+            and not permits(_host_of(address))
+        ):
+            _current().block("_socket sendto", address)
+        return super().sendto(data, *args)
+
+    def sendmsg(self, buffers: Any, *args: Any, **kwargs: Any) -> int:
+        address = kwargs.get("address", args[2] if len(args) >= 3 else None)
+        if (
+            self.family != getattr(socket, "AF_UNIX", None)
+            and address is not None
+            and not permits(_host_of(address))
+        ):
+            _current().block("_socket sendmsg", address)
+        return super().sendmsg(buffers, *args, **kwargs)
+
+
+_RESOLVERS = ("getaddrinfo", "gethostbyname", "gethostbyname_ex", "gethostbyaddr")
+
+
 def _patched_create_connection(address: Any, *args: Any, **kwargs: Any) -> Any:
     if not permits(_host_of(address)):
         _current().block("create_connection", address)
     return _originals["create_connection"](address, *args, **kwargs)
 
 
-def _patched_getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
-    if not permits(host):
-        _current().block("getaddrinfo", host)
-    return _originals["getaddrinfo"](host, *args, **kwargs)
+def _guarded_resolver(name: str, original: Any) -> Any:
+    """`original` (a resolver of `socket` or `_socket`) refusing names that are not loopback
+    (nor allowed)."""
+
+    def resolver(host: Any, *args: Any, **kwargs: Any) -> Any:
+        if not permits(host):
+            _current().block(name, host)
+        return original(host, *args, **kwargs)
+
+    resolver.__name__ = name
+    return resolver
 
 
 def _patch() -> None:
     _originals["connect"] = socket.socket.connect
     _originals["connect_ex"] = socket.socket.connect_ex
     _originals["sendto"] = socket.socket.sendto
+    _originals["sendmsg"] = socket.socket.sendmsg
     _originals["create_connection"] = socket.create_connection
-    _originals["getaddrinfo"] = socket.getaddrinfo
+    _originals["_socket.socket"] = _socket.socket
+    for module in (socket, _socket):
+        for name in _RESOLVERS:
+            original = getattr(module, name)
+            _originals[f"{module.__name__}.{name}"] = original
+            setattr(module, name, _guarded_resolver(name, original))
     socket.socket.connect = _patched_connect  # type: ignore[method-assign,assignment]
     socket.socket.connect_ex = _patched_connect_ex  # type: ignore[method-assign,assignment]
     socket.socket.sendto = _patched_sendto  # type: ignore[method-assign,assignment]
+    socket.socket.sendmsg = _patched_sendmsg  # type: ignore[method-assign,assignment]
     socket.create_connection = _patched_create_connection
-    socket.getaddrinfo = _patched_getaddrinfo
+    _socket.socket = _GuardedRawSocket  # type: ignore[misc]
 
 
 def _unpatch() -> None:
     socket.socket.connect = _originals.pop("connect")  # type: ignore[method-assign]
     socket.socket.connect_ex = _originals.pop("connect_ex")  # type: ignore[method-assign]
     socket.socket.sendto = _originals.pop("sendto")  # type: ignore[method-assign]
+    socket.socket.sendmsg = _originals.pop("sendmsg")  # type: ignore[method-assign]
     socket.create_connection = _originals.pop("create_connection")
-    socket.getaddrinfo = _originals.pop("getaddrinfo")
+    _socket.socket = _originals.pop("_socket.socket")  # type: ignore[misc]
+    for module in (socket, _socket):
+        for name in _RESOLVERS:
+            setattr(module, name, _originals.pop(f"{module.__name__}.{name}"))
 
 
 def install() -> NetworkGuard:
@@ -176,7 +248,7 @@ def allowing(hosts: list[str]) -> Iterator[None]:
     for host in hosts:
         names = {_normal(host)}
         try:
-            lookup = _originals.get("getaddrinfo", socket.getaddrinfo)
+            lookup = _originals.get("socket.getaddrinfo", socket.getaddrinfo)
             names |= {_normal(info[4][0]) for info in lookup(host, None)}
         except OSError:
             pass  # an address, or a name that does not resolve: only the text is allowed

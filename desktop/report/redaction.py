@@ -25,7 +25,8 @@ def redactor() -> Redactor:
 
 def redact_timeline(timeline: Timeline, redact: Redactor) -> Timeline:
     """A copy of `timeline` with `redact` applied to every free text a person said or wrote:
-    utterances, objection texts, path texts, the rep's replies and review notes."""
+    utterances, objection texts, path texts, the rep's replies, review notes (their text, why
+    and author) and error messages (which may quote what was said)."""
 
     def path(p: SuggestionPath | None) -> SuggestionPath | None:
         return None if p is None else replace(p, text=redact(p.text))
@@ -34,7 +35,7 @@ def redact_timeline(timeline: Timeline, redact: Redactor) -> Timeline:
         return None if u is None else replace(u, text=redact(u.text))
 
     def note(n: ReviewNote) -> ReviewNote:
-        return replace(n, text=redact(n.text), why=redact(n.why))
+        return replace(n, text=redact(n.text), why=redact(n.why), author=redact(n.author))
 
     objections = []
     for o in timeline.objections:
@@ -52,4 +53,5 @@ def redact_timeline(timeline: Timeline, redact: Redactor) -> Timeline:
         timeline,
         utterances=tuple(replace(u, text=redact(u.text)) for u in timeline.utterances),
         objections=tuple(objections),
+        errors=tuple(replace(e, message=redact(e.message)) for e in timeline.errors),
     )

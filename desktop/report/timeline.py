@@ -12,7 +12,6 @@ customer felt), never a measure of the rep.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -31,14 +30,12 @@ from inference.events import (
     TermsEvent,
     TranscriptEvent,
 )
+from inference.text import is_cjk
 
 # A rep utterance that starts this close before the objection ends still counts as the reply
 # (people answer a beat before the other side has quite finished).
 _REPLY_OVERLAP_S = 0.25
 _VALENCE_SIGN = {"negative": -1.0, "neutral": 0.0, "positive": 1.0}
-_CJK = re.compile(
-    r"[\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uff00-\uffef]"
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -372,7 +369,7 @@ def _join(left: str, right: str) -> str:
         return right
     if not right or left[-1].isspace() or right[0].isspace():
         return left + right
-    if _CJK.match(left[-1]) or _CJK.match(right[0]):
+    if is_cjk(left[-1]) or is_cjk(right[0]):
         return left + right
     if right[0] in ",.;:!?%)]}，。；：！？、）":
         return left + right

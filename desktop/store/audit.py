@@ -6,10 +6,15 @@
      "prev": "<hash of record 6>", "payload": "<base64 AES-GCM>", "hash": "...", "mac": "..."}
 
 `hash` is SHA-256 over the canonical JSON of the record without `hash` and `mac`, so the chain
-covers the encrypted payload; `mac` is an HMAC of the hash with a key derived from the data key,
-and `audit.head` keeps an HMAC'd copy of the last seq and hash. `verify()` names every record
-that was edited, removed, reordered or cut off the end: the hash chain alone needs no key, the
-MACs (which catch a chain recomputed from scratch) need it.
+covers the encrypted payload; `mac` is an HMAC of the hash with a key derived from the data key.
+
+The head (the last seq and hash, MAC'd) is anchored outside the log, in up to three places:
+`audit.head` beside it, the `audit_head` row of `sessions.db`'s meta table, and the OS keyring
+when the data key lives there. `verify()` names every record that was edited, removed,
+reordered or cut off the end, and compares the log with every anchor it can authenticate: a
+log cut short, rolled back to an older copy (with or without its head), deleted, or rebuilt
+from scratch without the key is reported. The hash chain alone needs no key; the MACs and the
+anchors need it, so a verify without the key is "unverified" (exit 3), never "intact".
 
 Payloads carry no words of the call: a suggestion is recorded by strategy, confidence, sources,
 completeness and a SHA-256 of each path's text.
@@ -21,7 +26,9 @@ import base64
 import hashlib
 import hmac
 import json
+import logging
 import os
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -31,12 +38,16 @@ from typing import Any
 
 from desktop.privacy.crypto import FieldCipher
 from desktop.privacy.errors import DecryptionError
-from desktop.privacy.keys import DataKey
+from desktop.privacy.keys import KEYRING_SERVICE, DataKey
 from inference.events import Event, GuardEvent, SuggestionEvent
 
 LOG_NAME = "audit.log"
 HEAD_NAME = "audit.head"
+DB_NAME = "sessions.db"  # the store's database (its meta table keeps one anchor)
+DB_ANCHOR_KEY = "audit_head"
+KEYRING_ANCHOR_USER = "audit-head"
 GENESIS = "0" * 64
+log = logging.getLogger(__name__)
 _MAC_LABEL = "parley audit mac v1"
 
 
@@ -63,13 +74,16 @@ class AuditProblem:
 class AuditReport:
     """Attributes:
     records: records read.
-    problems: everything found wrong, in file order.
-    macs_checked: whether the key was available to check MACs and the head.
+    problems: everything found wrong, in file order (then what the anchors show).
+    macs_checked: whether the key was available to check MACs and the anchors; without it
+        a log cut short or rebuilt cannot be ruled out (the report is "unverified").
+    anchors: the anchors that authenticated ("audit.head", "database", "keyring").
     """
 
     records: int
     problems: tuple[AuditProblem, ...]
     macs_checked: bool
+    anchors: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -111,13 +125,19 @@ class AuditLog:
     """Appends records under a file lock (several processes may share the log).
 
     Args:
-        directory: where `audit.log` and `audit.head` live; None keeps records in memory only.
+        directory: where `audit.log` and `audit.head` live (and `sessions.db`, whose meta
+            table keeps an anchor); None keeps records in memory only.
         key: the data key (payloads are encrypted and MACs written); None writes no payloads.
+        keyring: a keyring backend that keeps one more anchor (`keyring_anchor_backend`).
     """
 
-    def __init__(self, directory: Path | None, key: DataKey | None) -> None:
+    def __init__(
+        self, directory: Path | None, key: DataKey | None, *, keyring: Any | None = None
+    ) -> None:
         self.path = directory / LOG_NAME if directory is not None else None
         self.head_path = directory / HEAD_NAME if directory is not None else None
+        self.db_path = directory / DB_NAME if directory is not None else None
+        self._keyring = keyring
         self._cipher = FieldCipher(key) if key is not None else None
         self._mac_key = key.subkey(_MAC_LABEL) if key is not None else None
         self._lock = threading.Lock()
@@ -184,14 +204,44 @@ class AuditLog:
         return seq
 
     def _write_head(self, seq: int, digest: str) -> None:
+        """Write the head to every anchor (called under the log's file lock)."""
         if self.head_path is None or self._mac_key is None:
             return
-        head = {"seq": seq, "hash": digest, "mac": self._mac(f"{seq}:{digest}")}
+        head = json.dumps({"seq": seq, "hash": digest, "mac": self._mac(f"{seq}:{digest}")})
         tmp = self.head_path.with_name(HEAD_NAME + ".tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(json.dumps(head))
+            f.write(head)
         os.replace(tmp, self.head_path)
+        self._write_db_anchor(seq, head)
+        if self._keyring is not None:
+            try:
+                self._keyring.set_password(KEYRING_SERVICE, KEYRING_ANCHOR_USER, head)
+            except Exception as e:  # a locked keyring: the other anchors still hold
+                log.warning("the audit head could not be kept in the OS keyring: %s", e)
+
+    def _write_db_anchor(self, seq: int, head: str) -> None:
+        """The head in `sessions.db` (meta `audit_head`), only ever moved forward. A busy or
+        missing database is skipped (the anchor then lags; the next record moves it on)."""
+        if self.db_path is None or not self.db_path.exists():
+            return
+        try:
+            conn = sqlite3.connect(
+                f"file:{self.db_path}?mode=rw", uri=True, timeout=0.5, isolation_level=None
+            )
+        except sqlite3.Error as e:
+            log.debug("audit anchor not written to the database: %s", e)
+            return
+        try:
+            conn.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET "
+                "value = excluded.value WHERE json_extract(meta.value, '$.seq') < ?",
+                (DB_ANCHOR_KEY, head, seq),
+            )
+        except sqlite3.Error as e:
+            log.debug("audit anchor not written to the database: %s", e)
+        finally:
+            conn.close()
 
     def record_suggestion(self, session_id: str, event: SuggestionEvent) -> int:
         return self.append("suggestion", suggestion_payload(event), session_id=session_id)
@@ -284,6 +334,7 @@ class AuditLog:
         problems: list[AuditProblem] = []
         prev_hash, expected, count = GENESIS, 1, 0
         last_seq, last_hash = 0, GENESIS
+        hashes: dict[int, str] = {}
         lines = self._lines()
         present = {_seq_of(line) for line in lines}
         for line_no, line in enumerate(lines, 1):
@@ -337,29 +388,144 @@ class AuditLog:
                 )
             prev_hash, expected = stored, max(expected, seq) + 1
             last_seq, last_hash = seq, stored
-        problems.extend(self._check_head(last_seq, last_hash))
+            hashes.setdefault(seq, stored)
+        anchored, anchors = self._check_head(last_seq, last_hash, hashes)
+        problems.extend(anchored)
         return AuditReport(
-            records=count, problems=tuple(problems), macs_checked=self._mac_key is not None
+            records=count,
+            problems=tuple(problems),
+            macs_checked=self._mac_key is not None,
+            anchors=anchors,
         )
 
-    def _check_head(self, last_seq: int, last_hash: str) -> list[AuditProblem]:
-        if self.head_path is None or not self.head_path.exists():
-            return []
+    def _read_anchor(self, name: str, text: str | None) -> tuple[int, str] | AuditProblem | None:
+        """(seq, hash) of one anchor whose MAC holds; a problem when it is altered."""
+        if text is None:
+            return None
         try:
-            head = json.loads(self.head_path.read_text(encoding="utf-8"))
+            head = json.loads(text)
             seq, digest = int(head["seq"]), str(head["hash"])
-        except (OSError, ValueError, KeyError, TypeError):
-            return [AuditProblem(0, None, f"{self.head_path.name} is unreadable")]
-        if self._mac_key is not None and head.get("mac") != self._mac(f"{seq}:{digest}"):
-            return [
-                AuditProblem(0, None, f"{self.head_path.name} was altered: its MAC does not match")
-            ]
-        if seq > last_seq:
-            gone = f"record {seq}" if seq == last_seq + 1 else f"records {last_seq + 1}-{seq}"
-            return [AuditProblem(0, seq, f"{gone} removed from the end of the log")]
-        if seq == last_seq and digest != last_hash:
-            return [AuditProblem(0, seq, f"record {seq} (the last) differs from the one written")]
-        return []
+        except (ValueError, KeyError, TypeError):
+            return AuditProblem(0, None, f"the audit head in {name} is unreadable")
+        if head.get("mac") != self._mac(f"{seq}:{digest}"):
+            return AuditProblem(
+                0, None, f"the audit head in {name} was altered: its MAC does not match"
+            )
+        return seq, digest
+
+    def _anchor_texts(self) -> list[tuple[str, str | None]]:
+        out: list[tuple[str, str | None]] = []
+        if self.head_path is not None:
+            try:
+                out.append((HEAD_NAME, self.head_path.read_text(encoding="utf-8")))
+            except FileNotFoundError:
+                out.append((HEAD_NAME, None))
+            except OSError:
+                out.append((HEAD_NAME, "unreadable"))
+        if self.db_path is not None:
+            out.append(("the database (sessions.db)", _db_anchor(self.db_path)))
+        if self._keyring is not None:
+            try:
+                text = self._keyring.get_password(KEYRING_SERVICE, KEYRING_ANCHOR_USER)
+            except Exception as e:
+                log.warning("the audit head in the OS keyring could not be read: %s", e)
+                text = None
+            out.append(("the OS keyring", text))
+        return out
+
+    def _check_head(
+        self, last_seq: int, last_hash: str, hashes: dict[int, str] | None = None
+    ) -> tuple[list[AuditProblem], tuple[str, ...]]:
+        """Compare the log with every anchor that authenticates (needs the key)."""
+        if self._mac_key is None:
+            return [], ()
+        hashes = hashes if hashes is not None else {last_seq: last_hash}
+        problems: list[AuditProblem] = []
+        found: list[tuple[str, int, str]] = []
+        missing: list[str] = []
+        for name, text in self._anchor_texts():
+            anchor = self._read_anchor(name, text)
+            if isinstance(anchor, AuditProblem):
+                problems.append(anchor)
+            elif anchor is None:
+                missing.append(name)
+            else:
+                found.append((name, *anchor))
+        if not found:
+            return problems, ()
+        top = max(seq for _, seq, _ in found)
+        if self.path is not None and not self.path.exists() and top > 0:
+            problems.append(
+                AuditProblem(0, None, f"{LOG_NAME} was deleted: it held {top} record(s)")
+            )
+        elif top > last_seq:
+            gone = f"record {top}" if top == last_seq + 1 else f"records {last_seq + 1}-{top}"
+            where = ", ".join(name for name, seq, _ in found if seq == top)
+            problems.append(
+                AuditProblem(
+                    0, top, f"{gone} removed from the end of the log ({where} records {top})"
+                )
+            )
+        for name, seq, digest in found:
+            if seq <= last_seq and seq in hashes and hashes[seq] != digest:
+                problems.append(
+                    AuditProblem(
+                        0,
+                        seq,
+                        f"record {seq} differs from the one written ({name}): the log was "
+                        "rolled back to an older copy or rebuilt",
+                    )
+                )
+        if HEAD_NAME in missing and top > 0:
+            problems.append(AuditProblem(0, None, f"{HEAD_NAME} was deleted"))
+        return problems, tuple(name for name, _, _ in found)
+
+
+def _db_anchor(path: Path) -> str | None:
+    """The `audit_head` row of the database's meta table (None when there is none)."""
+    if not path.exists():
+        return None
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=2.0)
+    except sqlite3.Error:
+        return None
+    try:
+        row = conn.execute("SELECT value FROM meta WHERE key = ?", (DB_ANCHOR_KEY,)).fetchone()
+    except sqlite3.Error:
+        return None
+    finally:
+        conn.close()
+    return None if row is None else str(row[0])
+
+
+def record_events_export(path: str) -> bool:
+    """Write an `--events` file (raw events, unredacted) to the audit trail of the data
+    directory. False when there is no data key yet (nothing is kept on this machine, e.g. a
+    first `parley demo`: no key is made for it) or it cannot be opened (said in a warning)."""
+    from desktop.privacy.errors import PrivacyError
+    from desktop.privacy.keys import load_existing_key
+    from models.paths import data_dir
+
+    try:
+        key = load_existing_key(interactive=False)
+    except PrivacyError as e:
+        log.warning("the --events export is not in the audit trail: %s", e)
+        return False
+    if key is None:
+        log.info("no data key yet: the --events export is not audited (nothing is kept)")
+        return False
+    log_ = AuditLog(data_dir(), key, keyring=keyring_anchor_backend(key))
+    log_.record_export(None, path=path, fmt="events-jsonl", redacted=False)
+    return True
+
+
+def keyring_anchor_backend(key: DataKey | None) -> Any | None:
+    """The OS keyring backend when the data key lives there (the audit head is kept beside it)."""
+    if key is None or key.source != "keyring":
+        return None
+    from desktop.privacy.keys import keyring_backend
+
+    return keyring_backend()
 
 
 def _seq_of(line: str) -> int | None:

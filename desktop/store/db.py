@@ -15,12 +15,13 @@ log = logging.getLogger(__name__)
 
 DB_NAME = "sessions.db"
 _SIDE_FILES = ("", "-wal", "-shm", "-journal")
+BUSY_TIMEOUT_MS = 5000
 
 
 def connect(target: str, *, uri: bool = False) -> sqlite3.Connection:
     """A connection in autocommit mode with Parley's pragmas (WAL, secure delete, no temp files)."""
     conn = sqlite3.connect(target, uri=uri, isolation_level=None, check_same_thread=False)
-    conn.execute("PRAGMA busy_timeout = 5000")
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     if not uri:
         conn.execute("PRAGMA journal_mode = WAL")
     # NORMAL in WAL mode: a committed transaction survives a killed process (not a power cut).

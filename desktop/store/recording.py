@@ -71,9 +71,17 @@ def recording_wav(store: SessionStore, session_id: str) -> tuple[bytes, bool]:
     from desktop.privacy.errors import DecryptionError
 
     try:
-        with EncryptedFileReader(path, store.key, allow_truncated=True) as reader:
-            pcm = reader.read()
-            truncated = reader.truncated
+        try:
+            with EncryptedFileReader(
+                path, store.session_key(session_id), allow_truncated=True
+            ) as reader:
+                pcm = reader.read()
+                truncated = reader.truncated
+        except DecryptionError:
+            # A recording made before sessions had their own keys is sealed with the data key.
+            with EncryptedFileReader(path, store.key, allow_truncated=True) as reader:
+                pcm = reader.read()
+                truncated = reader.truncated
     except DecryptionError as e:
         raise StoreError(
             f"The recording of session {session_id} is damaged ({e}); its transcript and "

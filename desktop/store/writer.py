@@ -179,7 +179,7 @@ class SessionWriter:
         self.warnings: list[str] = []
         self.lost: list[str] = []  # what was set aside (one sentence each)
         self._store = store
-        self._cipher = store.cipher
+        self._cipher = store.cipher_for(session_id)
         self._lock = lock
         self._config = config or WriterConfig()
         self._notify = notify
@@ -237,7 +237,8 @@ class SessionWriter:
         path = self._store.recording_path(self.session_id, suffix or RECORDING_SUFFIX)
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.register_file(path, "audio")
-        return EncryptedFileWriter(path, self._store.key, chunk_size=chunk_size)
+        key = self._store.session_key(self.session_id)
+        return EncryptedFileWriter(path, key, chunk_size=chunk_size)
 
     # -- state ---------------------------------------------------------------------------------
 

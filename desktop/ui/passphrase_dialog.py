@@ -10,7 +10,6 @@ keyring, or `PARLEY_PASSPHRASE` set, the key is loaded without asking.
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -32,6 +31,7 @@ from desktop.privacy.keys import (
     PASSPHRASE_ENV,
     PASSPHRASES_DIFFER,
     DataKey,
+    env_secret,
     keyring_backend,
     load_or_create_key,
     passphrase_problem,
@@ -149,7 +149,7 @@ def _open_with(passphrase: str) -> DataKey:
 def needs_dialog(directory: Path | None = None, *, backend: Any = None) -> bool | None:
     """Whether the app must ask: None = no (a keyring or PARLEY_PASSPHRASE does the work);
     True = create a passphrase; False = unlock the existing one."""
-    if os.environ.get(PASSPHRASE_ENV):
+    if env_secret(PASSPHRASE_ENV):  # given in the environment (scrubbed from it at start)
         return None
     from models.paths import data_dir
 

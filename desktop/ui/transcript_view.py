@@ -19,13 +19,10 @@ from PySide6.QtWidgets import QTextEdit, QWidget
 from desktop.ui.i18n import tr
 from inference.asr.text import join_pieces
 from inference.events import TranscriptEvent
+from inference.text import has_cjk
 
 _SPEAKER_COLORS = {"rep": QColor("#2f6fd6"), "customer": QColor("#c8671f")}
 _FOLLOW_SLACK_PX = 4
-
-
-def _is_cjk(ch: str) -> bool:
-    return "\u3000" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef"
 
 
 def join_words(left: str, right: str) -> str:
@@ -107,7 +104,7 @@ class TranscriptView(QTextEdit):
                 cursor = QTextCursor(self.document())
                 cursor.movePosition(QTextCursor.MoveOperation.End)
                 cursor.insertBlock()
-        text = " ".join(event.text.split()) if not _has_cjk(event.text) else event.text.strip()
+        text = " ".join(event.text.split()) if not has_cjk(event.text) else event.text.strip()
         if u.closed:
             # Nothing follows an utterance's final, except in event files written before
             # two-pass finals, where each final carried newly committed words: join those.
@@ -146,7 +143,3 @@ class TranscriptView(QTextEdit):
             joined = join_words(u.final, u.tentative)
             cursor.insertText(joined[len(u.final) :], self._tentative_format)
         cursor.endEditBlock()
-
-
-def _has_cjk(text: str) -> bool:
-    return any(_is_cjk(ch) for ch in text)

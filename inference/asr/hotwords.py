@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-_CJK = re.compile(r"[\u4e00-\u9fff]")
+from inference.text import has_han
+
 _CAMEL = re.compile(r"[a-z][A-Z]")
 _ACRONYM = re.compile(r"^[A-Z]{4,}$")
 _PROPER_WORD = re.compile(r"^[A-Z][\w'-]+$")
@@ -20,7 +21,7 @@ _PROPER_WORD = re.compile(r"^[A-Z][\w'-]+$")
 def _is_name(term: str) -> bool:
     if any(ch.isdigit() for ch in term) or any(ch in term for ch in "%$€£¥—:"):
         return False
-    if _CJK.search(term):
+    if has_han(term):
         return 2 <= len(term) <= 6 and " " not in term
     words = term.split()
     if len(words) == 1:

@@ -7,19 +7,15 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
+from inference.text import has_han, is_cjk
+from inference.text.numbers import EN_NUMBER_WORDS
+
 # A neutral simplified-Chinese sentence: it steers Whisper to simplified characters and
 # punctuation; it names nothing from any call.
 ZH_PROMPT = "以下是普通话的句子，使用简体中文。"
 
 
-_SMALL = (
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
-    "fifteen sixteen seventeen eighteen nineteen twenty"
-)
-_TENS = "thirty forty fifty sixty seventy eighty ninety"
-_NUMBERS = {name: str(i) for i, name in enumerate(_SMALL.split(" "))} | {
-    name: str(10 * i) for i, name in enumerate(_TENS.split(" "), 3)
-}
+_NUMBERS = {name: str(value) for name, value in EN_NUMBER_WORDS.items()}
 
 
 def word_key(text: str) -> str:
@@ -38,10 +34,6 @@ def join_words(texts: Iterable[str]) -> str:
 _ATTACHES = set(",.!?;:%)]}'’…") | set("，。！？；：、）】」』")
 
 
-def _is_cjk(ch: str) -> bool:
-    return "\u3000" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef"
-
-
 def join_pieces(left: str, right: str) -> str:
     """Append one piece of transcript (a final event's text) to what came before: a space
     between words; none around CJK characters, nor before a piece that continues the last
@@ -49,7 +41,7 @@ def join_pieces(left: str, right: str) -> str:
     right, left = right.strip(), left.rstrip()
     if not left or not right:
         return left or right
-    if _is_cjk(left[-1]) or _is_cjk(right[0]) or right[0] in _ATTACHES:
+    if is_cjk(left[-1]) or is_cjk(right[0]) or right[0] in _ATTACHES:
         return left + right
     return f"{left} {right}"
 
@@ -63,6 +55,6 @@ def _t2s() -> Any:
 
 def to_simplified(text: str) -> str:
     """Traditional to simplified Chinese characters (other text unchanged)."""
-    if not any("\u3400" <= ch <= "\u9fff" for ch in text):
+    if not has_han(text):
         return text
     return str(_t2s().convert(text))

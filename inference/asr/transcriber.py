@@ -27,6 +27,7 @@ from typing import Literal
 import numpy as np
 
 from audio.source import SAMPLE_RATE, AudioFrame, Party
+from inference import log_text
 from inference.asr.guards import GuardConfig, guarded_words
 from inference.asr.hypothesis_buffer import HypothesisBuffer
 from inference.asr.text import ZH_PROMPT, join_words
@@ -335,7 +336,11 @@ class StreamingTranscriber:
             words = self._decode(u, u.window_start, end, beam=beam, word_timestamps=align)
         if log.isEnabledFor(logging.DEBUG):
             paused = f" (pause at {pause:.2f})" if pause is not None else ""
-            heard = join_words(f"{w.text}/{w.probability:.2f}" for w in words)
+            if log_text.enabled():
+                heard = join_words(f"{w.text}/{w.probability:.2f}" for w in words)
+            else:  # no call words in the log: how many, and how sure
+                sure = sum(w.probability for w in words) / len(words) if words else 0.0
+                heard = f"<{len(words)} words, mean p {sure:.2f}>"
             log.debug("%s %s hypothesis to %.2f%s: %s", self.party, self._id(u), end, paused, heard)
         out: list[Output] = []
         if not words and u.hb.tail():

@@ -3,7 +3,7 @@
 A multinomial logistic regression per language and task, trained offline by
 `scripts/train_detectors.py` on the labelled lines in `inference/detectors/data/` (many
 industries, both languages) and shipped as `model_<lang>.json`. Its features are the words
-and word pairs of the line (English: light stems; Chinese: jieba words and character pairs),
+and word pairs of the line (English: Snowball stems; Chinese: jieba words and character pairs),
 the same marked when they follow a contrast ("but", 但是) or a negation, and the evidence of
 the rule detectors (`objection.classify`, `emotion.read_emotion`), so the model learns how far
 to trust each rule cue instead of replacing it. Scoring is a dictionary look-up and a sum: far
@@ -23,6 +23,7 @@ from importlib import resources
 from typing import Any
 
 from inference.events import OBJECTION_CATEGORIES
+from inference.text import han_count, is_han, stem
 
 NONE = "none"
 OBJECTION_CLASSES: tuple[str, ...] = (NONE, *OBJECTION_CATEGORIES)
@@ -35,22 +36,11 @@ _EN_NEG_SPLIT = re.compile(r"n't\b")
 _ZH_CONTRAST = ("但是", "但", "可是", "可", "不过", "就是", "只是", "而是", "关键是", "主要是")
 _ZH_NEGATORS = ("不是", "不", "没", "没有", "别", "无")
 _ZH_DROP = re.compile(r"^[\W_]+$")
-_CJK = re.compile(r"[\u3400-\u9fff]")
-
-
-def _stem(word: str) -> str:
-    """A light English stem: enough to fold plurals and -ing/-ed forms together."""
-    if len(word) <= 4 or not word.isalpha():
-        return word
-    for suffix in ("ing", "ed", "es", "s"):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            return word[: -len(suffix)]
-    return word
 
 
 def _en_tokens(text: str) -> list[str]:
     text = _EN_NEG_SPLIT.sub(" not", text.replace("can't", "can not").replace("won't", "will not"))
-    return [_stem(w) for w in _EN_WORD.findall(text)]
+    return [stem(w) for w in _EN_WORD.findall(text)]
 
 
 def _marked(
@@ -198,7 +188,7 @@ def stance_features(low: str, lang: str) -> list[str]:
     question (a neutral logistics question); st|short for a short line that takes one (the
     blunt objection: "Too dear.", "Call me next quarter.", 再说吧)."""
     lang = "zh" if lang == "zh" else "en"
-    short = len(_CJK.findall(low)) <= 8 if lang == "zh" else len(_EN_WORD.findall(low)) <= 6
+    short = han_count(low) <= 8 if lang == "zh" else len(_EN_WORD.findall(low)) <= 6
     if takes_stance(low, lang):
         return ["st|short"] if short else []
     return ["st|plain", "st|plainq"] if _QUESTION[lang].search(low) else ["st|plain"]
@@ -218,7 +208,7 @@ def text_features(low: str, lang: str, words: Sequence[str] = ()) -> list[str]:
         toks = [w for w in words if not _ZH_DROP.match(w)]
         feats += ["w|" + t for t in toks]
         feats += [f"b|{a}_{b}" for a, b in itertools.pairwise(toks)]
-        chars = [c for c in low if _CJK.match(c)]
+        chars = [c for c in low if is_han(c)]
         feats += ["k|" + a + b for a, b in itertools.pairwise(chars)]
         feats += ["u|" + c for c in chars]
         feats += _marked(toks, _ZH_CONTRAST, _ZH_NEGATORS)

@@ -15,8 +15,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from inference.text import has_han
+
 LIMIT = 0.5
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _EN_WORD = re.compile(r"[a-z0-9]+(?:'[a-z0-9]+)*")
 _DROP = re.compile(r"[\W_]+", re.UNICODE)
 
@@ -24,7 +25,7 @@ _DROP = re.compile(r"[\W_]+", re.UNICODE)
 def tokens(text: str) -> frozenset[str]:
     """The token set of one line: character bigrams for Chinese, words for English."""
     low = text.lower().replace("’", "'")
-    if _CJK.search(low):
+    if has_han(low):
         chars = _DROP.sub("", low)
         return frozenset(chars[i : i + 2] for i in range(len(chars) - 1)) or frozenset(chars)
     return frozenset(_EN_WORD.findall(low))

@@ -15,11 +15,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from inference.text import HAN, han_count
+
 _FRAME = 640  # 40 ms at 16 kHz
 _HOP = 320  # 20 ms
 _FMIN, _FMAX = 70.0, 400.0
 _VOWELS = re.compile(r"[aeiouy]+", re.IGNORECASE)
-_CJK = re.compile(r"[\u3400-\u9fff]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +42,7 @@ class ProsodyFeatures:
 
 def syllables(text: str) -> int:
     """Rough syllable count: one per CJK character, one per vowel group in Latin words."""
-    return len(_CJK.findall(text)) + len(_VOWELS.findall(_CJK.sub(" ", text)))
+    return han_count(text) + len(_VOWELS.findall(HAN.sub(" ", text)))
 
 
 def measure(

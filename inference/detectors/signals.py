@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import cast
+
+import regex
 
 from inference.conversation import Signals
 from inference.detectors.emotion import (
@@ -28,7 +29,7 @@ from inference.detectors.objection import ObjectionResult, classify, decider_wis
 from inference.detectors.prosody import ArousalTracker, measure
 from inference.detectors.roles import find_roles
 from inference.detectors.terms import TermHits, TermSpotter, builtin_terms
-from inference.detectors.text import Segmenter, detect_lang, normalize
+from inference.detectors.text import normalize
 from inference.events import (
     ClosedUtterance,
     EmotionEvent,
@@ -37,6 +38,8 @@ from inference.events import (
     TermsEvent,
     Valence,
 )
+from inference.text import Segmenter
+from inference.text import guess_lang as detect_lang
 
 _NAMED_COMPETITOR = 2.0  # log-odds added to "competitor" when a known competitor is named
 _RUNNER_UP_MIN = 0.05  # least probability for a second category to be reported
@@ -47,7 +50,7 @@ CONFIRM_THRESHOLD = 0.5
 # A line that takes no stance (no negation, contrast or objection word: `model.takes_stance`)
 # describes, asks or assents; an objection read into it stands on its own only above this.
 PLAIN_CONFIRM_THRESHOLD = 0.8
-_LETTERS = re.compile(r"[A-Za-z\u3400-\u9fff]")
+_LETTERS = regex.compile(r"[A-Za-z\p{Han}]")
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
 
-from inference.detectors.text import _CJK, Segmenter
+from inference.text import HAN as _CJK
+from inference.text import Segmenter
 
 
 def builtin_terms() -> tuple[str, ...]:

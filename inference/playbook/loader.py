@@ -16,7 +16,8 @@ from pathlib import Path
 
 from inference.errors import PlaybookError
 from inference.playbook.model import PlaybookEntry
-from inference.playbook.text import guess_lang, has_cjk, strip_markdown
+from inference.playbook.text import strip_markdown
+from inference.text import guess_lang, has_han
 
 MARKDOWN_SUFFIXES = (".md", ".markdown")
 ACCOUNT_SUFFIXES = (".eml", ".txt")
@@ -79,7 +80,7 @@ def join_wrapped(lines: list[str]) -> str:
         if not stripped:
             out.append("")
         elif out and out[-1] and not _BLOCK_START.match(line) and not stripped.startswith("|"):
-            sep = "" if has_cjk(out[-1][-1:]) and has_cjk(stripped[:1]) else " "
+            sep = "" if has_han(out[-1][-1:]) and has_han(stripped[:1]) else " "
             out[-1] = out[-1].rstrip() + sep + stripped
         else:
             out.append(line.rstrip())

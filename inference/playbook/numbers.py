@@ -1,6 +1,7 @@
 """Numbers in sales prose: percentages off, Chinese 折 (八折 = 20% off), money amounts.
 
-Used both to extract rules from a playbook and by the compliance guard to read what a path
+Numerals themselves are read by `inference.text.numbers` (cn2an for Chinese). Used both to
+extract rules from a playbook and by the compliance guard to read what a path
 offers, so both sides understand numbers the same way.
 """
 
@@ -9,59 +10,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_ZH_DIGITS = {
-    "零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4,
-    "五": 5, "六": 6, "七": 7, "八": 8, "九": 9,
-}  # fmt: skip
-_ZH_UNITS = {"十": 10, "百": 100, "千": 1000}
-_ZH_BIG = {"万": 10_000, "亿": 100_000_000}
-ZH_NUM_CHARS = "零〇一二两三四五六七八九十百千万亿"
-
-_EN_NUMS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
-    "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
-    "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
-    "eighty": 80, "ninety": 90, "hundred": 100,
-}  # fmt: skip
-_EN_NUM_WORD = r"(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|hundred|one|two|three|four|five|six|seven|eight|nine|ten)"
-
-
-def zh_to_number(text: str) -> float | None:
-    """Value of a Chinese numeral ("二百二十" = 220, "两万" = 20000, "2.2万" = 22000)."""
-    text = text.strip()
-    if not text:
-        return None
-    m = re.fullmatch(r"(\d+(?:\.\d+)?)([万亿]?)", text.replace(",", ""))
-    if m:
-        return float(m.group(1)) * _ZH_BIG.get(m.group(2), 1)
-    if any(c not in ZH_NUM_CHARS for c in text):
-        return None
-    total, section, digit = 0.0, 0.0, None
-    for ch in text:
-        if ch in _ZH_DIGITS:
-            digit = _ZH_DIGITS[ch]
-        elif ch in _ZH_UNITS:
-            section += (digit if digit is not None else 1) * _ZH_UNITS[ch]
-            digit = None
-        else:  # 万 / 亿
-            section += digit or 0
-            total += section * _ZH_BIG[ch]
-            section, digit = 0.0, None
-    return total + section + (digit or 0)
-
-
-def en_word_to_number(word: str) -> float | None:
-    """Value of an English number word ("ten" = 10, "twenty-five" = 25)."""
-    parts = re.split(r"[- ]", word.lower().strip())
-    if not parts or any(p not in _EN_NUMS for p in parts):
-        return None
-    return float(sum(_EN_NUMS[p] for p in parts))
-
+from inference.text.numbers import (
+    EN_NUMBER_WORD,
+    ZH_DIGITS,
+    ZH_NUM_CHARS,
+    en_word_to_number,
+    zh_to_number,
+)
 
 # ---------------------------------------------------------------- discounts
 
-_PCT = rf"(\d+(?:\.\d+)?|{_EN_NUM_WORD})\s*(?:%|percent\b|per cent\b|个点)|百分之([{ZH_NUM_CHARS}\d.]+)"
+_PCT = rf"(\d+(?:\.\d+)?|{EN_NUMBER_WORD})\s*(?:%|percent\b|per cent\b|个点)|百分之([{ZH_NUM_CHARS}\d.]+)"
 _PCT_RE = re.compile(_PCT, re.I)
 # 八折, 八五折, 8.5折, 85折, 七五折; 对折 / 半价 = 50% off.
 _ZHE_RE = re.compile(rf"(\d(?:\.\d)?|\d\d|[{ZH_NUM_CHARS}]{{1,2}})\s*折|对折|半价")
@@ -97,9 +56,9 @@ def zhe_to_percent_off(token: str) -> float | None:
     if re.fullmatch(r"\d{1,2}", token):
         v = int(token)
         return float(100 - v * 10) if v < 10 else float(100 - v)
-    if not token or any(c not in _ZH_DIGITS for c in token):
+    if not token or any(c not in ZH_DIGITS for c in token):
         return None
-    digits = [_ZH_DIGITS[c] for c in token]
+    digits = [ZH_DIGITS[c] for c in token]
     if len(digits) == 1:
         return float(100 - digits[0] * 10)
     return float(100 - (digits[0] * 10 + digits[1]))

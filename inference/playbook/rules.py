@@ -24,7 +24,7 @@ from typing import Protocol, TypeVar
 
 from inference.playbook.model import PlaybookEntry, Rule
 from inference.playbook.numbers import PRICE_CONTEXT, find_discounts, find_money
-from inference.playbook.text import split_sentences
+from inference.text import split_sentences
 
 PROHIBIT = re.compile(
     r"\b(do not|don't|never|must not|mustn't|may not|cannot|can't|should not|shouldn't|"
@@ -119,7 +119,7 @@ def cert_names(sentence: str) -> list[str]:
 
 def _sentences(entries: Iterable[PlaybookEntry]) -> Iterable[tuple[PlaybookEntry, str]]:
     for entry in entries:
-        for sentence in split_sentences(entry.text):
+        for sentence in split_sentences(entry.text, semicolons=True):
             yield entry, sentence
 
 

@@ -12,9 +12,12 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
+import regex
+
 from inference.playbook.model import PlaybookEntry
 from inference.playbook.rules import cert_names, competitor_names
-from inference.playbook.text import EN_STOP, has_cjk
+from inference.playbook.text import EN_STOP
+from inference.text import has_han
 
 _BOLD = re.compile(r"(?:\*\*|__)(.+?)(?:\*\*|__)")
 _CAP_SEQ = re.compile(
@@ -26,7 +29,7 @@ _NUM_UNIT = re.compile(
     r"(?:[$€£¥]\s?\d[\d,.]*[kKmM]?|\d[\d,.]*\s?(?:%|元|万元|万|天|个月|小时|分钟|年|"
     r"(?:hours?|days?|weeks?|months?|years?|minutes?|agents?|seats?|users?)\b))"
 )
-_ZH_LIST = re.compile(r"([\u4e00-\u9fffA-Za-z0-9]{2,8})(?=[、，,]|以及|和|$)")
+_ZH_LIST = regex.compile(r"([\p{Han}A-Za-z0-9]{2,8})(?=[、，,]|以及|和|$)")
 _GENERIC_WORDS = (
     "The This That These Those A An And Or But If We You They It Our Your Their Do Don't Not "
     "No Never Free For With Standard List Annual Data Anything Any All Each Every"
@@ -62,7 +65,7 @@ def extract_terms(entries: Iterable[PlaybookEntry]) -> tuple[str, ...]:
         for m in _BOLD.finditer(text):
             _add(out, m.group(1))
         for line in text.splitlines():
-            if has_cjk(line):
+            if has_han(line):
                 for m in _LATIN_IN_ZH.finditer(line):
                     _add(out, m.group(0))
                 for m in re.finditer(r"[（(]?(?:如|例如|包括|：|:)?([^：:。；（）()]{2,})", line):
@@ -70,7 +73,7 @@ def extract_terms(entries: Iterable[PlaybookEntry]) -> tuple[str, ...]:
                     if "、" in chunk:
                         for item in re.split(r"[、，,]|以及|和", chunk):
                             item = re.sub(r"^(如|例如|包括|集成|支持|的)", "", item.strip())
-                            if 2 <= len(item) <= 6 and has_cjk(item):
+                            if 2 <= len(item) <= 6 and has_han(item):
                                 _add(out, item)
             else:
                 spans = []

@@ -1,21 +1,16 @@
-"""Language-agnostic text helpers: language guess, sentence split, retrieval tokens.
+"""Retrieval tokens and Markdown stripping for playbooks (built on `inference.text`).
 
-English is tokenised into lower-case words (stop words dropped, a light plural strip); Chinese
-into jieba words when jieba is installed, plus character bigrams, so that retrieval works on
-either without a model.
+English is tokenised into lower-case words (stop words dropped, Snowball stems); Chinese into
+jieba words plus character bigrams, so that retrieval works on either without a model.
 """
 
 from __future__ import annotations
 
-import logging
 import re
-import threading
-from typing import Any
 
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+from inference.text import HAN_RUN, stem, zh_words
+
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9'\-]*|\d+(?:[.,]\d+)*%?")
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(\[$€£\u4e00-\u9fff])|(?<=[。！？；;])")
 
 _EN_STOP_WORDS = (
     "a an the and or but if then so of to in on at by for with from as is are was were be "
@@ -33,81 +28,26 @@ _ZH_STOP_WORDS = (
 )
 ZH_STOP = frozenset(_ZH_STOP_WORDS.split())
 
-_jieba: Any = None
-_jieba_lock = threading.Lock()
-
-
-def cjk_ratio(text: str) -> float:
-    """Share of CJK characters among the letters and CJK characters of `text`."""
-    cjk = len(_CJK.findall(text))
-    latin = len(re.findall(r"[A-Za-z]", text))
-    total = cjk + latin / 4.0  # a Latin word carries about as much as one or two characters
-    return cjk / total if total else 0.0
-
-
-def guess_lang(text: str) -> str:
-    """ "zh" when the text is mostly Chinese, else "en"."""
-    return "zh" if cjk_ratio(text) >= 0.3 else "en"
-
-
-def has_cjk(text: str) -> bool:
-    return _CJK.search(text) is not None
-
-
-def split_sentences(text: str) -> list[str]:
-    """Sentences and bullet items of `text` (Chinese and English punctuation), stripped."""
-    out: list[str] = []
-    for line in text.splitlines():
-        line = line.strip()
-        if not line:
-            continue
-        for part in _SENTENCE_END.split(line):
-            part = part.strip()
-            if part:
-                out.append(part)
-    return out
-
-
-def _get_jieba() -> Any:
-    global _jieba
-    with _jieba_lock:
-        if _jieba is None:
-            try:
-                import jieba
-
-                jieba.setLogLevel(logging.WARNING)
-                jieba.initialize()
-                _jieba = jieba
-            except ImportError:  # bigrams alone still retrieve reasonably
-                _jieba = False
-    return _jieba
-
-
-def _stem(word: str) -> str:
-    if len(word) > 4 and word.endswith("ies"):
-        return word[:-3] + "y"
-    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
-        return word[:-1]
-    return word
-
 
 def tokens(text: str) -> list[str]:
-    """Retrieval tokens: English words; Chinese words (2+ characters) and the bigrams inside
-    longer ones (all bigrams when jieba is missing)."""
+    """Retrieval tokens: English word stems; Chinese words (2+ characters), the bigrams inside
+    longer ones, and the bigrams of runs jieba leaves as single characters (names it does not
+    know)."""
     out: list[str] = []
     lower = text.lower()
     for m in _WORD.finditer(lower):
         w = m.group(0).strip("'-")
         if w and w not in EN_STOP and len(w) > 1:
-            out.append(_stem(w))
-    jb = None
-    for run in _CJK_RUN.findall(text):
-        if jb is None:
-            jb = _get_jieba()
-        if not jb:
-            out.extend(run[i : i + 2] for i in range(len(run) - 1))
-            continue
-        for w in jb.lcut(run):
+            out.append(stem(w))
+    for run in HAN_RUN.findall(text):
+        singles = ""
+        for w in [*zh_words(run), ""]:
+            if len(w) == 1 and w not in ZH_STOP:
+                singles += w
+                continue
+            if len(singles) >= 2:  # 硕科 unknown to jieba: its characters pair up
+                out.extend(singles[i : i + 2] for i in range(len(singles) - 1))
+            singles = ""
             if len(w) < 2 or w in ZH_STOP:
                 continue  # single characters match too much to rank by
             out.append(w)

@@ -18,7 +18,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from inference.playbook import Playbook
-from inference.playbook.text import cjk_ratio, tokens
+from inference.playbook.text import tokens
+from inference.text import HAN_RUN, cjk_ratio
 
 _EN_CUSTOMER_VOICE = re.compile(
     r"\byour (?:product|price|pricing|solution|tool|software|platform|company|offer|quote|"
@@ -39,7 +40,8 @@ FACT_KEPT_MIN = 0.5  # least share of its fact's words a rewrite keeps
 DRIFT_MIN_QUESTION = 0.12
 _ZH_CUSTOMER_VOICE = re.compile(
     r"你们的(?:产品|价格|方案|系统|服务|报价|案例)|(?:能不能|可以|麻烦)给我们|我们(?:的)?(?:预算|老板|财务|领导)(?:说|不|没)|"
-    r"我们现在用的|我们已经(?:用|签)|给我们报|报给我们|对我们来说|这对我们|我们得先"
+    r"我们现在用的|我们已经(?:用|签)|给我们报|报给我们|对我们来说|这对我们|我们得先|"
+    r"我们(?:现在|目前)(?:的|用的)(?:办法|系统|做法|方式|工具|流程)"
 )
 # A promise the playbook and the draft do not make ("we guarantee", "保证").
 _EN_CLAIM = re.compile(
@@ -109,7 +111,7 @@ def _norm(text: str) -> str:
 
 def _units(text: str) -> set[str]:
     if cjk_ratio(text) >= 0.3:
-        chars = re.sub(r"[^\u4e00-\u9fff]", "", text)
+        chars = "".join(HAN_RUN.findall(text))
         return {chars[i : i + 2] for i in range(len(chars) - 1)}
     return set(re.findall(r"[a-z0-9']+", text.lower()))
 
@@ -303,9 +305,9 @@ def borrows(text: str, example: str, known: str) -> bool:
     """Whether `text` takes a run of words from `example` (4 words; 6 Chinese characters)
     that neither the conversation, the draft nor the fact holds."""
     if cjk_ratio(text) >= 0.3:
-        a = re.sub(r"[^\u4e00-\u9fff]", "", text)
-        b = re.sub(r"[^\u4e00-\u9fff]", "", example)
-        k = re.sub(r"[^\u4e00-\u9fff]", "", known)
+        a = "".join(HAN_RUN.findall(text))
+        b = "".join(HAN_RUN.findall(example))
+        k = "".join(HAN_RUN.findall(known))
         runs = {b[i : i + 6] for i in range(len(b) - 5)}
         return any(a[i : i + 6] in runs and a[i : i + 6] not in k for i in range(len(a) - 5))
     aw = re.findall(r"[a-z0-9']+", text.lower())

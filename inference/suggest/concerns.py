@@ -69,3 +69,26 @@ def fact_cues(ids: Iterable[str], lang: str) -> tuple[re.Pattern[str], ...]:
     key = _lang(lang)
     by_id = {c.id: c.fact[key] for c in concerns()}
     return tuple(p for i in ids if (p := by_id.get(i)) is not None)
+
+
+# Concerns that are worries in themselves ("where is it stored?", "if it goes down ..."), as
+# opposed to ones a customer also names when describing their setup (a contract, being busy,
+# liking a tool): a line with a worry is an objection even when its words are few.
+WORRIES = frozenset(
+    {
+        "location",
+        "access",
+        "outage",
+        "disruption",
+        "migration",
+        "support",
+        "control",
+        "upfront",
+        "volume",
+    }
+)
+
+
+def names_worry(text: str, lang: str) -> bool:
+    """The customer names one of the `WORRIES` in `text`."""
+    return any(c in WORRIES for c in concerns_in(text, lang))

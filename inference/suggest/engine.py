@@ -40,7 +40,7 @@ from inference.events import (
 )
 from inference.guard import ComplianceGuard
 from inference.playbook import Playbook
-from inference.playbook.text import guess_lang, tokens
+from inference.playbook.text import tokens
 from inference.suggest.checker import PathChecker, ask_mark
 from inference.suggest.confidence import path_confidence
 from inference.suggest.config import SuggestionConfig
@@ -48,6 +48,7 @@ from inference.suggest.llm_prompt import examples, single_language
 from inference.suggest.planner import MovePlanner, Plan, PlannedMove
 from inference.suggest.situation import Situation, read_situation
 from inference.suggest.types import ContextLine, MoveTask, RefinedJob, RefinedPath, RefinedWriter
+from inference.text import guess_lang
 
 log = logging.getLogger(__name__)
 __all__ = ["SuggestionConfig", "SuggestionEngine"]

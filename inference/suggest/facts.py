@@ -18,13 +18,17 @@ import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
+import regex
+
 from inference.guard import ComplianceGuard
 from inference.playbook import Playbook, PlaybookEntry
 from inference.playbook.rules import COMPETITOR_HEADING, cert_names
 from inference.playbook.text import tokens
+from inference.text import is_cjk
 
 _INTERNAL = re.compile(
-    r"\b(reps?|sales ?(?:people|reps?|director|vp)|approval|internal|confidential|fictional|evaluation|in writing)\b"
+    r"\b(reps?|sales ?(?:people|reps?|director|vp|manager|lead|head)|head of sales|approval|"
+    r"internal|confidential|fictional|evaluation|in writing)\b"
     r"|^(?:offer|ask|tell|mention|remind|point out|explain|suggest|say|use|lead with|stress)\b"
     r"|\b(?:tell|ask|remind|show|give|offer|send|let|help|walk|convince|reassure)\s+"
     r"(?:them|the customer|the client|the prospect)\b|\bthey'll\b|\bif (?:they|the customer)\b"
@@ -33,8 +37,8 @@ _INTERNAL = re.compile(
 )
 # "Acme is a platform for ...", "某某为中小学提供...": what the product is, not a fact that answers.
 _DEFINITION = re.compile(r"^([A-Z][\w-]+(?: [A-Z][\w-]+)?) (?:is|are)\b")
-_ZH_DEFINITION = re.compile(
-    r"^[\u4e00-\u9fffA-Za-z]{2,8}(?:为|是(?:一款|一个|一套|一家|面向|专为|专门))[\u4e00-\u9fff]"
+_ZH_DEFINITION = regex.compile(
+    r"^[\p{Han}A-Za-z]{2,8}(?:为|是(?:一款|一个|一套|一家|面向|专为|专门))\p{Han}"
 )
 
 
@@ -48,6 +52,7 @@ MAX_FACT_WORDS = 28
 STRONG_MATCH = 2.5  # idf-weighted overlap with the customer's words that stands on its own
 QUERY_CAP = 4.0  # the most the move's own words count for, so the customer's words decide
 CONCERN_BONUS = 2.5  # a fact that bears on the concern the customer named (`concerns.py`)
+RESULT_BONUS = 0.8  # a proof that tells what changed for a customer, over how many use it
 MAX_FACT_CHARS_ZH = 48
 # Sections that coach the rep ("Answering common objections", "常见异议应对", a heading that
 # quotes an objection): their lines are advice in shorthand, not facts to say.
@@ -78,6 +83,16 @@ _PRICE = re.compile(
     r"[$€£¥]\s?\d|\d[\d,.]*\s?(?:元|块钱|dollars|euros|pounds)|\blist price\b|\bpric(?:e|ing)\b|标准价|价格|报价",
     re.I,
 )
+
+
+_PAREN = re.compile(r"\s*[（(][^）)]*[）)]")
+
+
+def _fits(sentence: str, lang: str) -> bool:
+    """Short enough to stand as one fact."""
+    if lang == "zh":
+        return len(sentence) <= MAX_FACT_CHARS_ZH
+    return len(sentence.split()) <= MAX_FACT_WORDS
 
 
 def is_price(sentence: str) -> bool:
@@ -173,7 +188,7 @@ def _with_verb(clause: str) -> str:
     return "we offer " + clause
 
 
-_FACT_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(\[$€£\u4e00-\u9fff])|(?<=[。！？])")
+_FACT_END = regex.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(\[$€£\p{Han}])|(?<=[。！？])")
 
 
 _ITEM = re.compile(r"^\s*(?:[-*•+]|\d+[.)])\s+|^\s*#|^\s*\|")
@@ -190,9 +205,7 @@ def _paragraphs(text: str) -> list[str]:
         elif _ITEM.match(line) or not out or not out[-1]:
             out.append(line.strip())
         else:
-            joiner = (
-                "" if re.search(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]$", out[-1]) else " "
-            )
+            joiner = "" if is_cjk(out[-1][-1]) else " "
             out[-1] = out[-1] + joiner + line.strip()
     return [p for p in out if p]
 
@@ -292,12 +305,10 @@ class FactFinder:
                 bare = sentence.strip("-*• ")
                 if _instruction(sentence) or _INTERNAL.search(bare) or _definition(bare, names):
                     continue
-                too_long = (
-                    len(sentence) > MAX_FACT_CHARS_ZH
-                    if entry.lang == "zh"
-                    else len(sentence.split()) > MAX_FACT_WORDS
-                )
-                if too_long:
+                # A fact too long to say loses its brackets (opening hours, a model list)
+                # before it is given up.
+                said = sentence if _fits(sentence, entry.lang) else _PAREN.sub("", sentence)
+                if not _fits(said, entry.lang):
                     continue
                 if any(sentence in r or r in sentence for r in rule_sentences):
                     continue
@@ -306,7 +317,7 @@ class FactFinder:
                 seen.add(sentence)
                 kind = classify(sentence, entry.heading)
                 self.facts.append(
-                    Fact(sentence, as_clause(sentence, entry.lang, names), entry, kind, entry.lang)
+                    Fact(sentence, as_clause(said, entry.lang, names), entry, kind, entry.lang)
                 )
                 self._tokens.append(set(tokens(sentence + " " + entry.heading)))
 
@@ -354,9 +365,11 @@ class FactFinder:
             if (
                 not on_concern
                 and not hit_query
-                and (hit_said < STRONG_MATCH or (not wanted and not hit_said))
+                and (hit_said < STRONG_MATCH or (not wanted and not hit_said) or cues)
             ):
-                continue  # of the right kind, but not about what the move or customer needs
+                # Of the right kind, but not about what the move or customer needs (once they
+                # named a worry, sharing a word with them is not enough).
+                continue
             coverage = min(
                 1.0,
                 hit_said / said_w * 1.5 + (0.25 if hit_query else 0.0) + 0.3 * min(on_concern, 1),
@@ -369,6 +382,8 @@ class FactFinder:
             )
             if kind not in ("", "any") and fact.kind == kind:
                 score += 0.5
+                if kind == "proof" and _RESULT.search(fact.sentence):
+                    score += RESULT_BONUS  # a result ("cut X by 30%"), not a head count
             elif kind == "spec" and fact.kind == "plain":
                 score += 0.2
             if fact.lang != lang:

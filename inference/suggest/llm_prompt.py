@@ -22,6 +22,7 @@ from inference.llm.types import Branch, ChatMessage, Segment
 from inference.playbook.model import PlaybookEntry
 from inference.suggest.checker import states_fact
 from inference.suggest.types import ContextLine, RefinedJob
+from inference.text import split_sentences
 
 # Cut marker: the prefill prompt is the full prompt's text up to the end of the conversation.
 _CUT = "\u2063\u2063PARLEY-CUT\u2063\u2063"
@@ -305,7 +306,6 @@ class ParsedPath:
 
 
 _TEXT_RE = re.compile(r'"say"\s*:\s*"(.*)', re.DOTALL)
-_SENTENCE_END = re.compile(r"(?<=[。！？!?])|(?<=\.)(?=\s|$)")
 _SPEAKER_PREFIX = re.compile(r"^\s*(rep|sales ?rep|销售|销售代表)\s*[:：]\s*", re.IGNORECASE)
 
 
@@ -362,11 +362,6 @@ def enough_said(facts: Sequence[str]) -> Callable[[str], bool]:
         return any(states_fact(first, fact) for fact in facts)
 
     return test
-
-
-def split_sentences(text: str) -> list[str]:
-    """Sentences of English or Chinese text (a decimal point does not end one)."""
-    return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
 
 
 def first_sentences(text: str, n: int) -> str:

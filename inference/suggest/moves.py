@@ -12,6 +12,7 @@ the local model is given to write it.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -37,6 +38,8 @@ class Move:
             {deadline}); the first whose slots are all known is used.
         fact_query: retrieval words for the move's fact ("" = the customer's words alone).
         fact_kind: the fact it wants: "offer", "proof", "spec", "any"; "" = no fact.
+        fact_must: a pattern its fact must contain ("trial|pilot" for a move that invites a
+            side-by-side test), or None.
     """
 
     id: str
@@ -47,6 +50,7 @@ class Move:
     templates: tuple[str, ...]
     fact_query: str = ""
     fact_kind: str = ""
+    fact_must: re.Pattern[str] | None = None
 
     @property
     def wants_fact(self) -> bool:
@@ -109,6 +113,11 @@ def parse_moves(text: str, *, source: str) -> tuple[str, tuple[Move, ...]]:
         kind = str(fact.get("kind", "")) if isinstance(fact, dict) else ""
         if kind and kind not in FACT_KINDS:
             raise PlaybookError(f"{where}: fact kind must be one of {', '.join(FACT_KINDS)}.")
+        must = fact.get("must") if isinstance(fact, dict) else None
+        try:
+            fact_must = re.compile(str(must), re.I) if must else None
+        except re.error as exc:
+            raise PlaybookError(f"{where}: fact must is not a valid pattern ({exc}).") from exc
         templates = tuple(str(t) for t in raw["templates"] if str(t).strip())
         if not templates:
             raise PlaybookError(f"{where} has no template.")
@@ -122,6 +131,7 @@ def parse_moves(text: str, *, source: str) -> tuple[str, tuple[Move, ...]]:
                 templates=templates,
                 fact_query=str(fact.get("query", "")) if isinstance(fact, dict) else "",
                 fact_kind=kind,
+                fact_must=fact_must,
             )
         )
     return lang, tuple(moves)

@@ -29,6 +29,10 @@ from inference.suggest.situation import Situation
 _SLOT = re.compile(r"\{\??(\w+)\}")
 # Roles that decide or approve spending; legal and IT review, they do not sign.
 DECIDERS = frozenset({"ceo", "cfo", "board", "manager"})
+# An evidence move whose best fact bears on the worry the customer named, or does not.
+CONCERN_FIT = 0.6
+CONCERN_MISS = 0.7
+UPSET_PROOF = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,14 +163,19 @@ class MovePlanner:
                 query = move.fact_query or " ".join(
                     m.fact_query for m in lib.moves if s.category in m.categories
                 )
+                kind = move.fact_kind
+                if s.criteria and not cues and move.id == "authority.help_decider":
+                    kind = "any"  # what the decider weighs decides the fact, not a case
                 facts = self.finder.rank(
                     customer=s.text,
                     query=query,
-                    kind=move.fact_kind,
+                    kind=kind,
                     lang=s.lang,
                     extra=note if move.family != "question" else "",
                     cues=cues,
                 )
+                if move.fact_must is not None:
+                    facts = [f for f in facts if move.fact_must.search(f.fact.sentence)]
                 if not {"price", "budget", "*"} & set(move.categories) and s.category not in (
                     "price",
                     "budget",
@@ -186,6 +195,12 @@ class MovePlanner:
                     continue
                 else:
                     score -= 0.4
+            on_concern = bool(facts) and any(c.search(facts[0].fact.sentence) for c in cues)
+            if cues and move.family == "evidence" and move.wants_fact:
+                # The customer named a worry: evidence is the fact on it, or it is a paste.
+                score += CONCERN_FIT if on_concern else -CONCERN_MISS
+            if move.id == "any.speak_to_concern" and not on_concern:
+                continue
             if move.id == "any.answer_question":
                 if not (s.is_question and facts and facts[0].coverage >= 0.3):
                     continue
@@ -194,6 +209,8 @@ class MovePlanner:
                 score += 0.3
             if s.valence == "negative" and move.family == "acknowledge":
                 score += 0.2
+            if (s.bad_experience or s.label == "frustrated") and move.fact_kind == "proof":
+                score -= UPSET_PROOF  # an upset customer hears another customer's result as a pitch
             if move.id in s.earlier_moves:
                 score -= 0.5
             out.append(_Candidate(move, score, facts))
@@ -220,9 +237,18 @@ class MovePlanner:
             # A move with a sentence written for the concern tries the facts on it first.
             facts.sort(key=lambda f: f is None or not any(c.search(f.fact.sentence) for c in cues))
         del facts[3:]
-        if not any("{fact}" in t for t in cand.move.templates) or not facts:
-            facts.append(None)
         slots = s.slots()
+        if any(
+            t.startswith("{?c_") and "{fact}" not in t and render(t, slots) is not None
+            for t in cand.move.templates
+        ):
+            # A sentence written for the worry they named beats a fact that is not on it.
+            on_cue = [
+                f for f in facts if f is not None and any(c.search(f.fact.sentence) for c in cues)
+            ]
+            facts = [*on_cue, None]
+        elif not any("{fact}" in t for t in cand.move.templates) or not facts:
+            facts.append(None)
         for fact in facts:
             filled = dict(slots)
             if fact is not None:
@@ -236,7 +262,7 @@ class MovePlanner:
                 if text is None:
                     continue
                 if fact is not None and not sayable(text, s.lang):
-                    head = short_clause(fact.fact.clause, s.lang)
+                    head = short_clause(fact.fact.clause, s.lang, customer=s.text)
                     shorter = render(template, {**filled, "fact": head}) if head else None
                     if shorter is not None and states_fact(shorter, fact.fact.sentence):
                         text = shorter  # the fact's head says it in one breath
@@ -258,8 +284,8 @@ class MovePlanner:
         return None
 
 
-SAYABLE_WORDS = 30  # one breath, English words
-SAYABLE_CHARS_ZH = 56
+SAYABLE_WORDS = 24  # one breath, English words
+SAYABLE_CHARS_ZH = 46
 
 
 def sayable(text: str, lang: str) -> bool:
@@ -267,18 +293,37 @@ def sayable(text: str, lang: str) -> bool:
     return len(text) <= SAYABLE_CHARS_ZH if lang == "zh" else len(text.split()) <= SAYABLE_WORDS
 
 
-_HEAD_END = re.compile(r"\s*(?:[:;；：(（—]|, with |, and then )")
+_HEAD_END = re.compile(
+    r"\s*(?:[:;；：(（—]|, with |, and then |, (?:encrypted|plus|including|backed up) |"
+    r"，(?:传输|全程|并且|另外|同时))"
+)
 
 
-def short_clause(clause: str, lang: str) -> str:
+def short_clause(clause: str, lang: str, *, customer: str = "") -> str:
     """The head of a long fact, cut before its details ("setup takes 3 weeks: one week ..."
-    -> "setup takes 3 weeks"); "" when the head is too short to stand alone."""
+    -> "setup takes 3 weeks"); "" when the head is too short to stand alone. Of two halves
+    joined by ";" the one that shares more of the `customer`'s words is kept ("readings go
+    over LTE; nothing touches the plant network" to "does it touch our network?")."""
     m = _HEAD_END.search(clause)
     if not m:
         return ""
     head = clause[: m.start()].strip(" ,，")
-    long_enough = len(head) >= 6 if lang == "zh" else len(head.split()) >= 3
-    return head if long_enough else ""
+    parts = [head]
+    if clause[m.start() : m.end()].strip() in (";", "；") and customer:
+        rest = clause[m.end() :]
+        n = _HEAD_END.search(rest)
+        parts.append((rest[: n.start()] if n else rest).strip(" ,，"))
+    said = set(tokens(customer))
+
+    def stands(part: str) -> bool:
+        return len(part) >= 6 if lang == "zh" else len(part.split()) >= 3
+
+    if not stands(head):
+        return ""
+    tail = parts[1] if len(parts) > 1 and stands(parts[1]) else ""
+    shared = len(said & set(tokens(tail)))
+    # The second half only when it clearly holds more of their words.
+    return tail if tail and shared >= 2 and shared > len(said & set(tokens(head))) else head
 
 
 def _rep_said_it(sentence: str, s: Situation) -> bool:

@@ -12,7 +12,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import regex
+
 from inference.suggest.concerns import concerns_in
+from inference.text import han_count
 
 EN_ROLE_WORDS = {
     "ceo": "your CEO",
@@ -36,8 +39,8 @@ ZH_ROLE_WORDS = {
 }
 # The customer's own words for a decider ("our head of support" -> "your head of support").
 _EN_TITLED = re.compile(r"\b((?:Dr|Mr|Mrs|Ms|Prof)\.?\s+[A-Z][a-z]+)")
-_ZH_TITLED = re.compile(
-    r"([\u4e00-\u9fff](?:总(?![监经裁部额共体])|校长|院长|主任|经理|局长|处长|厂长|书记|董))"
+_ZH_TITLED = regex.compile(
+    r"(\p{Han}(?:总(?![监经裁部额共体])|校长|院长|主任|经理|局长|处长|厂长|书记|董))"
 )
 _EN_PERSON = re.compile(
     r"\b(?:our|my|the)\s+((?:head|director|vice president|vp|chief \w+ officer) of [a-z]+(?: and [a-z]+)?"
@@ -72,8 +75,8 @@ _EN_COMPARISON = re.compile(
     r"(?=[.,;!?]|$| and | but )",
     re.I,
 )
-_ZH_COMPARISON = re.compile(
-    r"比(?:我们)?(?:现在|目前|原来)?(?:的|用的)?([\u4e00-\u9fffA-Za-z]{2,8}?)(?:还)?贵"
+_ZH_COMPARISON = regex.compile(
+    r"比(?:我们)?(?:现在|目前|原来)?(?:的|用的)?([\p{Han}A-Za-z]{2,8}?)(?:还)?贵"
 )
 _ZH_MONEY = re.compile(
     r"\d[\d,.]*\s?(?:万|千)?(?:元|块)|[一二三四五六七八九十两百千万]+(?:万|千)?(?:元|块)|一半|半价|便宜一半"
@@ -111,7 +114,8 @@ _NOT_NAMES_WORDS = (
 )
 _NOT_NAMES = frozenset(_NOT_NAMES_WORDS.split())
 _EN_PAST = re.compile(
-    r"\b(?:last|previous|old|former|earlier) (?:vendor|supplier|provider|company|system|tool|partner|kit|one)\b"
+    r"\b(?:last|previous|old|former|earlier) (?:\w+ ){0,2}(?:vendor|supplier|provider|company|system|"
+    r"tool|partner|kit|one|app|software|platform|contractor|installer)\b"
     r"|\bburn(?:ed|t)\b|\bbad experience\b|\bbefore\b.*\b(?:failed|broke|lost|never)\b|\bused to\b",
     re.I,
 )
@@ -141,9 +145,14 @@ _EN_TIMEFRAME = re.compile(
 _ZH_TIMEFRAME = re.compile(r"[\d一二两三四五六七八九十]+(?:个)?(?:年|月|周|星期)")
 # What the decider weighs, said by the customer ("she cares most about reconciliation").
 _EN_CRITERIA = re.compile(
-    r"\b(?:cares? (?:most )?about|will want to see|wants? to see|focus(?:es)? on|looks? at)\b", re.I
+    r"\b(?:cares? (?:most )?about|will want to see|wants? to see|focus(?:es)? on|looks? at|"
+    r"(?:is|are|has been|have been) (?:worried|concerned|nervous|wary) about|"
+    r"(?:has|have) (?:doubts|concerns|reservations) about)\b",
+    re.I,
 )
-_ZH_CRITERIA = re.compile(r"最看重|看重的是|最关心|关心的是|要看到|想看到")
+_ZH_CRITERIA = re.compile(
+    r"最看重|看重的是|最关心|关心的是|要看到|想看到|对.{1,12}(?:一直)?(?:有顾虑|有疑虑|不放心|有担心)"
+)
 _ZH_RIVAL = re.compile(r"([A-Za-z][A-Za-z0-9&.\-]{1,20})(?:那边|家|的报价|报的|给我们)")
 
 
@@ -407,6 +416,6 @@ def term_density(lines: Sequence[str], terms: Sequence[str]) -> float:
         return 0.0
     low = text.lower()
     hits = sum(low.count(t.lower()) for t in terms if len(t) >= 2)
-    cjk = len(re.findall(r"[\u4e00-\u9fff]", text))
+    cjk = han_count(text)
     size = len(text.split()) + cjk / 2
     return round(100.0 * hits / max(1.0, size), 2)

@@ -46,7 +46,14 @@ en.FinishedLabel=Parley is installed.%n%nWindows asks once for microphone access
 zh.FinishedLabel=Parley 已安装。%n%n首次使用时 Windows 会请求麦克风权限：请在“设置 > 隐私和安全性 > 麦克风”中允许桌面应用访问麦克风。客户的声音通过 WASAPI 回环采集，无需安装驱动。
 
 [Run]
+; The OS closes the network: an outbound block rule for parley.exe in Windows Firewall. Rules
+; need an administrator, so a per-user install (no elevation) goes without it and relies on the
+; Python socket guard; docs/architecture.md ("The network") says so.
+Filename: "{sys}\netsh.exe"; Parameters: "advfirewall firewall add rule name=""Parley (no network)"" dir=out action=block program=""{app}\parley.exe"" enable=yes profile=any"; Flags: runhidden waituntilterminated; StatusMsg: "Closing the network for Parley..."; Check: IsAdminInstallMode
 Filename: "{app}\parley.exe"; Description: "Start Parley"; Flags: nowait postinstall skipifsilent
+
+[UninstallRun]
+Filename: "{sys}\netsh.exe"; Parameters: "advfirewall firewall delete rule name=""Parley (no network)"""; Flags: runhidden waituntilterminated; RunOnceId: "ParleyFirewallRule"; Check: IsAdminInstallMode
 
 [UninstallDelete]
 ; Program files only: user data (%LOCALAPPDATA%\parley) is kept unless the user deletes it.

@@ -260,6 +260,7 @@ def _parley(env, *args: str) -> subprocess.CompletedProcess:
 def test_live_record_keeps_the_call_encrypted_in_the_store(pulse_env, own_call, tmp_path):
     from desktop.privacy.crypto import read_encrypted_file
     from desktop.privacy.keys import load_or_create_key
+    from desktop.store.shred import SessionKeys
     from inference.scoring import wer
 
     home = tmp_path / "home"
@@ -279,7 +280,9 @@ def test_live_record_keeps_the_call_encrypted_in_the_store(pulse_env, own_call, 
     sealed = recording.read_bytes()
     # Nothing of the audio in clear: no RIFF/WAVE header, and no stretch of the samples.
     key = load_or_create_key(directory=data, passphrase="record pass", interactive=False)
-    pcm = read_encrypted_file(recording, key)
+    session_key = SessionKeys(data, key).get(sid)  # the recording is sealed with its session's key
+    assert session_key is not None
+    pcm = read_encrypted_file(recording, session_key)
     assert len(pcm) > 16000 * 4 * own_call["duration"] * 0.8  # stereo int16, most of the call
     stereo = np.frombuffer(pcm, dtype=np.int16).reshape(-1, 2)
     assert np.abs(stereo[:, 0]).max() > 1000 and np.abs(stereo[:, 1]).max() > 1000

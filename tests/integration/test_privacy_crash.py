@@ -95,7 +95,7 @@ def test_kill_9_loses_at_most_two_seconds(private_env: dict[str, str], tmp_path:
         assert len(segments) - 1 <= last_index
         assert segments[-1].t >= last_t - MAX_LOSS_S
         audio = read_encrypted_file(
-            store.recording_path(session_id), store.key, allow_truncated=True
+            store.recording_path(session_id), store.session_key(session_id), allow_truncated=True
         )
         assert audio == b"".join(bytes([i % 256]) * 3200 for i in range(len(audio) // 3200))
         assert len(audio) // 3200 >= len(segments) - 1

@@ -21,10 +21,10 @@ from inference.events import (
     SuggestionEvent,
 )
 from inference.playbook import load_playbook
-from inference.playbook.text import guess_lang
 from inference.suggest import SuggestionConfig, SuggestionEngine
 from inference.suggest.moves import builtin_library
 from inference.suggest.types import ContextLine, DoneCallback, PathCallback, RefinedJob, RefinedPath
+from inference.text import guess_lang
 
 DEMO = Path(__file__).resolve().parent.parent / "data" / "playbook_routewise"
 

@@ -229,3 +229,17 @@ def test_a_confident_objection_after_a_tentative_one_stands_on_its_own():
         ("c3", False),
     ]
     assert suggested == ["c1", "c3"]
+
+
+def test_a_tentative_objection_that_names_a_concrete_worry_is_confirmed_at_once():
+    objections, suggested = _run(
+        ["maybe security, but where would our data be stored?", "maybe trust", "we bake bread"]
+    )
+    assert [(o.utterance_id, o.tentative) for o in objections] == [("c0", False), ("c1", True)]
+    assert suggested == ["c0"]
+
+
+def test_a_rival_named_with_a_worry_word_stays_a_candidate():
+    objections, suggested = _run(["maybe competitor X, and when it goes down we wait", "we bake"])
+    assert [(o.utterance_id, o.tentative) for o in objections] == [("c0", True)]
+    assert suggested == []

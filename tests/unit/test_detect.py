@@ -8,8 +8,9 @@ import pytest
 from inference.conversation import Detectors
 from inference.detectors import DetectorConfig, SignalDetectors
 from inference.detectors.prosody import ArousalTracker, measure
-from inference.detectors.text import detect_lang, split_clauses
+from inference.detectors.text import split_clauses
 from inference.events import ClosedUtterance, EmotionEvent, ObjectionEvent
+from inference.text import guess_lang as detect_lang
 
 
 @pytest.fixture(scope="module")

@@ -311,7 +311,7 @@ def test_a_files_row_outside_the_data_directory_is_never_unlinked(tmp_path: Path
         from desktop.store import binding
 
         rel = f"../{victims[2].name}"
-        seal = store.cipher.encrypt(b"", binding.file(sids[2], rel, "audio"))
+        seal = store.cipher_for(sids[2]).encrypt(b"", binding.file(sids[2], rel, "audio"))
         conn.execute(
             "INSERT INTO files (session_id, path, kind, seal) VALUES (?, ?, 'audio', ?)",
             (sids[2], rel, seal),

@@ -35,13 +35,16 @@ PLAYBOOK = Path(__file__).resolve().parent.parent / "data" / "playbook_routewise
         ("轨迹数据存在哪里？", "zh", "location"),
         ("这些数据会不会拿去做别的用途？", "zh", "access"),
         ("系统要是宕机了怎么办？", "zh", "outage"),
-        ("仓库白天不能停工。", "zh", "disruption"),
+        ("仓库不能停工，一停就耽误发货。", "zh", "disruption"),
         ("司机们都要重新学一套系统。", "zh", "ease"),
         ("历史订单能不能完整迁移过来？", "zh", "migration"),
         ("今年的预算已经用完了。", "zh", "upfront"),
         ("我们和现在那家的合同明年才到期。", "zh", "contract"),
         ("上一家的售后打电话三天都没人来。", "zh", "support"),
         ("老板要看到回本的时间。", "zh", "numbers"),
+        ("Sixty vans at $49 a month adds up fast.", "en", "volume"),
+        ("That's a monthly fee on every single van.", "en", "volume"),
+        ("三十辆车都要装，算下来一年好几万。", "zh", "volume"),
     ],
 )
 def test_a_concern_is_read_in_the_customers_words(text: str, lang: str, concern: str) -> None:
@@ -54,6 +57,7 @@ def test_a_concern_is_read_in_the_customers_words(text: str, lang: str, concern:
         ("We run forty vans out of two depots.", "en"),
         ("That sounds good, send me the details.", "en"),
         ("我们有四十辆车，两个仓库。", "zh"),
+        ("Another vendor quoted us $25 per vehicle.", "en"),
     ],
 )
 def test_plain_talk_names_no_concern(text: str, lang: str) -> None:

@@ -143,3 +143,16 @@ def test_a_wrapped_bullet_is_one_fact() -> None:
         "- Pilot: 30 days free.",
         "质保三年，故障48小时内上门。",
     ]
+
+
+def test_a_long_fact_loses_its_brackets_before_it_is_given_up(tmp_path: Path) -> None:
+    (tmp_path / "sheet_zh.md").write_text(
+        "# 资料\n\n## 服务\n"
+        "- 7×24小时服务热线，营业高峰（工作日早上七点到十点，下午四点到晚上八点半，周末全天）10分钟内远程响应。\n",
+        encoding="utf-8",
+    )
+    playbook = load_playbook([tmp_path])
+    finder = FactFinder(playbook, guard=ComplianceGuard(playbook.rules))
+    (fact,) = [f for f in finder.facts if "响应" in f.sentence]
+    assert "（" in fact.sentence  # the playbook's line, as written, is the source
+    assert "早上" not in fact.clause and "10分钟内远程响应" in fact.clause

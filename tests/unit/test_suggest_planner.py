@@ -92,6 +92,49 @@ def test_a_named_competitor_is_taken_up(planner: MovePlanner) -> None:
     assert "FleetMax" in question.text  # ask what the rival's offer leaves out
 
 
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("Sixty vans at $49 a month each adds up fast, that's more than I pictured.", "en"),
+        ("六十辆车都要装，算下来比我想的贵不少。", "zh"),
+    ],
+)
+def test_a_price_that_adds_up_over_many_units_is_met_on_volume(
+    planner: MovePlanner, text: str, lang: str
+) -> None:
+    """Many units at a unit price: acknowledge that it adds up (no case pasted behind it) and
+    ask which units matter most, to start with those."""
+    p = plan(planner, text, "price", lang=lang)
+    assert "volume" in p.situation.concerns
+    question = next(m for m in p.moves if m.move.family == "question")
+    assert ("matter most" in question.text) if lang == "en" else ("最要紧" in question.text)
+    reframe = next(m for m in p.moves if m.move.id == "price.reframe_value")
+    assert reframe.fact is None and (("adds up" in reframe.text) or ("数量" in reframe.text))
+
+
+def test_evidence_on_the_named_worry_wins_over_a_pasted_case(planner: MovePlanner) -> None:
+    """ "It would crash when they lose signal": the offline app answers it; a fuel result
+    from the category's own evidence move would be a paste."""
+    p = plan(
+        planner,
+        "Paper works fine for us, and the app would just crash when the drivers lose signal.",
+        "need",
+    )
+    assert "outage" in p.situation.concerns
+    evidence = next(m for m in p.moves if m.move.family == "evidence")
+    assert evidence.fact is not None and "offline" in evidence.fact.fact.sentence, evidence.text
+
+
+def test_an_upset_customer_is_not_pitched_another_customers_result(planner: MovePlanner) -> None:
+    p = plan(
+        planner,
+        "The last routing app we bought crashed every week and nobody ever fixed it.",
+        "trust",
+    )
+    assert p.situation.bad_experience
+    assert not any(m.move.id == "need.show_result" for m in p.moves), [m.text for m in p.moves]
+
+
 def test_a_named_amount_is_taken_up(planner: MovePlanner) -> None:
     p = plan(planner, "Another vendor quoted us $25 per vehicle.", "price")
     assert p.situation.number == "$25" and p.situation.competitor == ""
@@ -206,5 +249,30 @@ def test_a_long_fact_is_said_by_its_head() -> None:
     ) == ("panels carry a 25-year output warranty")
     assert short_clause("电话支持7×12小时；同城24小时内上门", "zh") == "电话支持7×12小时"
     assert short_clause("pilot: 21 days", "en") == ""  # too short to stand alone
+    # Of two halves, the one on what the customer asked about.
+    clause = "the tablets sync over their own SIM; nothing joins your office network"
+    assert short_clause(clause, "en") == "the tablets sync over their own SIM"
+    assert (
+        short_clause(clause, "en", customer="Does any of it join our office network?")
+        == "nothing joins your office network"
+    )
+    assert short_clause(
+        "电话支持7×12小时；同城24小时内上门", "zh", customer="几个小时能上门？"
+    ) == ("同城24小时内上门")
     assert sayable("Short and clear.", "en")
-    assert not sayable(" ".join(["word"] * 31), "en")
+    assert not sayable(" ".join(["word"] * 25), "en")
+
+
+def test_a_move_takes_only_a_fact_with_what_it_must_contain() -> None:
+    from inference.suggest.moves import parse_moves
+
+    text = (
+        '{"lang": "en", "moves": [{"id": "x.try", "family": "evidence", "categories": ["price"],'
+        ' "label": "Try it", "fact": {"query": "plan", "kind": "any", "must": "pilot|trial"},'
+        ' "templates": ["Try it: {fact}."]}]}'
+    )
+    _, (move,) = parse_moves(text, source="test")
+    assert move.fact_must is not None and move.fact_must.search("Pilot: 21 days free.")
+    assert not move.fact_must.search("Annual plan: 15% off list price.")
+    with pytest.raises(Exception, match="must"):
+        parse_moves(text.replace("pilot|trial", "pilot("), source="test")

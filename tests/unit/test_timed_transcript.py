@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from inference.timed_transcript import TranscriptFileError, guess_lang, load_timed_transcript
+from inference.text import guess_lang
+from inference.timed_transcript import TranscriptFileError, load_timed_transcript
 
 
 def test_turns_sorted_by_end_and_labels_ignored(tmp_path):
