@@ -245,17 +245,17 @@ def allowing(hosts: list[str]) -> Iterator[None]:
     """Let `hosts` (names or addresses; a name also lets its addresses through) be reached
     inside the block, and nothing else that is not loopback."""
     added: list[str] = []
-    for host in hosts:
-        names = {_normal(host)}
-        try:
-            lookup = _originals.get("socket.getaddrinfo", socket.getaddrinfo)
-            names |= {_normal(info[4][0]) for info in lookup(host, None)}
-        except OSError:
-            pass  # an address, or a name that does not resolve: only the text is allowed
-        for name in sorted(names):
-            _allowed.append(name)
-            added.append(name)
     try:
+        for host in hosts:
+            _allowed.append(_normal(host))  # first: resolving the name is then allowed too
+            added.append(_normal(host))
+            try:
+                infos = socket.getaddrinfo(host, None)
+            except OSError:
+                continue  # an address, or a name that does not resolve: only the text
+            for address in sorted({_normal(info[4][0]) for info in infos}):
+                _allowed.append(address)
+                added.append(address)
         yield
     finally:
         for name in added:
