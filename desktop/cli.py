@@ -63,9 +63,15 @@ def needs_network(argv: list[str]) -> bool:
     """Only `parley models install` (pip) and a run on a Ray cluster the user names
     (`--cluster`) may reach the network. Read from the raw arguments: the decision is made
     before the parser (whose imports start threads) is built."""
+    return _installs_models(argv) or _joins_cluster(argv)
+
+
+def _installs_models(argv: list[str]) -> bool:
     words = [a for a in argv if not a.startswith("-")]
-    if words[:2] == ["models", "install"]:
-        return True
+    return words[:2] == ["models", "install"]
+
+
+def _joins_cluster(argv: list[str]) -> bool:
     return any(a == "--cluster" or a.startswith("--cluster=") for a in argv)
 
 
@@ -93,14 +99,16 @@ def setup_logging(*, verbose: bool, log_text: bool) -> None:
 
 def close_network(argv: list[str], *, os_level: bool = True) -> tuple[object | None, object | None]:
     """Close the network for this process (the OS first, then the Python guard); returns
-    (the OS restriction, the guard) — both None for a command that needs the network.
+    (the OS restriction, the guard) — both None for `parley models install`. A run on a Ray
+    cluster the user names (`--cluster`) gets no OS restriction but keeps the guard, which lets
+    that cluster's host through while Ray runs (`netguard.allowing`) and nothing else.
     `os_level=False` (`main` called with arguments from inside another program, such as a
     test) installs the guard only: the OS restriction is for the whole process."""
-    if needs_network(argv):
+    if _installs_models(argv):
         return None, None
     from desktop.privacy import netguard, osnet
 
-    restriction = osnet.restrict_network() if os_level else None
+    restriction = osnet.restrict_network() if os_level and not _joins_cluster(argv) else None
     return restriction, netguard.install()
 
 

@@ -70,16 +70,22 @@ def build_suggester(
 
     writer = None
     if options.use_llm:
+        from desktop.batch import resident
         from inference.suggest.llm_writer import build_writer
 
+        threads_fn = cpu.llm_threads if cpu is not None else None
         writer = build_writer(
             options.llm_pack,
             device=options.device,
             status=status,
             rules=tuple(rule.sentence for rule in playbook.rules),
-            threads_fn=cpu.llm_threads if cpu is not None else None,
+            threads_fn=threads_fn,
             library=tuple(playbook.entries),
             on_job=cpu.set_llm_job if cpu is not None else None,
+            # A batch worker's model stays loaded between files (None otherwise).
+            backend=resident.llm_backend(
+                options.llm_pack, device=options.device, threads_fn=threads_fn
+            ),
         )
     return SuggestionEngine(
         SuggestionConfig(), playbook=playbook, emit=bus.emit, clock=clock, writer=writer
@@ -149,4 +155,9 @@ def run_asr(
         device=options.device,
         streaming=options.pace.streaming,
     )
-    run_audio(source, config=config, clock=clock, hub=hub, stop=stop, cpu=cpu)
+    from desktop.batch import resident
+    from inference.llm.types import available_cores
+
+    # A batch worker's model stays loaded between files (None otherwise: loaded here).
+    backend = resident.asr_backend(config, threads=available_cores())
+    run_audio(source, config=config, clock=clock, hub=hub, stop=stop, cpu=cpu, backend=backend)

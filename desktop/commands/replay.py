@@ -76,6 +76,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--quiet", action="store_true", help="no live view on stderr")
     add_model_options(p)
     add_warmup_option(p)
+    from desktop.batch.runner import add_options as add_batch_options
+
+    add_batch_options(p)
     p.set_defaults(func=run)
 
 
@@ -114,6 +117,12 @@ def run(args: argparse.Namespace) -> int:
     files = _inputs(args.input)
     if batch and not files:
         raise ParleyError(f"{args.input} holds no recordings or timed transcripts to replay")
+    from desktop.batch import runner as ray_batch
+
+    if ray_batch.wanted(args):
+        if not batch:
+            raise ParleyError("--workers and --cluster replay a folder: give a folder as INPUT")
+        return ray_batch.run(args, files)
     speed = speed_value(args.speed or ("max" if batch else "1"))
     outcomes: list[ReplayOutcome] = []
     with ExitStack() as stack:

@@ -12,6 +12,10 @@ raise `NetworkBlockedError` for any address that is not loopback (127.0.0.0/8, :
 process can also turn it on for good with `install()` (everything but `parley models install`
 may).
 
+`allowing(hosts)` lets named hosts through while it is on: the one exception, for
+`parley replay --cluster ADDRESS` (the user's own Ray cluster); every other address is still
+refused.
+
 This is the second line only: native code (llama.cpp, CTranslate2, Qt) calls the C library
 and never meets it. The first line is the OS (`desktop.privacy.osnet.restrict_network`).
 """
@@ -30,6 +34,21 @@ from typing import Any
 from desktop.privacy.errors import NetworkBlockedError
 
 _LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"}
+
+
+_allowed: list[str] = []  # hosts `allowing` lets through (names and addresses, lower case)
+
+
+def _normal(host: Any) -> str:
+    if isinstance(host, bytes):
+        host = host.decode("ascii", "replace")
+    return str(host).strip().strip("[]").lower().split("%", 1)[0]
+
+
+def permits(host: Any) -> bool:
+    """Whether the guard lets a connection to `host` through: loopback, or a host `allowing`
+    named."""
+    return is_loopback(host) or (host is not None and _normal(host) in _allowed)
 
 
 def is_loopback(host: Any) -> bool:
@@ -82,13 +101,13 @@ def _current() -> NetworkGuard:
 
 
 def _patched_connect(self: socket.socket, address: Any) -> Any:
-    if self.family != getattr(socket, "AF_UNIX", None) and not is_loopback(_host_of(address)):
+    if self.family != getattr(socket, "AF_UNIX", None) and not permits(_host_of(address)):
         _current().block("connect", address)
     return _originals["connect"](self, address)
 
 
 def _patched_connect_ex(self: socket.socket, address: Any) -> Any:
-    if self.family != getattr(socket, "AF_UNIX", None) and not is_loopback(_host_of(address)):
+    if self.family != getattr(socket, "AF_UNIX", None) and not permits(_host_of(address)):
         _current().block("connect_ex", address)
     return _originals["connect_ex"](self, address)
 
@@ -98,7 +117,7 @@ def _patched_sendto(self: socket.socket, data: Any, *args: Any) -> Any:
     if (
         self.family != getattr(socket, "AF_UNIX", None)
         and address is not None
-        and not is_loopback(_host_of(address))
+        and not permits(_host_of(address))
     ):
         _current().block("sendto", address)
     return _originals["sendto"](self, data, *args)
@@ -109,7 +128,7 @@ def _patched_sendmsg(self: socket.socket, buffers: Any, *args: Any, **kwargs: An
     if (
         self.family != getattr(socket, "AF_UNIX", None)
         and address is not None
-        and not is_loopback(_host_of(address))
+        and not permits(_host_of(address))
     ):
         _current().block("sendmsg", address)
     return _originals["sendmsg"](self, buffers, *args, **kwargs)
@@ -119,12 +138,12 @@ class _GuardedRawSocket(_socket.socket):
     """What `_socket.socket(...)` makes while the guard is on."""
 
     def connect(self, address: Any) -> None:
-        if self.family != getattr(socket, "AF_UNIX", None) and not is_loopback(_host_of(address)):
+        if self.family != getattr(socket, "AF_UNIX", None) and not permits(_host_of(address)):
             _current().block("_socket connect", address)
         super().connect(address)
 
     def connect_ex(self, address: Any) -> int:
-        if self.family != getattr(socket, "AF_UNIX", None) and not is_loopback(_host_of(address)):
+        if self.family != getattr(socket, "AF_UNIX", None) and not permits(_host_of(address)):
             _current().block("_socket connect_ex", address)
         return super().connect_ex(address)
 
@@ -133,7 +152,7 @@ class _GuardedRawSocket(_socket.socket):
         if (
             self.family != getattr(socket, "AF_UNIX", None)
             and address is not None
-            and not is_loopback(_host_of(address))
+            and not permits(_host_of(address))
         ):
             _current().block("_socket sendto", address)
         return super().sendto(data, *args)
@@ -143,7 +162,7 @@ class _GuardedRawSocket(_socket.socket):
         if (
             self.family != getattr(socket, "AF_UNIX", None)
             and address is not None
-            and not is_loopback(_host_of(address))
+            and not permits(_host_of(address))
         ):
             _current().block("_socket sendmsg", address)
         return super().sendmsg(buffers, *args, **kwargs)
@@ -153,16 +172,17 @@ _RESOLVERS = ("getaddrinfo", "gethostbyname", "gethostbyname_ex", "gethostbyaddr
 
 
 def _patched_create_connection(address: Any, *args: Any, **kwargs: Any) -> Any:
-    if not is_loopback(_host_of(address)):
+    if not permits(_host_of(address)):
         _current().block("create_connection", address)
     return _originals["create_connection"](address, *args, **kwargs)
 
 
 def _guarded_resolver(name: str, original: Any) -> Any:
-    """`original` (a resolver of `socket` or `_socket`) refusing names that are not loopback."""
+    """`original` (a resolver of `socket` or `_socket`) refusing names that are not loopback
+    (nor allowed)."""
 
     def resolver(host: Any, *args: Any, **kwargs: Any) -> Any:
-        if not is_loopback(host):
+        if not permits(host):
             _current().block(name, host)
         return original(host, *args, **kwargs)
 
@@ -218,6 +238,28 @@ def uninstall(guard: NetworkGuard) -> None:
             _active.remove(guard)
         if not _active and _originals:
             _unpatch()
+
+
+@contextmanager
+def allowing(hosts: list[str]) -> Iterator[None]:
+    """Let `hosts` (names or addresses; a name also lets its addresses through) be reached
+    inside the block, and nothing else that is not loopback."""
+    added: list[str] = []
+    try:
+        for host in hosts:
+            _allowed.append(_normal(host))  # first: resolving the name is then allowed too
+            added.append(_normal(host))
+            try:
+                infos = socket.getaddrinfo(host, None)
+            except OSError:
+                continue  # an address, or a name that does not resolve: only the text
+            for address in sorted({_normal(info[4][0]) for info in infos}):
+                _allowed.append(address)
+                added.append(address)
+        yield
+    finally:
+        for name in added:
+            _allowed.remove(name)
 
 
 @contextmanager

@@ -400,6 +400,7 @@ def build_writer(
     threads_fn: Callable[[], int] | None = None,
     library: tuple[PlaybookEntry, ...] = (),
     on_job: Callable[[bool], None] | None = None,
+    backend: LlmBackend | None = None,
 ) -> LlmRefinedWriter:
     """The refined writer for a session; the model loads at once on the writer's thread.
 
@@ -415,6 +416,7 @@ def build_writer(
         library: the playbook's entries, placed whole in the cached system prompt when they
             are few and short enough.
         on_job: told when a job starts (True) and ends (False): a `CpuShare`'s `set_llm_job`.
+        backend: a model already made (a batch worker's resident one) instead of `pack`'s.
     """
     cfg = config or LlmWriterConfig()
     path: Path | None = None
@@ -428,6 +430,7 @@ def build_writer(
     return LlmRefinedWriter(
         cfg,
         model_path=path,
+        backend=backend,
         status=status,
         rules=rules,
         preload=True,
