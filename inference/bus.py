@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from inference.events import Event, TranscriptEvent
+from inference.log_text import error_summary
 
 Sink = Callable[[Event], None]
 log = logging.getLogger(__name__)
@@ -201,5 +202,5 @@ class EventBus:
             for sink in sinks:
                 try:
                     sink(event)
-                except Exception:
-                    log.exception("event sink %r failed", sink)
+                except Exception as exc:  # the message may quote call words: summarised
+                    log.error("event sink %r failed: %s", sink, error_summary(exc))

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from inference.llm.types import BackendStats, BranchDelta, LlmBackend, LlmConfig
+from inference.log_text import error_summary
 from inference.playbook.model import PlaybookEntry
 from inference.suggest.llm_prompt import (
     CUT_MARKER,
@@ -330,8 +331,8 @@ class LlmRefinedWriter:
             )
             if not self._prefill_cancel.is_set():
                 self._last_prefill = prefix
-        except Exception:
-            log.exception("prefill of the language model failed")
+        except Exception as e:  # a message may quote the conversation: summarised
+            log.error("prefill of the language model failed: %s", error_summary(e))
 
     def _run_job(self, item: _Submitted) -> None:
         job = item.job
@@ -374,7 +375,7 @@ class LlmRefinedWriter:
                 " (cancelled)" if item.cancel.is_set() else "",
             )
         except Exception as e:
-            log.exception("the language model failed on job %s", job.job_id)
+            log.error("the language model failed on job %s: %s", job.job_id, error_summary(e))
             error = e
         finally:
             _call_safely(item.on_done, job, error)
@@ -460,5 +461,5 @@ def _stats(backend: LlmBackend) -> BackendStats:
 def _call_safely(fn: Callable[..., object], *args: object) -> None:
     try:
         fn(*args)
-    except Exception:
-        log.exception("a refined-writer callback raised")
+    except Exception as e:
+        log.error("a refined-writer callback raised: %s", error_summary(e))
