@@ -264,7 +264,9 @@ def branches_for(job: RefinedJob, limits: PromptLimits) -> tuple[Branch, ...]:
                         grammar=string_tail_grammar("}"),
                         max_tokens=limits.max_tokens,
                         stop='"}',
-                        stop_when=enough_said(facts),
+                        stop_when=(
+                            question_asked if move.family == "question" else enough_said(facts)
+                        ),
                     ),
                 )
             )
@@ -340,6 +342,16 @@ def has_sentences_beyond(n: int) -> Callable[[str], bool]:
         return len(ends) >= n and bool(text[ends[n - 1].end() :].strip())
 
     return test
+
+
+_QUESTION_END = re.compile(r"？|\?(?=\s)")
+
+
+def question_asked(text: str) -> bool:
+    """A stop test for a question move: its question is complete and another sentence has
+    begun (what follows the question would bury it; the reply keeps the question)."""
+    end = _QUESTION_END.search(text)
+    return end is not None and bool(text[end.end() :].strip())
 
 
 def enough_said(facts: Sequence[str]) -> Callable[[str], bool]:

@@ -21,6 +21,7 @@ from inference.suggest.llm_prompt import (
     has_sentences_beyond,
     messages_for,
     parse_branch,
+    question_asked,
     system_prompt,
     task_block,
 )
@@ -218,3 +219,13 @@ def test_a_first_sentence_with_a_fact_of_an_entry_is_enough() -> None:
     stop_plain, stop_evidence = plain.segments[-1].stop_when, evidence.segments[-1].stop_when
     assert stop_plain is not None and stop_evidence is not None
     assert stop_evidence(said) and not stop_plain(said)
+
+
+def test_a_question_move_stops_once_its_question_is_asked() -> None:
+    assert not question_asked("What does the other quote leave out?")  # may still go on
+    assert question_asked("What does the other quote leave out? It's not just")
+    assert question_asked("对方的报价里少了什么？其实")
+    assert not question_asked("Fair point. What")
+    # the cut reply keeps the question alone
+    parsed = parse_branch('{"move": "x", "draft": "y", "say": "What would it need to do? It is')
+    assert parsed is not None and parsed.text == "What would it need to do?"
