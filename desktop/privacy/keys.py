@@ -18,6 +18,7 @@ may then run with `ephemeral_key()` (nothing kept) and warn.
 from __future__ import annotations
 
 import base64
+import contextlib
 import getpass
 import hashlib
 import hmac
@@ -297,14 +298,15 @@ def _write_key_file(path: Path, data: dict[str, Any]) -> None:
 
 
 @contextmanager
-def _creation_lock(directory: Path) -> Iterator[None]:
-    """Held while a key is created, so two first runs at once make one key: the second waits,
-    then finds and uses the first one's `key.json`."""
-    fd = os.open(directory / (KEY_FILE + ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
+def file_lock(path: Path) -> Iterator[None]:
+    """An exclusive lock between processes on the file `path` (created 0600), held for the
+    block. Where there is no `fcntl` (Windows) nothing is locked: callers there rely on
+    `O_EXCL` or on one process at a time."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
         try:
             import fcntl
-        except ImportError:  # Windows: O_EXCL on key.json still lets only one key be written
+        except ImportError:
             yield
             return
         fcntl.flock(fd, fcntl.LOCK_EX)
@@ -314,6 +316,13 @@ def _creation_lock(directory: Path) -> Iterator[None]:
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
         os.close(fd)
+
+
+def _creation_lock(directory: Path) -> contextlib.AbstractContextManager[None]:
+    """Held while a key is created, so two first runs at once make one key: the second waits,
+    then finds and uses the first one's `key.json` (on Windows, O_EXCL on key.json still lets
+    only one key be written)."""
+    return file_lock(directory / (KEY_FILE + ".lock"))
 
 
 def _key_dir(directory: Path | None) -> Path:

@@ -40,10 +40,8 @@ CHECKPOINT_TRIES = 5  # a checkpoint blocked by a reader is retried this often (
 
 
 class StoreBase:
-    """Sessions, segments, events, suggestions, choices and review notes, encrypted at rest.
-
-    Use `SessionStore.open()` (a file under the data directory) or `SessionStore.in_memory()`
-    (nothing touches the disk). Methods are thread-safe.
+    """What every part of `SessionStore` shares: the connection, the keys, the audit log and
+    the settings (the store's public documentation is on `SessionStore`).
 
     Attributes:
         directory: the data directory (None in memory).

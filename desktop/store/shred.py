@@ -28,7 +28,7 @@ from typing import Any
 
 from desktop.privacy.crypto import FieldCipher
 from desktop.privacy.errors import DecryptionError, PrivacyError
-from desktop.privacy.keys import DataKey, key_id_of
+from desktop.privacy.keys import DataKey, file_lock, key_id_of
 
 log = logging.getLogger(__name__)
 
@@ -63,20 +63,8 @@ class SessionKeys:
             yield
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path.with_name(KEYS_NAME + ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            try:
-                import fcntl
-            except ImportError:  # Windows: one process at a time is assumed
-                yield
-                return
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(fd, fcntl.LOCK_UN)
-        finally:
-            os.close(fd)
+        with file_lock(self.path.with_name(KEYS_NAME + ".lock")):  # Windows: one process
+            yield
 
     def _read(self) -> dict[str, dict[str, Any]]:
         if self.path is None:
