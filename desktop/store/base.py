@@ -41,15 +41,7 @@ CHECKPOINT_TRIES = 5  # a checkpoint blocked by a reader is retried this often (
 
 class StoreBase:
     """What every part of `SessionStore` shares: the connection, the keys, the audit log and
-    the settings (the store's public documentation is on `SessionStore`).
-
-    Attributes:
-        directory: the data directory (None in memory).
-        key: the data key.
-        audit: the audit log beside the database.
-        settings: retention and export settings (`privacy.json`).
-        problems: sentences about what opening found (a corrupt file moved aside, interrupted
-            sessions); show them to the user.
+    the settings. The attributes and the store's public documentation are on `SessionStore`.
     """
 
     def __init__(
