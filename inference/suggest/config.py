@@ -16,11 +16,13 @@ class SuggestionConfig:
             conversation in the writer's prompt grows append-only between two drops (its
             cached prefix stays valid) instead of shifting by a line with every utterance.
         roles_kept: decision-maker mentions remembered for the writer.
-        rewrite_facts: let the local model rewrite the moves that state a playbook fact too.
+        rewrite_facts: let the local model rewrite every move, not only the generic ones.
             Off by default: judged blind on the dev sets, the default model's rewrites of
             fact-bearing lines were usable less often than the planned lines they replaced
-            (it alters facts: "overtime" became "costs", a yearly plan a free trial), while
-            its rewrites of lines without a fact were as good or better (docs/suggestions.md).
+            (it alters facts: "overtime" became "costs", a yearly plan a free trial), and so
+            were its rewrites of sentences written for what the customer named (a joint call
+            with their CFO turned into a statement, a contract worry into "we can't break the
+            contract"); it rewrites the generic lines (docs/suggestions.md).
     """
 
     retrieval_k: int = 5

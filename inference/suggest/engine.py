@@ -473,8 +473,9 @@ class SuggestionEngine:
 
 
 def _task(planned: PlannedMove, *, rewrite_facts: bool) -> MoveTask:
-    """A planned move as the writer gets it: a move that states a playbook fact keeps its
-    planned line unless `rewrite_facts` (see `SuggestionConfig`)."""
+    """A planned move as the writer gets it: a move that states a playbook fact, or whose
+    sentence was written for what this customer named (their person, rival, amount, date or
+    worry), keeps its planned line unless `rewrite_facts` (see `SuggestionConfig`)."""
     fact = planned.fact.fact if planned.fact is not None else None
     return MoveTask(
         move_id=planned.move.id,
@@ -482,7 +483,7 @@ def _task(planned: PlannedMove, *, rewrite_facts: bool) -> MoveTask:
         instruction=planned.move.instruction,
         label=planned.move.label,
         fact_sentence=fact.sentence if fact is not None else "",
-        rewrite=fact is None or rewrite_facts,
+        rewrite=rewrite_facts or (fact is None and not planned.specific),
     )
 
 

@@ -95,6 +95,25 @@ def _fits(sentence: str, lang: str) -> bool:
     return len(sentence.split()) <= MAX_FACT_WORDS
 
 
+# A fact about where data sits, who sees it and how it is protected. It answers a security
+# question or a worry about data, and is a paste under any other move ("so the switch stays
+# safe: your data is hosted in ...").
+_SECURITY = re.compile(
+    r"(?<![A-Za-z])(?:hosted|stored|data cent(?:er|re)s?|encrypt\w*|residency|privacy|"
+    r"penetration test\w*|ISO ?\d{4,5}|SOC ?[12]|GDPR|HIPAA|TLS|SSL|two-factor|2FA|"
+    r"single sign-on|SSO|access control|audit logs?|role-based|permissions?|third[- ]part\w+|"
+    r"never (?:sold|shared|sell|share)|not (?:sold|shared)|under NDA)(?![A-Za-z])|"
+    r"存储|存放|机房|加密|等保|隐私|政务云|数据中心|私有云|私有化部署|不出(?:省|境)|商业用途|"
+    r"挪作|不会出售|不出售|第三方|权限",
+    re.I,
+)
+
+
+def is_security(sentence: str) -> bool:
+    """The fact is about data protection (hosting, encryption, certification, privacy)."""
+    return bool(_SECURITY.search(sentence))
+
+
 def is_price(sentence: str) -> bool:
     """A line of the price list ("$140 per vet per month", "标准价：每月180元")."""
     return bool(_PRICE.search(sentence))

@@ -40,6 +40,8 @@ class Move:
         fact_kind: the fact it wants: "offer", "proof", "spec", "any"; "" = no fact.
         fact_must: a pattern its fact must contain ("trial|pilot" for a move that invites a
             side-by-side test), or None.
+        fact_prefer: a pattern that puts a fact first among those it may use (a trial before a
+            yearly plan for a move that lowers the risk), or None.
     """
 
     id: str
@@ -51,6 +53,7 @@ class Move:
     fact_query: str = ""
     fact_kind: str = ""
     fact_must: re.Pattern[str] | None = None
+    fact_prefer: re.Pattern[str] | None = None
 
     @property
     def wants_fact(self) -> bool:
@@ -113,11 +116,15 @@ def parse_moves(text: str, *, source: str) -> tuple[str, tuple[Move, ...]]:
         kind = str(fact.get("kind", "")) if isinstance(fact, dict) else ""
         if kind and kind not in FACT_KINDS:
             raise PlaybookError(f"{where}: fact kind must be one of {', '.join(FACT_KINDS)}.")
-        must = fact.get("must") if isinstance(fact, dict) else None
-        try:
-            fact_must = re.compile(str(must), re.I) if must else None
-        except re.error as exc:
-            raise PlaybookError(f"{where}: fact must is not a valid pattern ({exc}).") from exc
+        patterns: dict[str, re.Pattern[str] | None] = {}
+        for name in ("must", "prefer"):
+            value = fact.get(name) if isinstance(fact, dict) else None
+            try:
+                patterns[name] = re.compile(str(value), re.I) if value else None
+            except re.error as exc:
+                raise PlaybookError(
+                    f"{where}: fact {name} is not a valid pattern ({exc})."
+                ) from exc
         templates = tuple(str(t) for t in raw["templates"] if str(t).strip())
         if not templates:
             raise PlaybookError(f"{where} has no template.")
@@ -131,7 +138,8 @@ def parse_moves(text: str, *, source: str) -> tuple[str, tuple[Move, ...]]:
                 templates=templates,
                 fact_query=str(fact.get("query", "")) if isinstance(fact, dict) else "",
                 fact_kind=kind,
-                fact_must=fact_must,
+                fact_must=patterns["must"],
+                fact_prefer=patterns["prefer"],
             )
         )
     return lang, tuple(moves)

@@ -22,11 +22,13 @@ from inference.playbook import Playbook
 from inference.playbook.text import tokens
 from inference.suggest.checker import PathChecker, near_copy, states_fact
 from inference.suggest.concerns import fact_cues
-from inference.suggest.facts import FactFinder, ScoredFact, is_price
+from inference.suggest.facts import FactFinder, ScoredFact, is_price, is_security
 from inference.suggest.moves import Move, MoveLibrary, library_for
 from inference.suggest.situation import Situation
 
 _SLOT = re.compile(r"\{\??(\w+)\}")
+# Worries about data that a security fact answers, whatever the objection was read as.
+DATA_CONCERNS = frozenset({"location", "access", "control"})
 # Roles that decide or approve spending; legal and IT review, they do not sign.
 DECIDERS = frozenset({"ceo", "cfo", "board", "manager"})
 # An evidence move whose best fact bears on the worry the customer named, or does not.
@@ -176,6 +178,10 @@ class MovePlanner:
                 )
                 if move.fact_must is not None:
                     facts = [f for f in facts if move.fact_must.search(f.fact.sentence)]
+                if move.fact_prefer is not None:
+                    prefer = move.fact_prefer
+                    facts.sort(key=lambda f: not prefer.search(f.fact.sentence))
+                facts = _on_topic(facts, move, s, cues)
                 if not {"price", "budget", "*"} & set(move.categories) and s.category not in (
                     "price",
                     "budget",
@@ -238,13 +244,21 @@ class MovePlanner:
             facts.sort(key=lambda f: f is None or not any(c.search(f.fact.sentence) for c in cues))
         del facts[3:]
         slots = s.slots()
-        if any(
-            t.startswith("{?c_") and "{fact}" not in t and render(t, slots) is not None
-            for t in cand.move.templates
-        ):
-            # A sentence written for the worry they named beats a fact that is not on it.
+        factless = [
+            t for t in cand.move.templates if "{fact}" not in t and render(t, slots) is not None
+        ]
+        if any(t.startswith("{?c_") or "{weighs}" in t for t in factless):
+            # A sentence written for the worry they named (or what the decider weighs) beats a
+            # fact that is not on it.
+            weighs = set(tokens(s.weighs))
             on_cue = [
-                f for f in facts if f is not None and any(c.search(f.fact.sentence) for c in cues)
+                f
+                for f in facts
+                if f is not None
+                and (
+                    any(c.search(f.fact.sentence) for c in cues)
+                    or weighs & set(tokens(f.fact.sentence))
+                )
             ]
             facts = [*on_cue, None]
         elif not any("{fact}" in t for t in cand.move.templates) or not facts:
@@ -350,6 +364,24 @@ def _uses_situation(template: str, s: Situation) -> bool:
     return any(n not in ("fact", "cue") for n in names) and all(
         n in ("fact", "cue") or slots.get(n) for n in names
     )
+
+
+def _on_topic(
+    facts: list[ScoredFact], move: Move, s: Situation, cues: Sequence[re.Pattern[str]]
+) -> list[ScoredFact]:
+    """A security fact (hosting, encryption, certification) only where data is the topic: a
+    security objection or a worry about where data sits or who sees it. A security move, in
+    turn, states a security fact or one on the worry named."""
+    data_topic = s.category == "security" or bool(DATA_CONCERNS & set(s.concerns))
+    if "security" in move.categories and move.family == "evidence":
+        return [
+            f
+            for f in facts
+            if is_security(f.fact.sentence) or any(c.search(f.fact.sentence) for c in cues)
+        ]
+    if data_topic:
+        return facts
+    return [f for f in facts if not is_security(f.fact.sentence)]
 
 
 def _family_order(s: Situation) -> tuple[str, ...]:

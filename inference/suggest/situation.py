@@ -153,6 +153,45 @@ _EN_CRITERIA = re.compile(
 _ZH_CRITERIA = re.compile(
     r"最看重|看重的是|最关心|关心的是|要看到|想看到|对.{1,12}(?:一直)?(?:有顾虑|有疑虑|不放心|有担心)"
 )
+# What follows the criterion, up to a pause or a clause of its own ("the payback period").
+_EN_WEIGHS_END = re.compile(
+    r"[,.;:!?]|\b(?:before|when|so|and|if|because|but|or|from|since|until|first)\b", re.I
+)
+_EN_VAGUE = frozenset(
+    ["it", "this", "that", "them", "us", "you", "him", "her", "something", "anything", "everything"]
+)
+_ZH_WEIGHS = re.compile(r"对(.{1,12}?)(?:一直)?(?:有顾虑|有疑虑|不放心|有担心)")
+_ZH_WEIGHS_END = re.compile(r"[，,。.；;！!？?、]")
+# How many of what the price is for ("four entrances", "forty sensors", "九台", "四个出入口").
+_EN_UNITS = re.compile(
+    r"\b(?:\d+|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|"
+    r"thirty|forty|fifty|sixty|seventy|eighty|ninety|a hundred)\s+([a-z]+s)\b",
+    re.I,
+)
+_EN_NOT_UNITS = frozenset(
+    [
+        "years",
+        "months",
+        "weeks",
+        "days",
+        "hours",
+        "minutes",
+        "seconds",
+        "dollars",
+        "euros",
+        "pounds",
+        "cents",
+        "percent",
+        "times",
+        "thousands",
+        "hundreds",
+    ]
+)
+_ZH_UNITS = re.compile(
+    r"(?:一共|总共|共)?([一二两三四五六七八九十几百千零\d]+)(台|个|家|间|套|辆|所|位|名|块|条|路)"
+    r"([^\s，,。.；;！!？?、加都全的要算还每]{0,3}?)(?=[加都全的要算还，,。.；;！!？?]|$)"
+)
+_ZH_NOT_UNITS = re.compile(r"^(?:月|年|星期|小时|钟头|礼拜|点)")
 _ZH_RIVAL = re.compile(r"([A-Za-z][A-Za-z0-9&.\-]{1,20})(?:那边|家|的报价|报的|给我们)")
 
 
@@ -183,7 +222,10 @@ class Situation:
         quoted: the amount they named is someone else's quote or offer ({?quoted}), not our
             price read back.
         timeframe: they said how long something runs or is left ({?timeframe}: no question
-            asks it again); criteria: they said what the decider weighs ({?criteria}).
+            asks it again); criteria: they said what the decider weighs ({?criteria});
+            weighs: that, in their words when it is short ("the payback period", "对账方不方便").
+        units: how many of what the price is for ("four entrances", "九台"); per: one of them
+            ("每台", "每个出入口"); "" when they named no count.
         signoff: they named, in this line, someone else who has to sign off.
         concerns: what they worry about in their own terms (`concerns.py` ids: "location",
             "outage", ...), each a template flag {?c_<id>}.
@@ -215,6 +257,9 @@ class Situation:
     quoted: bool = False
     timeframe: bool = False
     criteria: bool = False
+    weighs: str = ""
+    units: str = ""
+    per: str = ""
 
     def named(self) -> tuple[str, ...]:
         """What the customer named that a path takes up, as a path writes it without "your":
@@ -241,6 +286,9 @@ class Situation:
             "quoted": "yes" if self.quoted else "",
             "timeframe": "yes" if self.timeframe else "",
             "criteria": "yes" if self.criteria else "",
+            "weighs": self.weighs,
+            "units": self.units,
+            "per": self.per,
         }
         out.update({"c_" + c: "yes" for c in self.concerns})
         return {k: v for k, v in out.items() if v}
@@ -285,6 +333,7 @@ def read_situation(
                 if competitor:
                     break
     person_here = find_person(text, roles_here, zh=zh)
+    units, per = _units(text, zh=zh)
     return Situation(
         text=text,
         lang=lang,
@@ -315,6 +364,9 @@ def read_situation(
         ),
         timeframe=bool((_ZH_TIMEFRAME if zh else _EN_TIMEFRAME).search(text)),
         criteria=bool((_ZH_CRITERIA if zh else _EN_CRITERIA).search(text)),
+        weighs=_weighs(text, zh=zh),
+        units=units,
+        per=per,
         signoff=bool(person_here and (_ZH_SIGNOFF if zh else _EN_SIGNOFF).search(text)),
     )
 
@@ -355,6 +407,48 @@ def _comparison(text: str, *, zh: bool) -> str:
     if re.search(r"我|预想|预期|想象|expected|thought|planned", thing):
         return ""  # "than I expected" names no comparison, only the surprise
     return thing if zh else "your " + thing
+
+
+def _weighs(text: str, *, zh: bool) -> str:
+    """What the decider weighs, in the customer's words, when it is short enough to say back
+    ("the payback period", "AI读片"); "" when it is not said or too long."""
+    if zh:
+        m = _ZH_WEIGHS.search(text)
+        if m:
+            thing = m.group(1)
+        else:
+            c = _ZH_CRITERIA.search(text)
+            if not c:
+                return ""
+            thing = _ZH_WEIGHS_END.split(text[c.end() :], maxsplit=1)[0]
+            thing = re.sub(r"^(?:的是|的|是|就是)", "", thing).strip()
+        if not 2 <= len(thing) <= 10 or re.match(r"^(?:什么|哪|怎么|这|那)", thing):
+            return ""
+        return thing
+    c = _EN_CRITERIA.search(text)
+    if not c:
+        return ""
+    thing = _EN_WEIGHS_END.split(text[c.end() :], maxsplit=1)[0].strip()
+    words = thing.split()
+    if not words or len(words) > 5 or words[0].lower() in _EN_VAGUE:
+        return ""
+    return thing
+
+
+def _units(text: str, *, zh: bool) -> tuple[str, str]:
+    """The count and what it counts ("four entrances", "九台") and one of them ("每台")."""
+    if zh:
+        for m in _ZH_UNITS.finditer(text):
+            noun = m.group(3)
+            if _ZH_NOT_UNITS.match(noun or m.group(2)) or m.group(1) in ("一", "1"):
+                continue
+            return m.group(1) + m.group(2) + noun, "每" + m.group(2) + noun
+        return "", ""
+    for m in _EN_UNITS.finditer(text):
+        if m.group(1).lower() not in _EN_NOT_UNITS:
+            said = m.group(0)
+            return said[:1].lower() + said[1:], "each one"  # said inside a sentence
+    return "", ""
 
 
 def _first(pattern: re.Pattern[str], text: str) -> str:

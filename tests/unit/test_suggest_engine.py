@@ -87,12 +87,13 @@ class Rig:
         )
 
     def objection(self, uid: str, text: str, *, lang: str = "en", category: str = "price",
-                  confidence: float = 0.85, end: float = 10.0) -> None:  # fmt: skip
+                  confidence: float = 0.85, end: float = 10.0,
+                  roles: tuple[str, ...] = ("cfo",)) -> None:  # fmt: skip
         self.clock.advance_to(end + 0.3)
         utterance = ClosedUtterance("customer", uid, end - 4.0, end, text, lang)
         self.engine.observe(utterance)
         event = ObjectionEvent(end + 0.3, uid, end - 4.0, end, category, confidence)
-        self.engine.on_objection(event, utterance=utterance, emotion=None, roles=("cfo",))
+        self.engine.on_objection(event, utterance=utterance, emotion=None, roles=roles)
 
     def of(self, kind: type) -> list:
         return [e for e in self.events if isinstance(e, kind)]
@@ -107,7 +108,7 @@ def rig(playbook) -> Rig:
 
 def test_fact_lines_stay_as_planned_by_default(playbook) -> None:
     rig = Rig(playbook, FakeWriter())
-    rig.objection("u1", "The price is too high for our fleet.")
+    rig.objection("u1", "The price is too high for our fleet.", roles=())
     job = rig.writer.jobs[0][0]
     instant = rig.of(SuggestionEvent)[0]
     rewritten = [m.rewrite for m in job.moves]
@@ -125,6 +126,22 @@ def test_fact_lines_stay_as_planned_by_default(playbook) -> None:
     # Slots the model does not write are final from the start; the others as they complete.
     assert [p.complete for p in last.paths] == [not r or i == q for i, r in enumerate(rewritten)]
     assert last.paths[q].text == rewrite(instant.paths[q].text)
+
+
+def test_lines_written_for_what_the_customer_named_stay_as_planned(playbook) -> None:
+    # The CFO named: the question asks what the CFO needs, a sentence written for this
+    # customer, so the model does not rewrite it (judged: its rewrites of such lines were
+    # worse than the lines); a generic question would be rewritten (test above).
+    rig = Rig(playbook, FakeWriter())
+    rig.objection("u1", "The price is too high, and our CFO will never sign off on that.")
+    job = rig.writer.jobs[0][0] if rig.writer.jobs else None
+    instant = rig.of(SuggestionEvent)[0]
+    q = next(
+        i for i, p in enumerate(instant.paths) if p.strategy.endswith(("ask_gap", "ask_criteria"))
+    )
+    assert "CFO" in instant.paths[q].text
+    assert job is None or not job.moves[q].rewrite
+    assert instant.paths[q].complete
 
 
 def test_instant_paths_three_moves_of_three_families_with_sources(rig: Rig) -> None:
@@ -195,7 +212,7 @@ def test_refined_paths_replace_instant_ones_as_they_complete(rig: Rig) -> None:
     assert first.paths[a].text == instant.paths[a].text
     assert first.latency_s == pytest.approx(4.0)
     rig.writer.path(
-        e, "If you prefer, our annual plan is 15% off list price, paid yearly in advance."
+        e, "If you prefer, our pilot is 21 days free for up to 15 vehicles, no contract."
     )
     rig.writer.path(
         a,
@@ -214,7 +231,9 @@ def test_refined_path_over_the_cap_is_replaced_and_reported(rig: Rig) -> None:
     rig.objection("u1", "Give us 30% off and we sign today.")
     instant = rig.of(SuggestionEvent)[0]
     e = slot(rig.writer.jobs[0][0], "evidence")
-    rig.writer.path(e, "On top of the annual plan at 15% off list price, I can give you 30% off.")
+    rig.writer.path(
+        e, "On top of the pilot, 21 days free for up to 15 vehicles, I can give you 30% off."
+    )
     guard = rig.of(GuardEvent)
     assert [(g.path, g.rule, g.action) for g in guard] == [(e, "max_discount", "blocked")]
     shown = rig.of(SuggestionEvent)[-1].paths[e]
@@ -333,11 +352,12 @@ def test_rewritten_path_keeps_its_compliant_sentence_and_is_rated_on_it(rig: Rig
     job = rig.writer.jobs[0][0]
     e = slot(job, "evidence")
     rig.writer.path(
-        e, "The annual plan is 15% off list price, paid yearly. On top, I can give you 30% off."
+        e,
+        "Our pilot is 21 days free for up to 15 vehicles, no contract. On top, I can give you 30% off.",
     )
     assert [(g.rule, g.action) for g in rig.of(GuardEvent)] == [("max_discount", "rewritten")]
     shown = rig.of(SuggestionEvent)[-1].paths[e]
-    assert shown.text == "The annual plan is 15% off list price, paid yearly."
+    assert shown.text == "Our pilot is 21 days free for up to 15 vehicles, no contract."
     assert shown.complete and shown.strategy == job.moves[e].move_id
 
 

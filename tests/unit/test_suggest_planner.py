@@ -3,6 +3,7 @@ each family, each with its own fact, taking up what the customer named."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -49,12 +50,24 @@ SITUATIONS = [
     ("FleetMax is much cheaper per vehicle than you.", "price", "en"),
     ("We have no budget until next quarter.", "budget", "en"),
     ("I need to run this by our CFO first.", "authority", "en"),
-    ("Switching would take our drivers weeks to learn.", "implementation", "en"),
     ("We're using Routeo and it works well enough.", "competitor", "en"),
     ("这个价格太贵了，比我们预算高很多。", "price", "zh"),
     ("快运通那边便宜多了。", "competitor", "zh"),
     ("这个得我们老板拍板。", "authority", "zh"),
 ]
+
+
+def test_a_worry_about_the_switch_never_gets_the_hosting_line(planner: MovePlanner) -> None:
+    # The demo playbook's one other fact near "switching" is where GPS data is hosted: an
+    # evidence path on it was a paste ("so the switch stays safe: ... hosted in Dublin"). The
+    # set does without an evidence move rather than say it.
+    p = plan(planner, "Switching would take our drivers weeks to learn.", "implementation")
+    assert len({m.move.id for m in p.moves}) == 3 and len({m.text for m in p.moves}) == 3
+    assert "question" in {m.move.family for m in p.moves}
+    for m in p.moves:
+        assert "Dublin" not in m.text and "hosted" not in m.text, m.text
+    asked = plan(planner, "Where is our drivers' GPS data kept?", "security")
+    assert any("Dublin" in m.text for m in asked.moves)  # where data is the topic, it is said
 
 
 @pytest.mark.parametrize(("text", "category", "lang"), SITUATIONS)
@@ -109,7 +122,18 @@ def test_a_price_that_adds_up_over_many_units_is_met_on_volume(
     question = next(m for m in p.moves if m.move.family == "question")
     assert ("matter most" in question.text) if lang == "en" else ("最要紧" in question.text)
     reframe = next(m for m in p.moves if m.move.id == "price.reframe_value")
-    assert reframe.fact is None and (("adds up" in reframe.text) or ("数量" in reframe.text))
+    assert reframe.fact is None and (("adds up" in reframe.text) or ("加起来" in reframe.text))
+    count = "Sixty vans" if lang == "en" else "六十辆车"  # the count they named, said back
+    assert count.lower() in reframe.text.lower() and count.lower() in question.text.lower()
+    if lang == "zh":
+        assert "每辆车" in reframe.text  # what one of them pays back
+
+
+def test_no_count_named_keeps_the_general_volume_line(planner: MovePlanner) -> None:
+    p = plan(planner, "每辆车都要收月费，加起来太贵了。", "price", lang="zh")
+    assert "volume" in p.situation.concerns and not p.situation.units
+    reframe = next(m for m in p.moves if m.move.id == "price.reframe_value")
+    assert "数量一多" in reframe.text
 
 
 def test_evidence_on_the_named_worry_wins_over_a_pasted_case(planner: MovePlanner) -> None:
@@ -276,3 +300,51 @@ def test_a_move_takes_only_a_fact_with_what_it_must_contain() -> None:
     assert not move.fact_must.search("Annual plan: 15% off list price.")
     with pytest.raises(Exception, match="must"):
         parse_moves(text.replace("pilot|trial", "pilot("), source="test")
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "weighs", "said"),
+    [
+        (
+            "Our CFO signs this, and she cares most about driver turnover.",
+            "en",
+            "driver turnover",
+            "one page for your CFO on driver turnover",
+        ),
+        (
+            "这个要我们老板签字，他对数据迁移一直有顾虑。",
+            "zh",
+            "数据迁移",
+            "专门讲清楚数据迁移这一点",
+        ),
+    ],
+)
+def test_material_for_the_decider_is_on_what_they_weigh(
+    planner: MovePlanner, text: str, lang: str, weighs: str, said: str
+) -> None:
+    """The customer said what the decider weighs and no playbook fact is on it: the one-pager
+    is offered on that, not on a result about something else."""
+    p = plan(planner, text, "authority", lang=lang)
+    assert p.situation.weighs == weighs
+    helper = next(m for m in p.moves if m.move.id == "authority.help_decider")
+    assert said in helper.text and helper.fact is None, helper.text
+
+
+def test_weighs_is_left_empty_when_vague_or_long() -> None:
+    s = read_situation(text="She will want to see it first.", lang="en", category="authority",
+                       confidence=0.9)  # fmt: skip
+    assert s.criteria and s.weighs == ""
+    s = read_situation(text="老板最关心的是什么时候能上线并且全员都能用起来。", lang="zh",
+                       category="authority", confidence=0.9)  # fmt: skip
+    assert s.weighs == ""
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_lowering_the_risk_offers_the_pilot_before_the_yearly_plan(
+    planner: MovePlanner, lang: str
+) -> None:
+    text = "That is more than we pay now." if lang == "en" else "这比我们现在付的贵。"
+    p = plan(planner, text, "price", lang=lang)
+    derisk = next(m for m in p.moves if m.move.id == "price.derisk_offer")
+    assert derisk.fact is not None
+    assert re.search(r"pilot|trial|试用|试点|免费", derisk.fact.fact.sentence, re.I), derisk.text
