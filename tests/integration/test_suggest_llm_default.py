@@ -133,14 +133,17 @@ def test_three_distinct_paths_of_which_two_are_written_by_the_default_model() ->
 
 
 @pytest.mark.slow
-def test_by_default_the_model_writes_the_lines_without_a_fact() -> None:
+def test_by_default_the_model_rewrites_only_the_generic_lines() -> None:
+    # A line that states a playbook fact, or takes up what the customer named (here the rival's
+    # quote), keeps its planned text: nothing is generated for it.
     events, writer = _run(SuggestionConfig())
     shown = [e for e in events if isinstance(e, SuggestionEvent)]
     instant, final = shown[0].paths, shown[-1].paths
     facts = [i for i, p in enumerate(instant) if any(s.file for s in p.sources)]
     assert facts, "the price objection's plan rests on at least one playbook fact"
-    assert not set(writer.written) & set(facts)  # nothing generated for those
-    assert all(final[i].text == instant[i].text for i in facts)
+    question = next(i for i, p in enumerate(instant) if p.strategy == "price.ask_gap")
+    assert "FleetMax" in instant[question].text
+    planned = {*facts, question}
+    assert not set(writer.written) & planned  # nothing generated for those
+    assert all(final[i].text == instant[i].text for i in planned)
     assert len({p.text for p in final}) == 3 and all(p.complete for p in final)
-    question = next(i for i, p in enumerate(final) if p.strategy == "price.ask_gap")
-    assert question in writer.written
