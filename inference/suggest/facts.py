@@ -102,7 +102,7 @@ _SECURITY = re.compile(
     r"(?<![A-Za-z])(?:hosted|stored|data cent(?:er|re)s?|encrypt\w*|residency|privacy|"
     r"penetration test\w*|ISO ?\d{4,5}|SOC ?[12]|GDPR|HIPAA|TLS|SSL|two-factor|2FA|"
     r"single sign-on|SSO|access control|audit logs?|role-based|permissions?|third[- ]part\w+|"
-    r"never (?:sold|shared|sell|share)|not (?:sold|shared)|under NDA)(?![A-Za-z])|"
+    r"never (?:sells?|shares?|sold|shared)(?: or (?:sells?|shares?))?|not (?:sold|shared)|under NDA)(?![A-Za-z])|"
     r"存储|存放|机房|加密|等保|隐私|政务云|数据中心|私有云|私有化部署|不出(?:省|境)|商业用途|"
     r"挪作|不会出售|不出售|第三方|权限",
     re.I,

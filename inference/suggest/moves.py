@@ -42,6 +42,8 @@ class Move:
             side-by-side test), or None.
         fact_prefer: a pattern that puts a fact first among those it may use (a trial before a
             yearly plan for a move that lowers the risk), or None.
+        fact_avoid: fact kinds it never rests on (a start plan is never another customer's
+            result: ("proof",)).
     """
 
     id: str
@@ -54,6 +56,7 @@ class Move:
     fact_kind: str = ""
     fact_must: re.Pattern[str] | None = None
     fact_prefer: re.Pattern[str] | None = None
+    fact_avoid: tuple[str, ...] = ()
 
     @property
     def wants_fact(self) -> bool:
@@ -125,6 +128,9 @@ def parse_moves(text: str, *, source: str) -> tuple[str, tuple[Move, ...]]:
                 raise PlaybookError(
                     f"{where}: fact {name} is not a valid pattern ({exc})."
                 ) from exc
+        avoid = tuple(str(k) for k in (fact.get("avoid") or ())) if isinstance(fact, dict) else ()
+        if any(k not in FACT_KINDS for k in avoid):
+            raise PlaybookError(f"{where}: fact avoid lists kinds among {', '.join(FACT_KINDS)}.")
         templates = tuple(str(t) for t in raw["templates"] if str(t).strip())
         if not templates:
             raise PlaybookError(f"{where} has no template.")
@@ -140,6 +146,7 @@ def parse_moves(text: str, *, source: str) -> tuple[str, tuple[Move, ...]]:
                 fact_kind=kind,
                 fact_must=patterns["must"],
                 fact_prefer=patterns["prefer"],
+                fact_avoid=avoid,
             )
         )
     return lang, tuple(moves)

@@ -148,6 +148,12 @@ class MovePlanner:
         for m in lib.moves:
             if s.signoff and "authority" in m.categories:
                 moves.append((m, 1.6))  # who signs off decides what helps, whatever the category
+            elif (
+                s.rival_offer
+                and s.category not in ("price", "budget")
+                and "competitor" in m.categories
+            ):
+                moves.append((m, 1.5))  # a rival's offer on the table, however it was read
             elif s.category in m.categories:
                 moves.append((m, 1.0))
             elif "*" in m.categories:
@@ -178,13 +184,17 @@ class MovePlanner:
                 )
                 if move.fact_must is not None:
                     facts = [f for f in facts if move.fact_must.search(f.fact.sentence)]
+                # Let down by promises before: another customer's result sounds like one more.
+                avoid = set(move.fact_avoid) | ({"proof"} if s.burned else set())
+                facts = [f for f in facts if f.fact.kind not in avoid]
                 if move.fact_prefer is not None:
                     prefer = move.fact_prefer
                     facts.sort(key=lambda f: not prefer.search(f.fact.sentence))
                 facts = _on_topic(facts, move, s, cues)
-                if not {"price", "budget", "*"} & set(move.categories) and s.category not in (
-                    "price",
-                    "budget",
+                if (
+                    not {"price", "budget"} & set(move.categories)
+                    and move.id != "any.answer_question"
+                    and s.category not in ("price", "budget")
                 ):
                     facts = [f for f in facts if not is_price(f.fact.sentence)]  # no price list
                 # A fact said earlier in the call gives way, unless the customer asks for it.

@@ -119,6 +119,14 @@ _EN_PAST = re.compile(
     r"|\bburn(?:ed|t)\b|\bbad experience\b|\bbefore\b.*\b(?:failed|broke|lost|never)\b|\bused to\b",
     re.I,
 )
+# Let down by promises before ("burned", "promised big savings", "被坑过"): another customer's
+# result would sound like the same pitch again.
+_EN_BURNED = re.compile(
+    r"\bburn(?:ed|t)\b|\bbad experience\b|\blet (?:us|me) down\b|\bpromised\b|\bnever deliver\w*"
+    r"|\bunderperform\w*|\bover-?promis\w*|\bripped off\b",
+    re.I,
+)
+_ZH_BURNED = re.compile(r"被坑|上当|吃过亏|吃了亏|承诺|忽悠|说得好听|没兑现|达不到|失望")
 _EN_REVIEW = re.compile(
     r"\b(?:review|legal|lawyers?|compliance|audit\w*|IT (?:department|team|manager)|security team|"
     r"regulator\w*|GDPR|HIPAA)\b",
@@ -191,6 +199,19 @@ _ZH_UNITS = re.compile(
     r"(?:一共|总共|共)?([一二两三四五六七八九十几百千零\d]+)(台|个|家|间|套|辆|所|位|名|块|条|路)"
     r"([^\s，,。.；;！!？?、加都全的要算还每]{0,3}?)(?=[加都全的要算还，,。.；;！!？?]|$)"
 )
+# One of them, said without a count ("每台收银机", "每家店").
+_ZH_PER = re.compile(
+    r"每(台|个|家|间|套|辆|所|位|名|块|条|路)([^\s，,。.；;！!？?、加都全的要算还每]{0,4}?)"
+    r"(?=[加都全的要算还，,。.；;！!？?]|$)"
+)
+# A decider who weighs money (what a cost-or-savings question suits).
+_MONEY_PERSON = re.compile(r"cfo|financ|controller|procure|purchas|account|财务|采购|预算", re.I)
+# A rival's offer on the table ("SenseLoop came by and offered to run it as a service").
+_EN_RIVAL_OFFER = re.compile(
+    r"\b(?:offer\w*|propos\w*|pitch\w*|came (?:by|in)|demo\w*|quot\w*|would (?:do|run|give))\b",
+    re.I,
+)
+_ZH_RIVAL_OFFER = re.compile(r"报价|提出|推荐|来演示|演示过|来过|上门|给我们(?:做|提供)|承诺|答应")
 _ZH_NOT_UNITS = re.compile(r"^(?:月|年|星期|小时|钟头|礼拜|点)")
 _ZH_RIVAL = re.compile(r"([A-Za-z][A-Za-z0-9&.\-]{1,20})(?:那边|家|的报价|报的|给我们)")
 
@@ -225,7 +246,12 @@ class Situation:
             asks it again); criteria: they said what the decider weighs ({?criteria});
             weighs: that, in their words when it is short ("the payback period", "对账方不方便").
         units: how many of what the price is for ("four entrances", "九台"); per: one of them
-            ("每台", "每个出入口"); "" when they named no count.
+            ("每台", "每个出入口", "每台收银机" said without a count); "" when not named.
+        burned: they were let down by promises before (no other customer's result for them).
+        money: the decider weighs money ({?money}: a finance person, an amount or a price
+            objection), so a question may ask about cost or savings.
+        rival_offer: a rival named in this line made them an offer or a demo: competitor
+            moves lead, however the objection was read (not for price and budget).
         signoff: they named, in this line, someone else who has to sign off.
         concerns: what they worry about in their own terms (`concerns.py` ids: "location",
             "outage", ...), each a template flag {?c_<id>}.
@@ -260,6 +286,9 @@ class Situation:
     weighs: str = ""
     units: str = ""
     per: str = ""
+    money: bool = False
+    burned: bool = False
+    rival_offer: bool = False
 
     def named(self) -> tuple[str, ...]:
         """What the customer named that a path takes up, as a path writes it without "your":
@@ -289,6 +318,8 @@ class Situation:
             "weighs": self.weighs,
             "units": self.units,
             "per": self.per,
+            "money": "yes" if self.money else "",
+            "rival_offer": "yes" if self.rival_offer else "",
         }
         out.update({"c_" + c: "yes" for c in self.concerns})
         return {k: v for k, v in out.items() if v}
@@ -326,6 +357,7 @@ def read_situation(
     """
     zh = lang == "zh"
     competitor = find_competitor(text, competitors, zh=zh)
+    rival_here = bool(competitor)
     if not competitor:  # a rival named a moment ago still frames this objection
         for speaker, line in reversed(list(context)[-4:]):
             if speaker == "customer" and line != text:
@@ -333,6 +365,7 @@ def read_situation(
                 if competitor:
                     break
     person_here = find_person(text, roles_here, zh=zh)
+    person = find_person(text, roles_here or (roles if category == "authority" else ()), zh=zh)
     units, per = _units(text, zh=zh)
     return Situation(
         text=text,
@@ -344,7 +377,7 @@ def read_situation(
         roles=tuple(roles),
         roles_here=tuple(roles_here),
         # A decider named earlier frames an authority objection, not a question about data.
-        person=find_person(text, roles_here or (roles if category == "authority" else ()), zh=zh),
+        person=person,
         competitor=competitor,
         number=_first(_ZH_MONEY if zh else _EN_MONEY, text),
         deadline=_deadline(text, zh=zh),
@@ -367,6 +400,14 @@ def read_situation(
         weighs=_weighs(text, zh=zh),
         units=units,
         per=per,
+        money=bool(
+            category in ("price", "budget")
+            or _first(_ZH_MONEY if zh else _EN_MONEY, text)
+            or "cfo" in roles_here
+            or _MONEY_PERSON.search(person)
+        ),
+        burned=bool((_ZH_BURNED if zh else _EN_BURNED).search(text)),
+        rival_offer=bool(rival_here and (_ZH_RIVAL_OFFER if zh else _EN_RIVAL_OFFER).search(text)),
         signoff=bool(person_here and (_ZH_SIGNOFF if zh else _EN_SIGNOFF).search(text)),
     )
 
@@ -443,7 +484,8 @@ def _units(text: str, *, zh: bool) -> tuple[str, str]:
             if _ZH_NOT_UNITS.match(noun or m.group(2)) or m.group(1) in ("一", "1"):
                 continue
             return m.group(1) + m.group(2) + noun, "每" + m.group(2) + noun
-        return "", ""
+        per = _ZH_PER.search(text)
+        return "", (per.group(0) if per else "")
     for m in _EN_UNITS.finditer(text):
         if m.group(1).lower() not in _EN_NOT_UNITS:
             said = m.group(0)

@@ -129,11 +129,14 @@ def test_a_price_that_adds_up_over_many_units_is_met_on_volume(
         assert "每辆车" in reframe.text  # what one of them pays back
 
 
-def test_no_count_named_keeps_the_general_volume_line(planner: MovePlanner) -> None:
+def test_no_count_named_is_met_per_unit_or_in_general(planner: MovePlanner) -> None:
     p = plan(planner, "每辆车都要收月费，加起来太贵了。", "price", lang="zh")
     assert "volume" in p.situation.concerns and not p.situation.units
     reframe = next(m for m in p.moves if m.move.id == "price.reframe_value")
-    assert "数量一多" in reframe.text
+    assert "每辆车能帮您省回多少" in reframe.text  # one of them, as they said it
+    p = plan(planner, "加起来太贵了。", "price", lang="zh")
+    reframe = next(m for m in p.moves if m.move.id == "price.reframe_value")
+    assert "数量一多" in reframe.text and "每一个" not in reframe.text
 
 
 def test_evidence_on_the_named_worry_wins_over_a_pasted_case(planner: MovePlanner) -> None:
@@ -348,3 +351,51 @@ def test_lowering_the_risk_offers_the_pilot_before_the_yearly_plan(
     derisk = next(m for m in p.moves if m.move.id == "price.derisk_offer")
     assert derisk.fact is not None
     assert re.search(r"pilot|trial|试用|试点|免费", derisk.fact.fact.sentence, re.I), derisk.text
+
+
+def test_a_decider_who_does_not_weigh_money_is_not_asked_about_cost(planner: MovePlanner) -> None:
+    p = plan(
+        planner, "Our IT manager has to approve it, and he won't give write access.", "authority"
+    )
+    ask = next(m for m in p.moves if m.move.family == "question")
+    assert "IT manager" in ask.text and "cost" not in ask.text, ask.text
+    money = plan(planner, "Our CFO has to approve anything like this.", "authority")
+    assert "cost" in next(m for m in money.moves if m.move.family == "question").text
+
+
+def test_a_rival_offer_read_as_another_category_gets_competitor_moves(
+    planner: MovePlanner,
+) -> None:
+    p = plan(
+        planner, "Routeo came by and offered to run the whole thing for us as a service.", "need"
+    )
+    assert sum(m.move.id.startswith("competitor.") for m in p.moves) >= 2, [
+        m.move.id for m in p.moves
+    ]
+    assert any("Routeo" in m.text for m in p.moves)
+
+
+def test_no_other_customer_result_for_someone_burned_by_promises(planner: MovePlanner) -> None:
+    text = "The last vendor promised us big fuel savings and never delivered."
+    p = plan(planner, text, "trust")
+    assert all(m.fact is None or m.fact.fact.kind != "proof" for m in p.moves), [
+        m.text for m in p.moves
+    ]
+    assert all("Harbor Foods" not in m.text for m in p.moves)
+
+
+def test_a_start_plan_never_rests_on_a_result(planner: MovePlanner) -> None:
+    p = plan(planner, "We're in the middle of peak season, let's talk in two months.", "timing")
+    start = next(m for m in p.moves if m.move.id == "timing.plan_start")
+    assert start.fact is not None and start.fact.fact.kind != "proof", start.text
+
+
+def test_a_move_file_with_an_unknown_kind_to_avoid_is_refused() -> None:
+    from inference.suggest.moves import PlaybookError, parse_moves
+
+    bad = (
+        '{"lang": "en", "moves": [{"id": "x.y", "family": "evidence", "categories": ["price"],'
+        ' "label": "X", "fact": {"kind": "any", "avoid": ["rumours"]}, "templates": ["{fact}."]}]}'
+    )
+    with pytest.raises(PlaybookError, match="avoid"):
+        parse_moves(bad, source="moves_en.json")

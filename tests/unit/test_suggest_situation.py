@@ -164,9 +164,11 @@ def test_slots_hold_only_what_is_known() -> None:
         "number": "$25",
         "deadline": "next quarter",
         "quoted": "yes",  # FleetMax's quote, not ours read back
+        "money": "yes",  # an amount and the CFO: a cost question suits
+        "rival_offer": "yes",  # the rival named in this line made them an offer
     }
     assert "quoted" not in read("So $29 a vehicle is more than we thought.").slots()
-    assert read("It is too expensive.").slots() == {}
+    assert read("It is too expensive.").slots() == {"money": "yes"}  # a price objection
 
 
 def test_a_bad_experience_is_flagged() -> None:
@@ -191,3 +193,24 @@ def test_the_date_something_waits_for_is_the_deadline() -> None:
     assert s.deadline == "April"
     zh = read("今年的经费已经用完了，只能等明年的预算批下来。", lang="zh", category="budget")
     assert zh.deadline == "明年"
+
+
+def test_who_weighs_money_and_a_rival_offer_on_the_table() -> None:
+    assert not read("Our IT manager will not give write access.", category="authority").money
+    assert read("Our finance director signs anything above that.", category="authority").money
+    offer = read("Routeo came by and offered to run it for us as a service.", category="need")
+    assert offer.competitor == "Routeo" and offer.rival_offer
+    assert not read("We use Routeo today.", category="competitor").rival_offer
+    assert (
+        read("别家上个月来演示过，还给我们报价了。", lang="zh", category="need").rival_offer
+        is False
+    )
+    assert read("快运通上个月来演示过。", lang="zh", category="need").rival_offer
+
+
+def test_burned_by_promises_is_stricter_than_an_old_system() -> None:
+    assert read("A vendor promised us big savings and never delivered.", category="trust").burned
+    assert read("上次那家说得好听，结果根本没兑现。", lang="zh", category="trust").burned
+    old = read("Moving histories out of our old system without losing anything worries me.",
+               category="implementation")  # fmt: skip
+    assert old.bad_experience and not old.burned
