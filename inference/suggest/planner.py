@@ -117,6 +117,8 @@ class MovePlanner:
             for cand in sorted(pool, key=lambda c: c.score, reverse=True):
                 if cand.move.id in used_ids:
                     continue
+                if "any.answer_question" in used_ids and cand.move.id.endswith(".answer_fact"):
+                    continue  # the same move: answering with the facts
                 planned = self._realise(
                     cand, situation, used_facts, [p.text for p in chosen], context
                 )
@@ -395,8 +397,10 @@ def _on_topic(
 
 
 def _family_order(s: Situation) -> tuple[str, ...]:
-    """Which family fills slot 1 first: the answer when they asked, a calm acknowledgement
-    when they are upset, else acknowledge, ask, evidence."""
+    """The families filled first, in slot order: when they asked, the answer, then a question,
+    then the best other move (a second fact, say where the data sits when the answer said who
+    sees it, rather than an acknowledgement that answers nothing); else acknowledge, ask,
+    evidence."""
     if s.is_question:
-        return ("evidence", "acknowledge", "question")
+        return ("evidence", "question")
     return ("acknowledge", "question", "evidence")

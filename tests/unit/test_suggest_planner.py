@@ -399,3 +399,21 @@ def test_a_move_file_with_an_unknown_kind_to_avoid_is_refused() -> None:
     )
     with pytest.raises(PlaybookError, match="avoid"):
         parse_moves(bad, source="moves_en.json")
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("Where is our GPS data kept, and who can see it?", "en"),
+        ("我们的GPS数据存在哪里？会不会拿去做别的用途？", "zh"),
+    ],
+)
+def test_a_question_is_answered_once_then_asked_about(
+    planner: MovePlanner, text: str, lang: str
+) -> None:
+    """Answering first, then a question; the third is another move, never a second "answer
+    with the facts" under another name."""
+    p = plan(planner, text, "security", lang=lang)
+    ids = [m.move.id for m in p.moves]
+    assert ids[0] == "any.answer_question" and p.moves[1].move.family == "question", ids
+    assert not any(i.endswith(".answer_fact") for i in ids), ids
