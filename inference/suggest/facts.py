@@ -180,7 +180,7 @@ _VERB = re.compile(
 )
 
 
-def _with_verb(clause: str) -> str:
+def with_verb(clause: str) -> str:
     """An English fact without a verb ("ISO 27001 certified", "SOC 2 report available under
     NDA", "99.9% uptime SLA", "servers in Frankfurt") as a clause that has one."""
     kept = re.match(
@@ -291,7 +291,7 @@ def as_clause(sentence: str, lang: str, names: Collection[str] = ()) -> str:
     first = s.split(" ", 1)[0]
     if first and first[0].isupper() and not _KEEP_CAPITAL.match(s) and first not in names:
         s = s[0].lower() + s[1:]
-    return _with_verb(s)
+    return with_verb(s)
 
 
 class FactFinder:

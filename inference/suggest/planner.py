@@ -22,7 +22,7 @@ from inference.playbook import Playbook
 from inference.playbook.text import tokens
 from inference.suggest.checker import PathChecker, near_copy, states_fact
 from inference.suggest.concerns import fact_cues
-from inference.suggest.facts import FactFinder, ScoredFact, is_price, is_security
+from inference.suggest.facts import FactFinder, ScoredFact, is_price, is_security, with_verb
 from inference.suggest.moves import Move, MoveLibrary, library_for
 from inference.suggest.situation import Situation
 
@@ -346,6 +346,8 @@ def short_clause(clause: str, lang: str, *, customer: str = "") -> str:
 
     if not stands(head):
         return ""
+    if lang != "zh":  # a head without a verb ("driver app for Android and iOS") gets one
+        head = with_verb(head)
     tail = parts[1] if len(parts) > 1 and stands(parts[1]) else ""
     shared = len(said & set(tokens(tail)))
     # The second half only when it clearly holds more of their words.

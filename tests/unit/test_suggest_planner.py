@@ -417,3 +417,13 @@ def test_a_question_is_answered_once_then_asked_about(
     ids = [m.move.id for m in p.moves]
     assert ids[0] == "any.answer_question" and p.moves[1].move.family == "question", ids
     assert not any(i.endswith(".answer_fact") for i in ids), ids
+
+
+def test_a_head_without_a_verb_gets_one() -> None:
+    head = short_clause(
+        "driver app for Android and iOS; works offline and syncs when the signal is back", "en"
+    )
+    assert head == "we offer driver app for Android and iOS"
+    assert (
+        short_clause("setup takes 3 weeks: one week importing data", "en") == "setup takes 3 weeks"
+    )
