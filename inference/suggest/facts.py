@@ -49,6 +49,38 @@ def _definition(sentence: str, names: Collection[str]) -> bool:
 
 
 MAX_FACT_WORDS = 28
+# Stems too general to show that a fact takes up what the customer said ("it mostly works").
+_GENERIC = frozenset(
+    [
+        "work",
+        "use",
+        "need",
+        "want",
+        "make",
+        "take",
+        "get",
+        "go",
+        "good",
+        "big",
+        "most",
+        "much",
+        "lot",
+        "thing",
+        "time",
+        "one",
+        "new",
+        "way",
+        "help",
+        "just",
+        "realli",
+        "well",
+        "right",
+        "look",
+        "see",
+        "know",
+        "think",
+    ]
+)
 STRONG_MATCH = 2.5  # idf-weighted overlap with the customer's words that stands on its own
 QUERY_CAP = 4.0  # the most the move's own words count for, so the customer's words decide
 CONCERN_BONUS = 2.5  # a fact that bears on the concern the customer named (`concerns.py`)
@@ -149,11 +181,14 @@ class Fact:
 
 @dataclass(frozen=True, slots=True)
 class ScoredFact:
-    """A fact with how well it matches one move of one situation (coverage in [0, 1])."""
+    """A fact with how well it matches one move of one situation (coverage in [0, 1]);
+    `said`: it shares a word with the customer (or the playbook's note on their rival) or
+    bears on the worry they named, rather than only on the move's own retrieval words."""
 
     fact: Fact
     score: float
     coverage: float
+    said: bool = False
 
 
 _IMPERATIVE = re.compile(
@@ -196,6 +231,10 @@ def with_verb(clause: str) -> str:
     where = re.match(r"([a-z]+s) ((?:in|at|on) [^;,]+)", clause)
     if where and not where.group(1).endswith("ss") and not _VERB.search(where.group(0)):
         return f"our {where.group(1)} are {where.group(2)}" + clause[where.end() :]
+    head, sep, rest = clause.partition(";")
+    if sep and not _VERB.search(head) and re.match(r"\s*[a-z]+s\b", rest) and _VERB.search(rest):
+        # "driver app for Android and iOS; works offline" -> "our driver app ... works offline"
+        return f"our {head.strip()} {rest.strip()}"
     if _VERB.search(clause) or re.match(r"(?:we|our|you|it|they|this|that)\b", clause, re.I):
         return clause
     if re.search(r"\b(?:certified|compliant|accredited|audited)\b", clause, re.I):
@@ -409,7 +448,8 @@ class FactFinder:
                 score -= 3.0
             if score <= 0.3:
                 continue
-            out.append(ScoredFact(fact, score, coverage))
+            takes_up = bool((said & toks) - _GENERIC) or bool(on_concern)
+            out.append(ScoredFact(fact, score, coverage, takes_up))
         out.sort(key=lambda s: s.score, reverse=True)
         return out
 

@@ -44,6 +44,9 @@ class Move:
             yearly plan for a move that lowers the risk), or None.
         fact_avoid: fact kinds it never rests on (a start plan is never another customer's
             result: ("proof",)).
+        fact_said: its fact must take up something the customer said (a word of theirs, of the
+            playbook's note on their rival, or the worry they named), not only the move's own
+            retrieval words: "where we differ is that ..." needs a real difference.
     """
 
     id: str
@@ -57,6 +60,7 @@ class Move:
     fact_must: re.Pattern[str] | None = None
     fact_prefer: re.Pattern[str] | None = None
     fact_avoid: tuple[str, ...] = ()
+    fact_said: bool = False
 
     @property
     def wants_fact(self) -> bool:
@@ -147,6 +151,7 @@ def parse_moves(text: str, *, source: str) -> tuple[str, tuple[Move, ...]]:
                 fact_must=patterns["must"],
                 fact_prefer=patterns["prefer"],
                 fact_avoid=avoid,
+                fact_said=bool(fact.get("said")) if isinstance(fact, dict) else False,
             )
         )
     return lang, tuple(moves)

@@ -188,10 +188,9 @@ class MovePlanner:
                     facts = [f for f in facts if move.fact_must.search(f.fact.sentence)]
                 # Let down by promises before: another customer's result sounds like one more.
                 avoid = set(move.fact_avoid) | ({"proof"} if s.burned else set())
-                facts = [f for f in facts if f.fact.kind not in avoid]
-                if move.fact_prefer is not None:
-                    prefer = move.fact_prefer
-                    facts.sort(key=lambda f: not prefer.search(f.fact.sentence))
+                facts = [
+                    f for f in facts if f.fact.kind not in avoid and (f.said or not move.fact_said)
+                ]
                 facts = _on_topic(facts, move, s, cues)
                 if (
                     not {"price", "budget"} & set(move.categories)
@@ -205,6 +204,9 @@ class MovePlanner:
                 said_before |= {f.fact.sentence for f in facts if _rep_said_it(f.fact.sentence, s)}
                 fresh = [f for f in facts if f.fact.sentence not in said_before]
                 facts = fresh + [f for f in facts if f.fact.sentence in said_before]
+                if move.fact_prefer is not None:  # a trial said before still beats a fresh plan
+                    prefer = move.fact_prefer
+                    facts.sort(key=lambda f: not prefer.search(f.fact.sentence))
                 if facts:
                     score += min(0.5, 0.5 * facts[0].coverage + 0.1)
                     if facts[0].fact.sentence in said_before:

@@ -427,3 +427,15 @@ def test_a_head_without_a_verb_gets_one() -> None:
     assert (
         short_clause("setup takes 3 weeks: one week importing data", "en") == "setup takes 3 weeks"
     )
+
+
+def test_where_we_differ_rests_on_a_real_difference(planner: MovePlanner) -> None:
+    """A rival the playbook has a note on: the difference is a fact on that note. No rival and
+    nothing of theirs in any fact: the acknowledgement says no "difference" at all."""
+    p = plan(planner, "We're using Routeo and honestly it works well enough.", "competitor")
+    differ = next(m for m in p.moves if m.move.id == "competitor.respect_difference")
+    assert differ.fact is not None and differ.fact.said
+    assert "our driver app for Android and iOS works offline" in differ.text  # with its verb
+    p = plan(planner, "Our dispatchers use a big spreadsheet and it mostly works.", "competitor")
+    differ = next(m for m in p.moves if m.move.id == "competitor.respect_difference")
+    assert differ.fact is None and "differ" not in differ.text, differ.text
