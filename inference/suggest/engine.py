@@ -492,11 +492,7 @@ def _confidence(planned: PlannedMove, s: Situation, text: str, *, refined: bool)
     named = (s.person, s.competitor, s.number, s.comparison, s.deadline)
     specific = planned.specific or any(n and n.lower() in text.lower() for n in named)
     return path_confidence(
-        objection=s.confidence,
-        fit=planned.score,
-        grounded=planned.fact is not None or planned.move.family == "question",
-        specific=specific,
-        refined=refined,
+        fit=planned.score, specific=specific, family=planned.move.family, refined=refined
     )
 
 

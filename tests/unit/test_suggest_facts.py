@@ -101,13 +101,19 @@ def test_the_same_fact_in_two_files_is_one_fact() -> None:
 def test_confidence_is_the_judged_share_of_usable_paths() -> None:
     from inference.suggest.confidence import CALIBRATION, calibrate, path_confidence
 
-    for x, y in CALIBRATION:
-        assert calibrate(x) == pytest.approx(y)
-    scores = [i / 20 for i in range(21)]
+    for low, share in CALIBRATION[1:]:
+        assert calibrate(low) == pytest.approx(share)
+    scores = [i / 10 - 1.5 for i in range(31)]
     mapped = [calibrate(s) for s in scores]
     assert mapped == sorted(mapped)  # the order of the evidence is kept
-    best = path_confidence(objection=1.0, fit=2.0, grounded=True, specific=True, refined=True)
-    assert best < 0.8  # nothing is shown as high until such paths are judged usable that often
+    # A question that takes up what the customer named, for a move that fits: the band whose
+    # judged paths were usable at least 80% of the time.
+    best = path_confidence(fit=1.8, specific=True, family="question", refined=False)
+    assert best >= 0.8
+    generic = path_confidence(fit=1.0, specific=False, family="acknowledge", refined=False)
+    assert generic < 0.5
+    # Every band but the top one stays under 0.8: "high" is shown only where it was earned.
+    assert all(share < 0.8 for _, share in CALIBRATION[:-1])
 
 
 @pytest.mark.parametrize(
