@@ -55,6 +55,10 @@ _ZH_PERSON = re.compile(
     r"法务部|法务|信息科|信息部|IT部门|技术负责人|技术总监|主任|总监|领导|合伙人|股东|"
     r"业主方|业主|甲方|总部|集团|上级|主管部门)"
 )
+# A teacher named by surname ("李老师"), not a count of teachers ("一百二十个老师").
+_ZH_TEACHER = regex.compile(
+    r"([^\W\d个们的位名些几这那各全和与及每一二三四五六七八九十百])老师(?!们)"
+)
 # Parties outside the customer's own team: a path names them as they are ("业主方", not "你们业主方").
 _ZH_OUTSIDE = ("业主", "甲方")
 _ACRONYM_ROLE = re.compile(r"^(cfo|ceo|cto|coo|cio|ciso|vp)\b", re.I)
@@ -127,6 +131,13 @@ _EN_BURNED = re.compile(
     re.I,
 )
 _ZH_BURNED = re.compile(r"被坑|上当|吃过亏|吃了亏|承诺|忽悠|说得好听|没兑现|达不到|失望")
+# Still angry about it ("I'm still annoyed", "现在想起来还窝火").
+_EN_ANGRY = re.compile(
+    r"\b(?:annoyed|angry|furious|livid|fed up|still mad|pissed|yelled at|chewed out|"
+    r"got an earful|nightmare)\b",
+    re.I,
+)
+_ZH_ANGRY = re.compile(r"窝火|生气|恼火|火大|憋屈|气死|被.{0,4}骂|挨骂|挨批|头疼死|太坑")
 _EN_REVIEW = re.compile(
     r"\b(?:review|legal|lawyers?|compliance|audit\w*|IT (?:department|team|manager)|security team|"
     r"regulator\w*|GDPR|HIPAA)\b",
@@ -247,6 +258,7 @@ class Situation:
             weighs: that, in their words when it is short ("the payback period", "对账方不方便").
         units: how many of what the price is for ("four entrances", "九台"); per: one of them
             ("每台", "每个出入口", "每台收银机" said without a count); "" when not named.
+        upset: they are still angry or frustrated about it ({?upset}).
         burned: they were let down by promises before (no other customer's result for them).
         money: the decider weighs money ({?money}: a finance person, an amount or a price
             objection), so a question may ask about cost or savings.
@@ -288,6 +300,7 @@ class Situation:
     per: str = ""
     money: bool = False
     burned: bool = False
+    upset: bool = False
     rival_offer: bool = False
 
     def named(self) -> tuple[str, ...]:
@@ -319,6 +332,7 @@ class Situation:
             "units": self.units,
             "per": self.per,
             "money": "yes" if self.money else "",
+            "upset": "yes" if self.upset else "",
             "rival_offer": "yes" if self.rival_offer else "",
         }
         out.update({"c_" + c: "yes" for c in self.concerns})
@@ -407,6 +421,7 @@ def read_situation(
             or _MONEY_PERSON.search(person)
         ),
         burned=bool((_ZH_BURNED if zh else _EN_BURNED).search(text)),
+        upset=label == "frustrated" or bool((_ZH_ANGRY if zh else _EN_ANGRY).search(text)),
         rival_offer=bool(rival_here and (_ZH_RIVAL_OFFER if zh else _EN_RIVAL_OFFER).search(text)),
         signoff=bool(person_here and (_ZH_SIGNOFF if zh else _EN_SIGNOFF).search(text)),
     )
@@ -502,16 +517,21 @@ def find_person(text: str, roles: Sequence[str], *, zh: bool) -> str:
     """How a path names the decider: the customer's own words when they named one, else the
     most recent role named in the call; "" when nobody was named."""
     if zh:
-        titled = _ZH_TITLED.search(text)
-        if titled and not titled.group(1).startswith(("总", "老")):
-            return titled.group(1)
+        names = {
+            m.start(1): m.group(1)
+            for m in _ZH_TITLED.finditer(text)
+            if not m.group(1).startswith(("总", "老"))
+        }
+        names.update({m.start(1): m.group(1) + "老师" for m in _ZH_TEACHER.finditer(text)})
+        if names:  # two people named: both take part ("黄校长和李老师")
+            return "和".join(list(dict.fromkeys(names[i] for i in sorted(names)))[:2])
         m = _ZH_PERSON.search(text)
         if m:
             return m.group(1) if m.group(1).startswith(_ZH_OUTSIDE) else "你们" + m.group(1)
         return ("你们" + ZH_ROLE_WORDS[roles[0]]) if roles and roles[0] in ZH_ROLE_WORDS else ""
-    titled = _EN_TITLED.search(text)
+    titled = list(dict.fromkeys(m.group(1) for m in _EN_TITLED.finditer(text)))
     if titled:
-        return titled.group(1)
+        return " and ".join(titled[:2])
     m = _EN_PERSON.search(text)
     if m:
         words = m.group(1).lower()

@@ -439,3 +439,38 @@ def test_where_we_differ_rests_on_a_real_difference(planner: MovePlanner) -> Non
     p = plan(planner, "Our dispatchers use a big spreadsheet and it mostly works.", "competitor")
     differ = next(m for m in p.moves if m.move.id == "competitor.respect_difference")
     assert differ.fact is None and "differ" not in differ.text, differ.text
+
+
+def test_where_to_start_is_its_own_move(planner: MovePlanner) -> None:
+    """Phasing the units in is not "what the gap is": the question has its own move and name."""
+    p = plan(planner, "六十辆车都要装，算下来比我想的贵不少。", "price", lang="zh")
+    ask = next(m for m in p.moves if m.move.family == "question")
+    assert ask.move.id == "price.ask_priority" and ask.move.label == "问先从哪些开始"
+    p = plan(planner, "FleetMax is much cheaper per vehicle than you.", "price")
+    ask = next(m for m in p.moves if m.move.family == "question")
+    assert ask.move.id == "price.ask_gap" and "FleetMax" in ask.text
+
+
+def test_two_people_named_are_both_taken_up(planner: MovePlanner) -> None:
+    p = plan(planner, "最后还得黄校长和信息中心的李老师都点头才行。", "authority", lang="zh")
+    assert p.situation.person == "黄校长和李老师"
+    assert any("黄校长和李老师" in m.text for m in p.moves)
+    assert (
+        read_situation(
+            text="全校一百二十个老师都要重新学。",
+            lang="zh",
+            category="implementation",
+            confidence=0.9,
+        ).person
+        == ""
+    )
+
+
+def test_an_angry_customer_hears_that_first(planner: MovePlanner) -> None:
+    text = "上次换系统，晚上高峰收银机死机，我被老板骂了一顿，现在想起来还窝火。"
+    p = plan(planner, text, "implementation", lang="zh")
+    assert p.situation.upset and p.situation.bad_experience
+    first = p.moves[0]
+    assert first.move.family == "acknowledge" and first.text.startswith("经历过那样的切换"), (
+        first.text
+    )
