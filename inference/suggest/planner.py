@@ -186,8 +186,9 @@ class MovePlanner:
                 )
                 if move.fact_must is not None:
                     facts = [f for f in facts if move.fact_must.search(f.fact.sentence)]
-                # Let down by promises before: another customer's result sounds like one more.
-                avoid = set(move.fact_avoid) | ({"proof"} if s.burned else set())
+                # Let down by promises before, or still angry: another customer's result
+                # sounds like one more pitch.
+                avoid = set(move.fact_avoid) | ({"proof"} if s.burned or s.upset else set())
                 facts = [
                     f for f in facts if f.fact.kind not in avoid and (f.said or not move.fact_said)
                 ]
@@ -294,6 +295,8 @@ class MovePlanner:
                     shorter = render(template, {**filled, "fact": head}) if head else None
                     if shorter is not None and states_fact(shorter, fact.fact.sentence):
                         text = shorter  # the fact's head says it in one breath
+                    elif not sayable(text, s.lang, slack=True):
+                        continue  # far past one breath: another template or fact
                 verdict = self.checker.check(
                     text,
                     family=cand.move.family,
@@ -314,11 +317,16 @@ class MovePlanner:
 
 SAYABLE_WORDS = 24  # one breath, English words
 SAYABLE_CHARS_ZH = 46
+# How far past one breath a path with a fact may run when its fact has no shorter head.
+SLACK_WORDS = 8
+SLACK_CHARS_ZH = 12
 
 
-def sayable(text: str, lang: str) -> bool:
-    """Short enough to say in one breath."""
-    return len(text) <= SAYABLE_CHARS_ZH if lang == "zh" else len(text.split()) <= SAYABLE_WORDS
+def sayable(text: str, lang: str, *, slack: bool = False) -> bool:
+    """Short enough to say in one breath (`slack`: or not far past it)."""
+    if lang == "zh":
+        return len(text) <= SAYABLE_CHARS_ZH + (SLACK_CHARS_ZH if slack else 0)
+    return len(text.split()) <= SAYABLE_WORDS + (SLACK_WORDS if slack else 0)
 
 
 _HEAD_END = re.compile(
@@ -333,6 +341,8 @@ def short_clause(clause: str, lang: str, *, customer: str = "") -> str:
     joined by ";" the one that shares more of the `customer`'s words is kept ("readings go
     over LTE; nothing touches the plant network" to "does it touch our network?")."""
     m = _HEAD_END.search(clause)
+    if not m and lang == "zh":  # a Chinese fact runs on with commas: its first clause
+        m = re.search("，", clause)
     if not m:
         return ""
     head = clause[: m.start()].strip(" ,，")

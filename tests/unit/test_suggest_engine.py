@@ -212,7 +212,8 @@ def test_refined_paths_replace_instant_ones_as_they_complete(rig: Rig) -> None:
     assert first.paths[a].text == instant.paths[a].text
     assert first.latency_s == pytest.approx(4.0)
     rig.writer.path(
-        e, "If you prefer, our pilot is 21 days free for up to 15 vehicles, no contract."
+        e,
+        "Before you weigh that price, try it first: our pilot is 21 days free for up to 15 vehicles, no contract.",
     )
     rig.writer.path(
         a,

@@ -471,6 +471,22 @@ def test_an_angry_customer_hears_that_first(planner: MovePlanner) -> None:
     p = plan(planner, text, "implementation", lang="zh")
     assert p.situation.upset and p.situation.bad_experience
     first = p.moves[0]
-    assert first.move.family == "acknowledge" and first.text.startswith("经历过那样的切换"), (
+    assert first.move.family == "acknowledge" and first.text.startswith("那次换谁都会窝火"), (
         first.text
     )
+    assert all(m.fact is None or m.fact.fact.kind != "proof" for m in p.moves)  # no one's result
+
+
+def test_a_long_chinese_fact_is_said_by_its_first_clause() -> None:
+    assert short_clause("一家门店上线只需半天，可在闭店后安装，菜品和会员数据由我们导入", "zh") == (
+        "一家门店上线只需半天"
+    )
+    assert sayable("x " * 30, "en", slack=True) and not sayable("x " * 33, "en", slack=True)
+
+
+def test_lowering_the_risk_of_a_price_speaks_to_the_price(planner: MovePlanner) -> None:
+    p = plan(planner, "That is more than we pay now.", "price")
+    derisk = next(m for m in p.moves if m.move.id == "price.derisk_offer")
+    assert derisk.text.startswith("Before you weigh that price"), derisk.text
+    budget = plan(planner, "We have no budget until next quarter.", "budget")
+    assert all("weigh that price" not in m.text for m in budget.moves)

@@ -166,9 +166,10 @@ def test_slots_hold_only_what_is_known() -> None:
         "quoted": "yes",  # FleetMax's quote, not ours read back
         "money": "yes",  # an amount and the CFO: a cost question suits
         "rival_offer": "yes",  # the rival named in this line made them an offer
+        "on_price": "yes",  # a price objection
     }
     assert "quoted" not in read("So $29 a vehicle is more than we thought.").slots()
-    assert read("It is too expensive.").slots() == {"money": "yes"}  # a price objection
+    assert read("It is too expensive.").slots() == {"money": "yes", "on_price": "yes"}
 
 
 def test_a_bad_experience_is_flagged() -> None:
