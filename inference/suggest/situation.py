@@ -53,14 +53,14 @@ _EN_PERSON = re.compile(
 _ZH_PERSON = re.compile(
     r"(财务总监|财务处|财务部|财务|总经理|总裁|董事长|董事会|院长|校长|老板|采购部|采购|招标办|设备科|"
     r"法务部|法务|信息科|信息部|IT部门|技术负责人|技术总监|主任|总监|领导|合伙人|股东|"
-    r"业主方|业主|甲方|总部|集团|上级|主管部门)"
+    r"业主方|业主|甲方|总部|集团|上级|主管部门|教育局|卫健委|监管部门|审计部门)"
 )
 # A teacher named by surname ("李老师"), not a count of teachers ("一百二十个老师").
 _ZH_TEACHER = regex.compile(
     r"([^\W\d个们的位名些几这那各全和与及每一二三四五六七八九十百])老师(?!们)"
 )
 # Parties outside the customer's own team: a path names them as they are ("业主方", not "你们业主方").
-_ZH_OUTSIDE = ("业主", "甲方")
+_ZH_OUTSIDE = ("业主", "甲方", "教育局", "卫健委", "监管部门", "主管部门")
 _ACRONYM_ROLE = re.compile(r"^(cfo|ceo|cto|coo|cio|ciso|vp)\b", re.I)
 
 _EN_MONEY = re.compile(

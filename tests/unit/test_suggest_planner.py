@@ -490,3 +490,18 @@ def test_lowering_the_risk_of_a_price_speaks_to_the_price(planner: MovePlanner) 
     assert derisk.text.startswith("Before you weigh that price"), derisk.text
     budget = plan(planner, "We have no budget until next quarter.", "budget")
     assert all("weigh that price" not in m.text for m in budget.moves)
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "asked"),
+    [
+        ("Our legal team will ask where the GPS data is stored.", "en", "your legal team"),
+        ("数据放在哪里？教育局对学生信息管得很严。", "zh", "教育局审核时"),
+    ],
+)
+def test_the_reviewer_they_named_is_asked_about(
+    planner: MovePlanner, text: str, lang: str, asked: str
+) -> None:
+    p = plan(planner, text, "security", lang=lang)
+    ask = next(m for m in p.moves if m.move.family == "question")
+    assert asked in ask.text, ask.text
