@@ -50,7 +50,7 @@ def _definition(sentence: str, names: Collection[str]) -> bool:
 
 MAX_FACT_WORDS = 28
 # Stems too general to show that a fact takes up what the customer said ("it mostly works").
-_GENERIC = frozenset(
+GENERIC_STEMS = frozenset(
     [
         "work",
         "use",
@@ -448,7 +448,7 @@ class FactFinder:
                 score -= 3.0
             if score <= 0.3:
                 continue
-            takes_up = bool((said & toks) - _GENERIC) or bool(on_concern)
+            takes_up = bool((said & toks) - GENERIC_STEMS) or bool(on_concern)
             out.append(ScoredFact(fact, score, coverage, takes_up))
         out.sort(key=lambda s: s.score, reverse=True)
         return out

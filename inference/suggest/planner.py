@@ -22,7 +22,15 @@ from inference.playbook import Playbook
 from inference.playbook.text import tokens
 from inference.suggest.checker import PathChecker, near_copy, states_fact
 from inference.suggest.concerns import fact_cues
-from inference.suggest.facts import FactFinder, ScoredFact, is_price, is_security, with_verb
+from inference.suggest.facts import (
+    GENERIC_STEMS,
+    Fact,
+    FactFinder,
+    ScoredFact,
+    is_price,
+    is_security,
+    with_verb,
+)
 from inference.suggest.moves import Move, MoveLibrary, library_for
 from inference.suggest.situation import Situation
 
@@ -80,6 +88,7 @@ class _Candidate:
     move: Move
     score: float
     facts: list[ScoredFact]
+    told: frozenset[str] = frozenset()  # facts the rep already told them in this call
 
 
 class MovePlanner:
@@ -168,6 +177,7 @@ class MovePlanner:
         for move, base in moves:
             score = base
             facts: list[ScoredFact] = []
+            rep_said: set[str] = set()
             if move.wants_fact:
                 # A general move ("answer first") looks where the category's moves look.
                 query = move.fact_query or " ".join(
@@ -202,7 +212,8 @@ class MovePlanner:
                 # A fact said earlier in the call gives way, unless the customer asks for it.
                 # So does a fact the rep already told them ("the drone survey we did").
                 said_before = set(() if s.is_question else s.earlier_facts)
-                said_before |= {f.fact.sentence for f in facts if _rep_said_it(f.fact.sentence, s)}
+                rep_said = {f.fact.sentence for f in facts if _rep_said_it(f.fact, s)}
+                said_before |= rep_said
                 fresh = [f for f in facts if f.fact.sentence not in said_before]
                 facts = fresh + [f for f in facts if f.fact.sentence in said_before]
                 if move.fact_prefer is not None:  # a trial said before still beats a fresh plan
@@ -234,7 +245,7 @@ class MovePlanner:
                 score -= UPSET_PROOF  # an upset customer hears another customer's result as a pitch
             if move.id in s.earlier_moves:
                 score -= 0.5
-            out.append(_Candidate(move, score, facts))
+            out.append(_Candidate(move, score, facts, frozenset(rep_said)))
         return out
 
     def _realise(
@@ -278,6 +289,10 @@ class MovePlanner:
             facts = [*on_cue, None]
         elif not any("{fact}" in t for t in cand.move.templates) or not facts:
             facts.append(None)
+        elif factless and any(f is not None and f.fact.sentence in cand.told for f in facts):
+            # What the rep already told them gives way to the move's own sentence.
+            told = [f for f in facts if f is not None and f.fact.sentence in cand.told]
+            facts = [f for f in facts if f not in told] + [None, *told]
         for fact in facts:
             filled = dict(slots)
             if fact is not None:
@@ -366,10 +381,14 @@ def short_clause(clause: str, lang: str, *, customer: str = "") -> str:
     return tail if tail and shared >= 2 and shared > len(said & set(tokens(head))) else head
 
 
-def _rep_said_it(sentence: str, s: Situation) -> bool:
-    """The rep's recent lines already carry most of this fact's words."""
-    words = set(tokens(sentence))
+def _rep_said_it(fact: Fact, s: Situation) -> bool:
+    """The rep's recent lines already carry most of this fact's words, or, for an offer, three
+    of its own words ("did the drone survey team turn up? ... on the roof": the free roof
+    survey with a drone is done)."""
+    words = set(tokens(fact.sentence))
     said = set(tokens(" ".join(s.rep_said)))
+    if fact.kind == "offer" and len((words & said) - GENERIC_STEMS) >= 3:
+        return True
     return len(words) >= 3 and len(words & said) >= 0.6 * len(words)
 
 

@@ -505,3 +505,16 @@ def test_the_reviewer_they_named_is_asked_about(
     p = plan(planner, text, "security", lang=lang)
     ask = next(m for m in p.moves if m.move.family == "question")
     assert asked in ask.text, ask.text
+
+
+def test_an_offer_the_rep_already_made_is_not_made_again(planner: MovePlanner) -> None:
+    """The rep just walked them through the pilot: "a small start can still fit: our pilot
+    ..." would offer it again; the budget acknowledgement says its own sentence instead."""
+    text = "We have no budget until next quarter."
+    fresh = plan(planner, text, "budget")
+    fit = next(m for m in fresh.moves if m.move.id == "budget.fit_cycle")
+    assert fit.fact is not None and "pilot" in fit.text.lower()
+    rep = ("rep", "How did the 21-day pilot go on your 15 vehicles last month?")
+    told = plan(planner, text, "budget", context=[rep, ("customer", text)])
+    fit = next(m for m in told.moves if m.move.id == "budget.fit_cycle")
+    assert fit.fact is None, fit.text
