@@ -43,6 +43,7 @@ DECIDERS = frozenset({"ceo", "cfo", "board", "manager"})
 CONCERN_FIT = 0.6
 CONCERN_MISS = 0.7
 UPSET_PROOF = 0.5
+OFF_CUE_PROOF = 0.2
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +118,8 @@ class MovePlanner:
         conversation (its numbers and names may be said)."""
         lib = self.library(situation.lang)
         candidates = self._candidates(situation, lib)
-        order = _family_order(situation)
+        answered = any(c.move.id == "any.answer_question" for c in candidates)
+        order = _family_order(situation, answered=answered)
         chosen: list[PlannedMove] = []
         used_facts: set[str] = set()
         used_ids: set[str] = set()
@@ -231,13 +233,20 @@ class MovePlanner:
             if cues and move.family == "evidence" and move.wants_fact:
                 # The customer named a worry: evidence is the fact on it, or it is a paste.
                 score += CONCERN_FIT if on_concern else -CONCERN_MISS
+                if facts and not on_concern and facts[0].fact.kind == "proof":
+                    score -= OFF_CUE_PROOF  # off the worry, a trial to test us beats a case
             if move.id == "any.speak_to_concern" and not on_concern:
                 continue
             if move.id == "any.answer_question":
                 if not (s.is_question and facts and facts[0].coverage >= 0.3):
                     continue
                 score += 2.0
-            if any(_uses_situation(t, s) for t in move.templates):
+            if any(
+                _uses_situation(t, s)
+                and ("{fact}" not in t or facts)
+                and ("{?cue}" not in t or on_concern)
+                for t in move.templates
+            ):  # a sentence for what they named that can be said: not one without its fact
                 score += 0.3
             if s.valence == "negative" and move.family == "acknowledge":
                 score += 0.2
@@ -429,11 +438,11 @@ def _on_topic(
     return [f for f in facts if not is_security(f.fact.sentence)]
 
 
-def _family_order(s: Situation) -> tuple[str, ...]:
+def _family_order(s: Situation, *, answered: bool) -> tuple[str, ...]:
     """The families filled first, in slot order: when they asked, the answer, then a question,
     then the best other move (a second fact, say where the data sits when the answer said who
     sees it, rather than an acknowledgement that answers nothing); else acknowledge, ask,
     evidence."""
-    if s.is_question:
+    if s.is_question and answered:
         return ("evidence", "question")
     return ("acknowledge", "question", "evidence")

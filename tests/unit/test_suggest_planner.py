@@ -518,3 +518,13 @@ def test_an_offer_the_rep_already_made_is_not_made_again(planner: MovePlanner) -
     told = plan(planner, text, "budget", context=[rep, ("customer", text)])
     fit = next(m for m in told.moves if m.move.id == "budget.fit_cycle")
     assert fit.fact is None, fit.text
+
+
+def test_a_worry_with_no_fact_on_it_gets_words_for_it_and_a_trial(planner: MovePlanner) -> None:
+    """Asked who answers for an outage, with no playbook line on outages: no answer move, so
+    the set does not lead with an unrelated case; it names the worry and offers a trial."""
+    text = "另外你们系统要是周末宕机，司机全停在路上，这个责任谁担？"
+    p = plan(planner, text, "trust", lang="zh")
+    assert p.moves[0].move.id == "any.acknowledge" and "系统一停" in p.moves[0].text
+    assert all(m.fact is None or m.fact.fact.kind != "proof" for m in p.moves)
+    assert any(m.fact is not None and m.fact.fact.kind == "offer" for m in p.moves)
