@@ -198,7 +198,8 @@ class PathChecker:
                 near_copy(a, b)
                 for a in _sentences(text)
                 for b in _sentences(customer)
-                if len(_units(a)) >= 6  # a sentence of theirs said back, not a short answer
+                # a sentence of theirs said back, not a short answer nor a name they used
+                if len(_units(a)) >= 6 and len(_units(b)) >= 6
             )
         ):
             return Verdict(False, "echoes_customer")

@@ -333,7 +333,7 @@ class Situation:
             "per": self.per,
             "money": "yes" if self.money else "",
             "upset": "yes" if self.upset else "",
-            "on_price": "yes" if self.category == "price" else "",
+            "on_" + self.category: "yes" if self.category else "",
             "rival_offer": "yes" if self.rival_offer else "",
         }
         out.update({"c_" + c: "yes" for c in self.concerns})

@@ -528,3 +528,19 @@ def test_a_worry_with_no_fact_on_it_gets_words_for_it_and_a_trial(planner: MoveP
     assert p.moves[0].move.id == "any.acknowledge" and "系统一停" in p.moves[0].text
     assert all(m.fact is None or m.fact.fact.kind != "proof" for m in p.moves)
     assert any(m.fact is not None and m.fact.fact.kind == "offer" for m in p.moves)
+
+
+def test_a_name_the_customer_used_is_no_echo() -> None:
+    from inference.suggest.checker import near_copy
+
+    customer = "It has to go past Marta Lind, our plant director, and she'll want numbers."
+    path = "I can put the numbers on one page for your plant director, for instance that X."
+    checker = PathChecker(load_playbook([PLAYBOOK]))
+    verdict = checker.check(path, family="acknowledge", lang="en", customer=customer)
+    assert verdict.reason != "echoes_customer"
+    assert near_copy("our plant director", path)  # the rule it used to trip on
+
+
+def test_no_one_pager_for_nobody_on_a_budget_objection(planner: MovePlanner) -> None:
+    p = plan(planner, "The budget for this year is spent.", "budget")
+    assert all("whoever signs off" not in m.text for m in p.moves)
