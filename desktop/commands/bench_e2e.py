@@ -164,8 +164,10 @@ def _turn_report(
     uid = objections[0].utterance_id
     mine = [e for e in events if isinstance(e, SuggestionEvent) and e.objection_utterance_id == uid]
     instant = next((e for e in mine if e.stage == "instant"), None)
-    refined = [e for e in mine if e.stage == "refined"]
-    complete = next((e for e in refined if all(p.complete for p in e.paths)), None)
+    # A path is final when it completes: a refined one, or a planned line the model does not
+    # rewrite, final from the instant event on.
+    refined = [e for e in mine if any(p.complete for p in e.paths)]
+    complete = next((e for e in mine if all(p.complete for p in e.paths)), None)
     row["superseded"] = any(
         isinstance(e, StatusEvent) and e.state == "superseded" and uid in e.detail for e in events
     )

@@ -129,7 +129,10 @@ def _check_suggestions(events: list[Event], turns: list[dict], engine_rules_ok) 
             continue
         mine = [s for s in suggestions if s.objection_utterance_id == f"t{i}"]
         assert [s.stage for s in mine][:1] == ["instant"], turn["text"]
-        assert mine[-1].stage == "refined" and all(p.complete for p in mine[-1].paths)
+        # Refined events follow when the model rewrote a generic line; a set whose lines all
+        # stay as planned is final from the instant event on.
+        assert all(p.complete for p in mine[-1].paths)
+        assert mine[-1].stage == "refined" or len(mine) == 1
         for s in mine:
             assert len({p.strategy for p in s.paths}) == 3
             for p in s.paths:  # an evidence move cites its fact's entry
