@@ -198,9 +198,10 @@ class MovePlanner:
                 )
                 if move.fact_must is not None:
                     facts = [f for f in facts if move.fact_must.search(f.fact.sentence)]
-                # Let down by promises before, or still angry: another customer's result
-                # sounds like one more pitch.
-                avoid = set(move.fact_avoid) | ({"proof"} if s.burned or s.upset else set())
+                # Let down by promises before, or still angry about a bad experience: another
+                # customer's result sounds like one more pitch.
+                no_case = s.burned or (s.upset and s.bad_experience)
+                avoid = set(move.fact_avoid) | ({"proof"} if no_case else set())
                 facts = [
                     f for f in facts if f.fact.kind not in avoid and (f.said or not move.fact_said)
                 ]
