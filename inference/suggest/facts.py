@@ -141,6 +141,10 @@ _SECURITY = re.compile(
 )
 
 
+# Where a note about a rival turns from its strengths to its gaps.
+_CONTRAST = re.compile(r"(?:\bbut\b|\bhowever\b|\bthough\b|但是|但|不过|然而)[,，\s]*(.+)$", re.I)
+
+
 def is_security(sentence: str) -> bool:
     """The fact is about data protection (hosting, encryption, certification, privacy)."""
     return bool(_SECURITY.search(sentence))
@@ -454,6 +458,10 @@ class FactFinder:
         return out
 
     def rival_note(self, competitor: str) -> str:
-        """What the playbook says about a rival (its words help find where we differ)."""
+        """What the playbook says about a rival (its words help find where we differ): the
+        part after its "but" when it has one ("X: simple screens, but no sharing between
+        clinics" -> "no sharing between clinics"), since that is where we differ."""
         low = competitor.lower()
-        return " ".join(s for s, _ in self.rival_notes if low and low in s.lower())
+        notes = [s for s, _ in self.rival_notes if low and low in s.lower()]
+        gaps = [m.group(1) for s in notes if (m := _CONTRAST.search(s))]
+        return " ".join(gaps or notes)
