@@ -102,7 +102,8 @@ _ABOUT_OFFER = {
 _QUESTION = {
     "en": re.compile(
         r"\?|\b(?:how|what|which|who|where|when|why) (?:do|does|did|is|are|was|were|would|can|"
-        r"could|have|has|about)\b|^(?:\w+\s+){0,3}?(?:do|does|did|are|is|can|could|would|"
+        r"could|have|has|about)\b|^(?:(?:so|and|um|uh|okay|ok|right|well|now|great|then)\s+){0,3}"
+        r"(?:do|does|did|are|is|can|could|would|"
         r"have|has) (?:you|your|the|they|anyone|anybody)\b|\btell me (?:about|how|what|a bit)|"
         r"\bwalk me through"
     ),

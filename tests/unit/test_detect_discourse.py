@@ -76,6 +76,8 @@ def test_rep_questions_with_and_without_a_mark() -> None:
     assert is_question("Tell me about your month-end close.", "en")
     assert is_question("你们现在怎么安排排班", "zh")
     assert not is_question("We send the summary every Monday.", "en")
+    assert not is_question("We do the setup for you, it takes a day.", "en")
+    assert is_question("okay so do you keep the records on paper", "en")
     assert not is_question("仓库每个月盘点要花好几天。", "zh")
 
 
