@@ -31,6 +31,7 @@ from inference.events import (
 )
 from inference.suggest.concerns import names_worry
 from inference.text import guess_lang
+from inference.text.discourse import describes_pain, is_question
 
 log = logging.getLogger(__name__)
 
@@ -115,6 +116,7 @@ class ConversationHub:
         self.dropped_tentative = 0
         self._synchronous = synchronous
         self._pending: ObjectionEvent | None = None  # a tentative objection awaiting the next turn
+        self._rep_asked = False  # the last utterance was the rep's, and a question
         self._thread.start()
 
     @property
@@ -196,7 +198,12 @@ class ConversationHub:
     def _handle_utterance(self, utterance: ClosedUtterance) -> None:
         if self._suggester is not None:
             self._suggester.observe(utterance)
-        if utterance.speaker != "customer" or self._detectors is None or not utterance.text.strip():
+        asked, self._rep_asked = self._rep_asked, False
+        if utterance.speaker != "customer":
+            text = utterance.text
+            self._rep_asked = bool(text.strip()) and is_question(text, guess_lang(text))
+            return
+        if self._detectors is None or not utterance.text.strip():
             return
         signals = self._detectors.analyze(utterance, t=self._clock.now())
         for event in signals.events():
@@ -205,7 +212,7 @@ class ConversationHub:
         if signals.roles is not None:
             for role in signals.roles.roles:
                 self._decision_map[role] = self._decision_map.get(role, 0) + 1
-        objection = self._confirm(signals.objection, utterance.text)
+        objection = self._confirm(signals.objection, utterance.text, answers_question=asked)
         if objection is not None and not objection.tentative and self._suggester is not None:
             self._suggester.on_objection(
                 objection,
@@ -214,24 +221,36 @@ class ConversationHub:
                 roles=signals.roles.roles if signals.roles else (),
             )
 
-    def _confirm(self, objection: ObjectionEvent | None, text: str) -> ObjectionEvent | None:
+    def _confirm(
+        self, objection: ObjectionEvent | None, text: str, *, answers_question: bool = False
+    ) -> ObjectionEvent | None:
         """Publish the objection of a customer utterance, confirming or dropping a tentative one.
 
         A tentative objection (below the detectors' confirmation threshold) raises no
-        suggestion. A line that names a concrete worry in the customer's own words (where the
-        data sits, an outage, losing history: `inference.suggest.concerns.WORRIES`) confirms
-        it at once, except a competitor candidate (a rival named while describing their
-        setup). Otherwise the customer's next utterance decides: the same category again, however
+        suggestion. A line that answers the rep's question by describing what goes wrong today
+        (`inference.text.discourse.describes_pain`) makes its objection tentative too: a pain
+        is why they might buy, not a reason not to. Any other line that names a concrete worry
+        in the customer's own words (where the data sits, an outage, losing history:
+        `inference.suggest.concerns.WORRIES`) confirms a tentative objection at once, except a
+        competitor candidate (a rival named while describing their setup). Otherwise the
+        customer's next utterance decides: the same category again, however
         sure, confirms it (a new event with `tentative` false for the new utterance, spanning
         both, its confidence the two combined); anything else lets it drop.
         """
         pending, self._pending = self._pending, None
         if objection is None:
             return None
+        lang = guess_lang(text)
+        # A pain says nothing about the offer or a worry (`describes_pain` rules those out), so
+        # a concern word in it ("our support team", an outage last week) describes today.
+        pain = answers_question and describes_pain(text, lang)
+        if pain:
+            objection = dataclasses.replace(objection, tentative=True)
         if (
             objection.tentative
+            and not pain
             and objection.category != "competitor"  # a name alone is context until confirmed
-            and names_worry(text, guess_lang(text))
+            and names_worry(text, lang)
         ):
             objection = dataclasses.replace(objection, tentative=False)
         if objection.tentative and pending is not None and pending.category == objection.category:

@@ -40,6 +40,7 @@ from inference.events import (
 )
 from inference.text import Segmenter
 from inference.text import guess_lang as detect_lang
+from inference.text.discourse import states_next_step
 
 _NAMED_COMPETITOR = 2.0  # log-odds added to "competitor" when a known competitor is named
 _RUNNER_UP_MIN = 0.05  # least probability for a second category to be reported
@@ -101,7 +102,9 @@ class TextDetection:
         lang: the language the line was read as.
         valence_confidence: confidence in the valence.
         tentative: an objection too unsure to stand on its own (below the confirmation
-            threshold, or below the plain-line threshold in a line that takes no stance).
+            threshold, or below the plain-line threshold in a line that takes no stance), or
+            read into a next step the customer states with confidence
+            (`inference.text.discourse.states_next_step`).
     """
 
     objection: str | None
@@ -267,6 +270,9 @@ class SignalDetectors:
         tentative = category is not None and (
             confidence < self.config.confirm_threshold
             or (plain and confidence < self.config.plain_confirm_threshold)
+            # A next step stated with confidence ("I'll show it to our partners on Monday")
+            # names a decider or a date and blocks nothing: the next line decides.
+            or states_next_step(norm, lang)
         )
         detection = TextDetection(
             objection=category,

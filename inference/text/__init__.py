@@ -6,6 +6,8 @@
 - `sentences`: the one sentence split;
 - `stem`: the one English stemmer (Snowball);
 - `numbers`: numerals (Chinese via `cn2an`, English number words).
+- `discourse`: what a line does in the conversation (a confident next step, a pain of today,
+  a question), which keeps an objection read into it tentative.
 
 Retrieval (`inference.playbook`), the detectors, the guard, the writer, the transcriber and the
 desktop's transcript view all use these; nothing else writes out CJK ranges or language rules.

@@ -7,7 +7,11 @@ question), and `blunt_blind_*.tsv`, short objections in sales-training style ("s
 something", "we're all set", "call me next quarter"). The rates asserted are those measured
 when the files were written into the design, less a small margin: null lines confirmed as an
 objection at most 1 in 10 (measured 1/60 en, 3/60 zh); blunt objections read right at least
-90% en, 85% zh (measured 93.2%, 88.0%).
+90% en and zh (measured 93.2% en; zh 88.0% when written). The Chinese blunt file's misses were
+then read (issue #18) and the word families they lacked were added to `lexicon_zh.json` and
+`concepts.json` (written as general families, tested on other lines in
+`test_detect_zh_short_cues.py`), so the zh blunt figure is no longer a held-out measure; the
+corpus blind files and the null files stay unread.
 """
 
 from __future__ import annotations
@@ -28,6 +32,10 @@ from inference.detectors.model import takes_stance
 from inference.detectors.objection import classify, decider_wish
 from inference.detectors.overlap import LIMIT, overlaps
 
+# Short Chinese objections written after the zh families of issue #18 and frozen before any
+# measurement: measured once with the models before and after them, 0.80 both times.
+FROZEN_BLUNT = "blunt_frozen"
+
 
 @pytest.fixture(scope="module")
 def det() -> SignalDetectors:
@@ -46,7 +54,7 @@ def test_null_context_lines_rarely_confirm_an_objection(det: SignalDetectors, la
     assert len(confirmed) <= len(rows) // 10, confirmed
 
 
-@pytest.mark.parametrize(("lang", "floor"), [("en", 0.90), ("zh", 0.85)])
+@pytest.mark.parametrize(("lang", "floor"), [("en", 0.90), ("zh", 0.90)])
 def test_blunt_objections_are_heard(det: SignalDetectors, lang: str, floor: float) -> None:
     rows = load_named(BLUNT_BLIND, lang)
     assert len(rows) >= 100 and all(r.objection is not None for r in rows)
@@ -54,12 +62,19 @@ def test_blunt_objections_are_heard(det: SignalDetectors, lang: str, floor: floa
     assert right / len(rows) >= floor, right / len(rows)
 
 
+def test_the_frozen_chinese_blunt_file_is_heard_as_measured(det: SignalDetectors) -> None:
+    rows = load_named(FROZEN_BLUNT, "zh")
+    assert len(rows) == 60 and all(r.objection is not None for r in rows)
+    right = sum(det.detect_text(r.text, "zh").objection == r.objection for r in rows)
+    assert right / len(rows) >= 0.75, right / len(rows)
+
+
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_new_blind_files_are_apart_from_training(lang: str) -> None:
     training = load_corpus(lang)
     trained_industries = {r.industry for r in training}
     texts = [r.text for r in training]
-    for name in (BLUNT_BLIND, NULL_BLIND):
+    for name in (BLUNT_BLIND, NULL_BLIND, FROZEN_BLUNT):
         blind = load_named(name, lang)
         assert not {r.industry for r in blind} & trained_industries, name
         found = overlaps([r.text for r in blind], texts)
@@ -68,7 +83,9 @@ def test_new_blind_files_are_apart_from_training(lang: str) -> None:
     added = [r.text for n in (13, 14) for r in load_file(DATA_DIR / f"{lang}_{n}.tsv", lang)]
     assert added
     every_blind = [
-        r.text for name in (*BLIND_FILES, BLUNT_BLIND, NULL_BLIND) for r in load_named(name, lang)
+        r.text
+        for name in (*BLIND_FILES, BLUNT_BLIND, NULL_BLIND, FROZEN_BLUNT)
+        for r in load_named(name, lang)
     ]
     assert not overlaps(added, every_blind, LIMIT)
 
