@@ -38,8 +38,12 @@ def _check(events: list[dict], expected: set[str], home: Path) -> None:
         paths = instant[0]["paths"]
         assert len(paths) == 3 and all(p["text"] for p in paths)
         assert len({p["strategy"] for p in paths}) == 3
+    # Each set ends final: refined paths where the model rewrote a generic line, the planned
+    # lines (final from the instant event on) everywhere else.
+    for objection in objections:
+        mine = [s for s in suggestions if s["objection_utterance_id"] == objection["utterance_id"]]
+        assert all(p["complete"] for p in mine[-1]["paths"]), mine[-1]
     refined = [s for s in suggestions if s["stage"] == "refined"]
-    assert refined, "the LLM (llm-tiny) refined no suggestion"
     assert all(len(s["paths"]) == 3 for s in refined)
     statuses = [e for e in events if e["type"] == "status" and e["component"] == "llm"]
     assert any("llm-tiny" in e["detail"] or "SmolLM2" in e["detail"] for e in statuses)
