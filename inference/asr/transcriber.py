@@ -76,9 +76,10 @@ class TranscriberConfig:
         split_s: the second pass decodes at most about this much audio at once: past it, a
             piece is closed at the speaker's next pause (its decode's words are final) and
             the rest of the utterance is refined from there.
-        context_s: the second pass hears the party's previous finalized piece before what it
-            decodes, its final text forced as the decoder's start, when that piece is at most
-            this long (and both fit one 28 s window); 0 turns the left context off.
+        context_s: the second pass hears this much of the party's previous finalized piece
+            before what it decodes (cut between two words; a piece decoded without word
+            times only whole, if no longer), its final text forced as the decoder's start;
+            0 turns the left context off. Each second of it costs encoder time.
         final_full_window: second-pass decodes encode Whisper's whole 30 s window (the audio
             padded as in training) instead of the trimmed context partials use: about twice
             a short decode's cost, paid once per piece, and fewer misheard words.
@@ -102,8 +103,8 @@ class TranscriberConfig:
     shared_load_factor: float = 2.0
     trim_s: float = 5.0
     split_s: float = 10.0
-    context_s: float = 10.0
-    final_full_window: bool = True
+    context_s: float = 4.0
+    final_full_window: bool = False
     final_beam_size: int = 5
     partial_beam_size: int = 1
     partial_word_times: bool = True
@@ -449,7 +450,7 @@ class StreamingTranscriber:
         assert u.end is not None
         if u.second_to >= u.end - self._config.vad.pad_s + 0.05:
             # The pause's decode already heard all the speech.
-            if u.second:
+            if u.second:  # a pause's decode: words with the model's times
                 self._keep_context(u.refine_start, u.second_to, u.second)
             elif self._streamed(u):
                 self._context = None  # streaming's words, not a decode of the piece
@@ -463,7 +464,7 @@ class StreamingTranscriber:
         align = self._lang != "en" and u.lang != "en"
         words = self._decode(u, u.refine_start, cut, beam=beam, word_timestamps=align, second=True)
         if words:
-            self._keep_context(u.refine_start, cut, words)
+            self._keep_context(u.refine_start, cut, words, aligned=align)
         elif cut >= u.end:
             words = self._streamed(u)
             if words:
@@ -489,14 +490,26 @@ class StreamingTranscriber:
         within = [p for p in pauses if p <= limit]
         return within[-1] if within else pauses[0] if pauses else u.end
 
-    def _keep_context(self, t0: float, t1: float, words: list[Word]) -> None:
-        """The piece `t0`..`t1` was decoded to its final `words`: it is the left context of
-        the next second-pass decode (none when it is longer than `context_s`)."""
-        if self._config.context_s <= 0 or t1 - t0 > self._config.context_s:
+    def _keep_context(
+        self, t0: float, t1: float, words: list[Word], *, aligned: bool = True
+    ) -> None:
+        """The piece `t0`..`t1` was decoded to its final `words`: its last `context_s` is the
+        left context of the next second-pass decode, cut between two words when the words
+        carry the model's times (`aligned`); a longer piece without them leaves none."""
+        limit = self._config.context_s
+        if limit <= 0 or not words or (t1 - t0 > limit and not aligned):
             self._context = None
             return
-        text = self._join(words, self._lang or "")
-        self._context = _Context(self._audio.slice(t0, t1), len(words), text)
+        first: int | None = 0
+        if t1 - t0 > limit:
+            first = next((i for i, w in enumerate(words) if w.start >= t1 - limit), None)
+        if first is None:  # its last word is longer than the limit
+            self._context = None
+            return
+        kept = words[first:]
+        cut = t0 if first == 0 else (words[first - 1].end + kept[0].start) / 2
+        text = self._join(kept, self._lang or "")
+        self._context = _Context(self._audio.slice(max(t0, cut), t1), len(kept), text)
 
     def _close(self, u: _Utterance) -> list[Output]:
         """The utterance's one final event (its second pass's text, replacing its partials)

@@ -118,7 +118,7 @@ def test_each_final_holds_its_own_words_once_with_the_previous_turn_as_context(t
     assert len(finals) == 3, [f.text for f in finals]
     # The second and third turns were decoded after the turn before them.
     prefixed = [c for c in calls if c.get("prefix")]
-    assert prefixed and all(c.get("full_window") for c in prefixed)
+    assert len(prefixed) >= 2 and not any(c.get("full_window") for c in calls)
     for final, ref, i in zip(finals, (FIRST, SECOND, THIRD), range(3), strict=True):
         assert wer(ref, final.text) <= 0.3, final.text
         start, end = _customer_span(rendered, i)
