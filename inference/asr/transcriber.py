@@ -16,9 +16,9 @@ when it already heard all the speech, else a decode of the whole utterance made 
 utterance is refined in pieces cut at its pauses (`split_s`), each piece decoded once, so no
 single decode grows with the utterance and the worker can serve the other party in between.
 
-Left context. Each second-pass decode also hears the party's previous piece of speech (its
-last finalized piece, when at most `context_s` long) before the audio it refines, and the
-decoder is forced to begin with that piece's final text: a sentence decoded right after the
+Left context. Each second-pass decode also hears the end (`context_s`, cut between two
+words) of the party's last finalized piece of speech before the audio it refines, and the
+decoder is forced to begin with those words' final text: a sentence decoded right after the
 one before it, as in a whole-recording decode, instead of alone from silence. Only what
 follows the forced text is taken.
 """
