@@ -15,6 +15,12 @@ closes the utterance, its one final event carries the second pass's text: the pa
 when it already heard all the speech, else a decode of the whole utterance made then. A long
 utterance is refined in pieces cut at its pauses (`split_s`), each piece decoded once, so no
 single decode grows with the utterance and the worker can serve the other party in between.
+
+Left context. Each second-pass decode also hears the end (`context_s`, cut between two
+words) of the party's last finalized piece of speech before the audio it refines, and the
+decoder is forced to begin with those words' final text: a sentence decoded right after the
+one before it, as in a whole-recording decode, instead of alone from silence. Only what
+follows the forced text is taken.
 """
 
 from __future__ import annotations
@@ -70,6 +76,13 @@ class TranscriberConfig:
         split_s: the second pass decodes at most about this much audio at once: past it, a
             piece is closed at the speaker's next pause (its decode's words are final) and
             the rest of the utterance is refined from there.
+        context_s: the second pass hears this much of the party's previous finalized piece
+            before what it decodes (cut between two words; a piece decoded without word
+            times only whole, if no longer), its final text forced as the decoder's start;
+            0 turns the left context off. Each second of it costs encoder time.
+        final_full_window: second-pass decodes encode Whisper's whole 30 s window (the audio
+            padded as in training) instead of the trimmed context partials use: about twice
+            a short decode's cost, paid once per piece, and fewer misheard words.
         final_beam_size: beam of the decode that closes an utterance.
         partial_beam_size: beam of the partial decodes (their agreed words are committed).
         partial_word_times: align words in partial decodes too; when False, English partials
@@ -90,6 +103,8 @@ class TranscriberConfig:
     shared_load_factor: float = 2.0
     trim_s: float = 5.0
     split_s: float = 10.0
+    context_s: float = 4.0
+    final_full_window: bool = False
     final_beam_size: int = 5
     partial_beam_size: int = 1
     partial_word_times: bool = True
@@ -139,6 +154,18 @@ class ClosedWindow:
     prompt: str | None
     utterance: _Utterance
     start: float  # session time of audio[0]
+
+
+@dataclass(frozen=True, slots=True)
+class _Context:
+    """The party's last finalized piece of speech: its audio and its final words."""
+
+    audio: np.ndarray
+    words: int  # how many words its text has (the tail of the party's prompt words)
+    text: str
+
+
+_MAX_CONTEXT_WINDOW_S = 28.0  # context plus piece: one Whisper window, with room to spare
 
 
 class _Utterance:
@@ -230,6 +257,7 @@ class StreamingTranscriber:
         self._closed: deque[_Utterance] = deque()
         self._count = 0
         self._history: list[str] = []  # committed words of the party, for the prompt
+        self._context: _Context | None = None  # left context of the second pass
         self._hotwords = ", ".join(h.strip() for h in config.hotwords if h.strip()) or None
         lang = config.language
         self._lang: str | None = None if lang == "auto" else lang
@@ -412,6 +440,7 @@ class StreamingTranscriber:
         u.second, u.second_to = words, end
         if end - u.refine_start > self._config.split_s and words:
             u.refined.extend(words)
+            self._keep_context(u.refine_start, end, words)
             u.refine_start, u.second = end, []
         return words
 
@@ -421,6 +450,10 @@ class StreamingTranscriber:
         assert u.end is not None
         if u.second_to >= u.end - self._config.vad.pad_s + 0.05:
             # The pause's decode already heard all the speech.
+            if u.second:  # a pause's decode: words with the model's times
+                self._keep_context(u.refine_start, u.second_to, u.second)
+            elif self._streamed(u):
+                self._context = None  # streaming's words, not a decode of the piece
             u.refined.extend(u.second or self._streamed(u))
             u.second, u.refine_start = [], u.end
             return True
@@ -430,8 +463,12 @@ class StreamingTranscriber:
         beam = self._policy.final_beam or self._config.final_beam_size
         align = self._lang != "en" and u.lang != "en"
         words = self._decode(u, u.refine_start, cut, beam=beam, word_timestamps=align, second=True)
-        if not words and cut >= u.end:
+        if words:
+            self._keep_context(u.refine_start, cut, words, aligned=align)
+        elif cut >= u.end:
             words = self._streamed(u)
+            if words:
+                self._context = None  # streaming's words, not a decode of the piece
         u.refined.extend(words)
         u.refine_start, u.second, u.second_to = cut, [], cut
         return cut >= u.end
@@ -452,6 +489,27 @@ class StreamingTranscriber:
         pauses = [p for p in u.pauses if u.refine_start + 1.0 < p < u.end - 1.0]
         within = [p for p in pauses if p <= limit]
         return within[-1] if within else pauses[0] if pauses else u.end
+
+    def _keep_context(
+        self, t0: float, t1: float, words: list[Word], *, aligned: bool = True
+    ) -> None:
+        """The piece `t0`..`t1` was decoded to its final `words`: its last `context_s` is the
+        left context of the next second-pass decode, cut between two words when the words
+        carry the model's times (`aligned`); a longer piece without them leaves none."""
+        limit = self._config.context_s
+        if limit <= 0 or not words or (t1 - t0 > limit and not aligned):
+            self._context = None
+            return
+        first: int | None = 0
+        if t1 - t0 > limit:
+            first = next((i for i, w in enumerate(words) if w.start >= t1 - limit), None)
+        if first is None:  # its last word is longer than the limit
+            self._context = None
+            return
+        kept = words[first:]
+        cut = t0 if first == 0 else (words[first - 1].end + kept[0].start) / 2
+        text = self._join(kept, self._lang or "")
+        self._context = _Context(self._audio.slice(max(t0, cut), t1), len(kept), text)
 
     def _close(self, u: _Utterance) -> list[Output]:
         """The utterance's one final event (its second pass's text, replacing its partials)
@@ -513,6 +571,7 @@ class StreamingTranscriber:
         u.lang = u.lang or self._lang or result.language
         words = guarded_words(result.segments, self._config.guard, estimate=True)
         u.refined.extend(w.shifted(window.start) for w in words if w.text.strip())
+        self._context = None  # batches decode without left context
         assert u.end is not None
         u.refine_start = u.end
         return self._close(u)
@@ -528,16 +587,29 @@ class StreamingTranscriber:
         second: bool = False,
     ) -> list[Word]:
         """Decode the party's audio from `t0` to `end`: the streaming window, or with
-        `second` a piece of the second pass (its own prompt)."""
+        `second` a piece of the second pass (its own prompt, and the left context)."""
         audio = self._audio.slice(t0, end)
+        ctx = self._context if second else None
+        if ctx is not None and (len(ctx.audio) + len(audio)) / SAMPLE_RATE > _MAX_CONTEXT_WINDOW_S:
+            ctx = None
+        extra: dict[str, object] = {} if word_timestamps else {"word_timestamps": False}
+        if second and self._config.final_full_window:
+            extra["full_window"] = True
+        offset = t0
+        if ctx is not None:
+            extra["prefix"] = ctx.text
+            offset = t0 - len(ctx.audio) / SAMPLE_RATE
+            audio_in = np.concatenate([ctx.audio, audio])
+        else:
+            audio_in = audio
         began = self._timer.now()
         result = self._backend.transcribe(
-            audio,
+            audio_in,
             language=self._lang,
-            prompt=self._refine_prompt(u) if second else self._prompt(u),
+            prompt=self._refine_prompt(u, ctx.words if ctx else 0) if second else self._prompt(u),
             hotwords=self._hotwords,
             beam_size=beam,
-            **({} if word_timestamps else {"word_timestamps": False}),
+            **extra,  # type: ignore[arg-type]
         )
         self.decodes += 1
         took = max(0.0, self._timer.now() - began)
@@ -547,7 +619,12 @@ class StreamingTranscriber:
             self._lang = result.language if result.language in ("en", "zh") else "en"
         u.lang = u.lang or self._lang or result.language
         words = guarded_words(result.segments, self._config.guard, estimate=not word_timestamps)
-        return [w.shifted(t0) for w in words if w.text.strip()]
+        out = [w.shifted(offset) for w in words if w.text.strip()]
+        if ctx is not None:  # a word the alignment put in the context still belongs here
+            out = [
+                w if w.start >= t0 else Word(t0, max(t0, w.end), w.text, w.probability) for w in out
+            ]
+        return out
 
     def _prompt(self, u: _Utterance) -> str | None:
         """The streaming prompt: the party's earlier text and this utterance's stable words
@@ -555,13 +632,15 @@ class StreamingTranscriber:
         inside = {id(w) for w in u.hb.committed}
         return self._prompt_of(u, [w.text for w in u.words if id(w) not in inside])
 
-    def _refine_prompt(self, u: _Utterance) -> str | None:
+    def _refine_prompt(self, u: _Utterance, context_words: int = 0) -> str | None:
         """The second pass's prompt: the party's earlier final text and the pieces of this
-        utterance refined so far."""
-        return self._prompt_of(u, [w.text for w in u.refined])
+        utterance refined so far, less the last `context_words` (the left context's text,
+        which the decoder is given as its forced start instead)."""
+        return self._prompt_of(u, [w.text for w in u.refined], context_words)
 
-    def _prompt_of(self, u: _Utterance, done: list[str]) -> str | None:
-        words = (self._history + done)[-_PROMPT_WORDS:]
+    def _prompt_of(self, u: _Utterance, done: list[str], drop: int = 0) -> str | None:
+        words = self._history + done
+        words = words[: len(words) - drop][-_PROMPT_WORDS:]
         text = join_words(words) if (self._lang or u.lang) != "zh" else "".join(words).strip()
         if (self._lang or u.lang) == "zh":
             return ZH_PROMPT + text

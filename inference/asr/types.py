@@ -77,10 +77,16 @@ class AsrBackend(Protocol):
         hotwords: str | None,
         beam_size: int | None = None,
         word_timestamps: bool = True,
+        prefix: str | None = None,
+        full_window: bool = False,
     ) -> Transcription:
         """Decode `audio`; `language=None` asks the backend to detect it; `beam_size=None`
         is the backend's default (greedy for streaming); `word_timestamps=False` skips the
-        word alignment pass (segments then carry no words, only text and times)."""
+        word alignment pass (segments then carry no words, only text and times). `prefix`
+        is the known text of the audio's first part (left context): the decoder starts with
+        it, and only what follows it comes back (times still count from the audio's start);
+        nothing comes back when the decode does not begin with it. `full_window` asks for
+        the model's full input window (Whisper: 30 s) instead of a cheaper trimmed one."""
         ...
 
     @property

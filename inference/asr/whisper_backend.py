@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -156,10 +156,22 @@ class WhisperBackend:
         hotwords: str | None,
         beam_size: int | None = None,
         word_timestamps: bool = True,
+        prefix: str | None = None,
+        full_window: bool = False,
     ) -> Transcription:
-        """Decode one window (greedy, no temperature fallback, no built-in VAD)."""
+        """Decode one window (greedy, no temperature fallback, no built-in VAD).
+
+        With `prefix` (the known text of the window's first part), the decoder is forced to
+        begin with that text and goes on from there; what comes back is only what follows it.
+        faster-whisper ignores hotwords beside a prefix, so they are put before the prompt.
+        `full_window` encodes the audio padded to Whisper's 30 s (as the model was trained)
+        instead of the trimmed context (`encoder_margin_s`): dearer, and more accurate."""
         probs: dict[str, float] = {}
-        self._model.encoder_frames = self._encoder_frames(len(audio))
+        if prefix is not None and not prefix.strip():
+            prefix = None
+        if prefix and hotwords:
+            prompt, hotwords = f"{hotwords.strip()} {prompt or ''}".strip(), None
+        self._model.encoder_frames = None if full_window else self._encoder_frames(len(audio))
         self._model.one_pass = len(audio) <= _WINDOW_SAMPLES
         if not self.multilingual:
             language = "en"
@@ -179,9 +191,12 @@ class WhisperBackend:
             max_new_tokens=_max_tokens(len(audio)),
             vad_filter=False,
             without_timestamps=True,
+            prefix=prefix,
         )
         began = time.monotonic()
         out = _transcription(segments, info, probs)  # decoding happens as segments are read
+        if prefix:
+            out = _after_prefix(out, prefix)
         log.debug(
             "decode: %.1f s of audio, beam %d, %.0f ms",
             len(audio) / 16000,
@@ -318,6 +333,57 @@ def _transcription(segments: Any, info: Any, probs: dict[str, float]) -> Transcr
     out = tuple(_segment(s, zh=lang == "zh") for s in segments)
     confidence = probs.get(lang, 1.0) if probs else float(info.language_probability)
     return Transcription(lang, confidence, out, probs)
+
+
+def _after_prefix(result: Transcription, prefix: str) -> Transcription:
+    """The decode without its forced prefix: faster-whisper returns the prefix's tokens as
+    the start of the first segment's text and words. Empty when the text does not begin
+    with the prefix (the caller then decodes without one)."""
+    from faster_whisper.transcribe import get_compression_ratio
+
+    if not result.segments:
+        return result
+    first, *rest = result.segments
+    text = _strip_prefix(first.text, prefix)
+    if text is None:
+        log.warning("a decode did not begin with its forced prefix; its text is dropped")
+        return replace(result, segments=())
+    words: list[Word] = []
+    left = len("".join(prefix.split()))  # prefix characters still to drop, spaces aside
+    for w in first.words:
+        n = len("".join(w.text.split()))
+        if left >= n:
+            left -= n
+            continue
+        if left > 0:  # the word carries the prefix's end and the decode's first characters
+            rest_of_prefix = "".join(prefix.split())[-left:]
+            w = replace(w, text=_strip_prefix(w.text, rest_of_prefix) or w.text)
+            left = 0
+        words.append(w)
+    start = words[0].start if words else first.end
+    kept = replace(
+        first,
+        start=start,
+        text=text,
+        words=tuple(words),
+        compression_ratio=get_compression_ratio(text.strip()) if text.strip() else 0.0,
+    )
+    segments = (kept, *rest) if text.strip() or words else tuple(rest)
+    return replace(result, segments=segments)
+
+
+def _strip_prefix(text: str, prefix: str) -> str | None:
+    """`text` without a leading `prefix`, whitespace aside; None when it does not start so."""
+    i = 0
+    for ch in prefix:
+        if ch.isspace():
+            continue
+        while i < len(text) and text[i].isspace():
+            i += 1
+        if i >= len(text) or text[i] != ch:
+            return None
+        i += 1
+    return text[i:]
 
 
 def _max_tokens(samples: int) -> int:

@@ -82,6 +82,8 @@ class ScriptedBackend:
         hotwords: str | None,
         beam_size: int | None = None,
         word_timestamps: bool = True,
+        prefix: str | None = None,
+        full_window: bool = False,
     ) -> Transcription:
         dur = len(audio) / SAMPLE_RATE
         self.calls.append(
@@ -92,6 +94,8 @@ class ScriptedBackend:
                 "hotwords": hotwords,
                 "beam": beam_size,
                 "word_timestamps": word_timestamps,
+                "prefix": prefix,
+                "full_window": full_window,
             }
         )
         if self.on_call is not None:

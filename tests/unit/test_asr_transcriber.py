@@ -7,6 +7,7 @@ from itertools import pairwise
 import numpy as np
 
 from inference.asr.transcriber import DecodePolicy, StreamingTranscriber, TranscriberConfig
+from inference.asr.types import Segment, Word
 from inference.events import ClosedUtterance, TranscriptEvent
 from tests.unit.asr_fakes import (
     AmplitudeVad,
@@ -154,11 +155,70 @@ def test_language_is_detected_once_then_kept_and_chinese_is_joined_without_space
 
 def test_committed_text_becomes_the_prompt_and_hotwords_are_passed() -> None:
     backend = ScriptedBackend(lambda d: [segment("hello there")])
-    t, clock = make(backend, step_s=100.0, language="en", hotwords=("Acme", " Widget "))
+    t, clock = make(
+        backend, step_s=100.0, language="en", hotwords=("Acme", " Widget "), context_s=0.0
+    )
     run(t, clock, np.concatenate([tone(1.5), silence(1.0), tone(1.5), silence(1.0)]))
     assert backend.calls[0]["hotwords"] == "Acme, Widget"
     assert backend.calls[0]["prompt"] is None
     assert backend.calls[1]["prompt"] == "hello there"
+    assert backend.calls[1]["prefix"] is None
+
+
+def test_the_second_pass_hears_the_previous_piece_with_its_text_as_the_decoders_start() -> None:
+    texts = iter(["first one", "second one", "third one"])
+    backend = ScriptedBackend(lambda d: [segment(next(texts))])
+    t, clock = make(backend, step_s=100.0, language="en", context_s=10.0)
+    out = run(
+        t,
+        clock,
+        np.concatenate([tone(1.5), silence(1.0), tone(2.0), silence(1.0), tone(1.0), silence(1)]),
+    )
+    first, second, third = backend.calls
+    assert first["prefix"] is None and first["prompt"] is None
+    # The piece before is heard again and its final text is the forced start; the prompt
+    # holds only what came before that piece.
+    assert second["prefix"] == "first one" and second["prompt"] is None
+    assert third["prefix"] == "second one" and third["prompt"] == "first one"
+    # Both utterances' speech, each with the VAD's padding and the pause's decode margin.
+    assert 1.5 + 2.0 < float(second["dur"]) < 1.5 + 2.0 + 1.0
+    finals = [e for e in out if isinstance(e, TranscriptEvent) and e.final]
+    assert [e.text for e in finals] == ["first one", "second one", "third one"]
+    # Word times stay on the session clock, inside the utterance they belong to.
+    assert finals[1].start >= 2.5 - 0.25 and finals[1].end <= 4.5 + 0.25
+
+
+def test_only_second_pass_decodes_ask_for_the_full_window_when_configured() -> None:
+    for full in (False, True):
+        backend = ScriptedBackend(growing)
+        t, clock = make(backend, language="en", final_full_window=full)
+        run(t, clock, np.concatenate([tone(3.0), silence(1.0), tone(2.0), silence(1.0)]))
+        beams = {(c["beam"], c["full_window"]) for c in backend.calls}
+        assert beams == ({(1, False), (5, full)}), beams
+
+
+def test_a_long_previous_piece_gives_its_last_words_as_context() -> None:
+    spread = Segment(0.0, 3.0, " one two three four five six", -0.2, 0.01, 1.2,
+                     tuple(Word(0.2 + i * 0.5, 0.65 + i * 0.5, f" {w}")
+                           for i, w in enumerate(["one", "two", "three", "four", "five", "six"])))  # fmt: skip
+    answers = iter([[spread], [segment("seven eight")]])
+    backend = ScriptedBackend(lambda d: next(answers))
+    t, clock = make(backend, step_s=100.0, language="en", context_s=1.8)
+    run(t, clock, np.concatenate([tone(3.0), silence(1.0), tone(1.0), silence(1.0)]))
+    _, second = backend.calls
+    # The pause's decode aligned six words over 3 s: the context is the words that begin
+    # in its last 1.8 s (cut between two words), and the prompt keeps those before them.
+    assert second["prefix"] == "four five six", second
+    assert second["prompt"] == "one two three"
+    assert 1.0 + 1.0 < float(second["dur"]) < 1.0 + 0.6 + 1.8 + 0.2
+
+
+def test_no_left_context_when_the_previous_piece_is_longer_than_context_s() -> None:
+    backend = ScriptedBackend(lambda d: [segment("some words")])
+    t, clock = make(backend, step_s=100.0, language="en", context_s=1.0)
+    run(t, clock, np.concatenate([tone(1.5), silence(1.0), tone(1.5), silence(1.0)]))
+    assert [c["prefix"] for c in backend.calls] == [None, None]
+    assert backend.calls[1]["prompt"] == "some words"
 
 
 def test_once_mode_decodes_each_utterance_once() -> None:
@@ -280,7 +340,7 @@ def test_the_final_is_the_second_pass_over_the_whole_utterance() -> None:
         return [segment(" ".join(words))]
 
     backend.script = script
-    t, clock = make(backend, language="en", trim_s=2.0)
+    t, clock = make(backend, language="en", trim_s=2.0, context_s=0.0)  # no left context
     audio = np.concatenate([tone(1.5), silence(1.0), tone(4.0), silence(1.0)])
     out = run(t, clock, audio)
     finals = [e for e in out if isinstance(e, TranscriptEvent) and e.final]
@@ -317,7 +377,7 @@ def test_a_long_utterance_is_refined_in_pieces_cut_at_its_pauses() -> None:
     backend = ScriptedBackend(lambda d: [])
     pieces: list[float] = []
     backend.script = _pieces_script(backend, pieces)
-    t, clock = make(backend, language="en", split_s=8.0)
+    t, clock = make(backend, language="en", split_s=8.0, context_s=0.0)  # pieces alone
     out = run(t, clock, LONG)
     finals = [e for e in out if isinstance(e, TranscriptEvent) and e.final]
     closed = [e for e in out if isinstance(e, ClosedUtterance)]
@@ -335,7 +395,7 @@ def test_once_mode_refines_a_long_utterance_one_piece_per_call() -> None:
     backend = ScriptedBackend(lambda d: [])
     pieces: list[float] = []
     backend.script = _pieces_script(backend, pieces)
-    t, clock = make(backend, language="en", split_s=8.0)
+    t, clock = make(backend, language="en", split_s=8.0, context_s=0.0)  # pieces alone
     t.apply(DecodePolicy(mode="once", partials=False))
     for frame in frames(LONG):
         clock.advance_to(frame.end)
