@@ -236,7 +236,12 @@ def with_verb(clause: str) -> str:
     if where and not where.group(1).endswith("ss") and not _VERB.search(where.group(0)):
         return f"our {where.group(1)} are {where.group(2)}" + clause[where.end() :]
     head, sep, rest = clause.partition(";")
-    if sep and not _VERB.search(head) and re.match(r"\s*[a-z]+s\b", rest) and _VERB.search(rest):
+    if (
+        sep
+        and head[:1].islower()  # not a sentence led by a name ("Fernbrook Logistics put ...")
+        and not _VERB.search(head)
+        and _VERB.match(rest.strip())  # the second part starts with its verb ("works ...")
+    ):
         # "driver app for Android and iOS; works offline" -> "our driver app ... works offline"
         return f"our {head.strip()} {rest.strip()}"
     if _VERB.search(clause) or re.match(r"(?:we|our|you|it|they|this|that)\b", clause, re.I):

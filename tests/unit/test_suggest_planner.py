@@ -544,3 +544,11 @@ def test_a_name_the_customer_used_is_no_echo() -> None:
 def test_no_one_pager_for_nobody_on_a_budget_objection(planner: MovePlanner) -> None:
     p = plan(planner, "The budget for this year is spent.", "budget")
     assert all("whoever signs off" not in m.text for m in p.moves)
+
+
+def test_a_sentence_led_by_a_name_keeps_its_own_verb() -> None:
+    from inference.suggest.facts import with_verb
+
+    line = "Harbor Foods put 80 trackers in its depot; its vans now start every shift on time"
+    assert with_verb(line) == line  # no "our Harbor Foods put ... depot its vans"
+    assert with_verb("driver app for Android and iOS; works offline").startswith("our driver app")
