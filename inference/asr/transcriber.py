@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import logging
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import numpy as np
@@ -618,7 +618,15 @@ class StreamingTranscriber:
         if self._lang is None and len(audio) >= SAMPLE_RATE:
             self._lang = result.language if result.language in ("en", "zh") else "en"
         u.lang = u.lang or self._lang or result.language
-        words = guarded_words(result.segments, self._config.guard, estimate=not word_timestamps)
+        segments = result.segments
+        if ctx is not None and not word_timestamps:
+            # Without word times the text after the forced prefix has no span of its own
+            # (faster-whisper gives it the window's end): it is the piece's.
+            at = len(ctx.audio) / SAMPLE_RATE
+            segments = tuple(
+                s if s.words else replace(s, start=at, end=max(at, s.end)) for s in segments
+            )
+        words = guarded_words(segments, self._config.guard, estimate=not word_timestamps)
         out = [w.shifted(offset) for w in words if w.text.strip()]
         if ctx is not None:  # a word the alignment put in the context still belongs here
             out = [

@@ -109,12 +109,21 @@ def _finals(path: Path, backend, **config) -> list[TranscriptEvent]:
         backend=Recording(),
     )
     finals = [e for e in items if isinstance(e, TranscriptEvent) and e.final]
-    return [e for e in finals if e.speaker == "customer"], calls
+    return finals, calls
 
 
-def test_each_final_holds_its_own_words_once_with_the_previous_turn_as_context(tiny, call) -> None:
-    wav, rendered = call
-    finals, calls = _finals(wav, tiny)
+@pytest.fixture(scope="module")
+def session(tiny, call) -> tuple[list[TranscriptEvent], list[dict]]:
+    """The rendered call through the streaming pipeline (asr-tiny-en): finals and decodes."""
+    return _finals(call[0], tiny)
+
+
+def test_each_final_holds_its_own_words_once_with_the_previous_turn_as_context(
+    call, session
+) -> None:
+    _, rendered = call
+    finals, calls = session
+    finals = [f for f in finals if f.speaker == "customer"]
     assert len(finals) == 3, [f.text for f in finals]
     # The second and third turns were decoded after the turn before them.
     prefixed = [c for c in calls if c.get("prefix")]
@@ -122,6 +131,25 @@ def test_each_final_holds_its_own_words_once_with_the_previous_turn_as_context(t
     for final, ref, i in zip(finals, (FIRST, SECOND, THIRD), range(3), strict=True):
         assert wer(ref, final.text) <= 0.3, final.text
         start, end = _customer_span(rendered, i)
-        assert start - 0.5 <= final.start and final.end <= end + 0.5, (final, start, end)
+        assert abs(final.start - start) <= 0.5 and abs(final.end - end) <= 0.5, (final, start, end)
     joined = " ".join(f.text for f in finals)
     assert wer(f"{FIRST} {SECOND} {THIRD}", joined) <= 0.2, joined
+
+
+def test_the_reps_finals_decoded_once_after_their_context_span_their_own_speech(
+    call, session
+) -> None:
+    # The rep's utterances are decoded once, at the close, without word times (English):
+    # the second one after the first as its left context. Its words must still lie in its
+    # own turn, not at the window's end.
+    _, rendered = call
+    finals, calls = session
+    reps = [f for f in finals if f.speaker == "rep"]
+    turns = [t for t in rendered if t.speaker == "rep"]
+    assert len(reps) == 2, [f.text for f in reps]
+    assert any(c.get("prefix") and c.get("word_timestamps") is False for c in calls), calls
+    for final, turn in zip(reps, turns, strict=True):
+        assert abs(final.start - turn.start) <= 0.5 and abs(final.end - turn.end) <= 0.5, (
+            final,
+            turn,
+        )

@@ -213,6 +213,24 @@ def test_a_long_previous_piece_gives_its_last_words_as_context() -> None:
     assert 1.0 + 1.0 < float(second["dur"]) < 1.0 + 0.6 + 1.8 + 0.2
 
 
+def test_a_final_decoded_after_its_context_without_word_times_spans_its_own_speech() -> None:
+    # faster-whisper gives the text after a forced prefix, decoded without word times, the
+    # window's end as its start: the words must still be shared out over the piece itself.
+    def script(dur: float) -> list:
+        return [Segment(dur, dur, " and then some more words", -0.2, 0.01, 1.2, ())]
+
+    backend = ScriptedBackend(script)
+    t, clock = make(backend, language="en", context_s=10.0)
+    t.apply(DecodePolicy(mode="once", partials=False))
+    out = run(t, clock, np.concatenate([tone(1.5), silence(1.0), tone(2.0), silence(1.0)]))
+    assert [c["word_timestamps"] for c in backend.calls] == [False, False]
+    assert backend.calls[1]["prefix"] == "and then some more words"
+    _, second = [e for e in out if isinstance(e, TranscriptEvent) and e.final]
+    assert second.text == "and then some more words"
+    # The second utterance's speech is 2.5-4.5 s (with the VAD's padding around it).
+    assert 2.5 - 0.25 <= second.start < 3.0 and 4.0 < second.end <= 4.5 + 0.25, second
+
+
 def test_no_left_context_when_the_previous_piece_is_longer_than_context_s() -> None:
     backend = ScriptedBackend(lambda d: [segment("some words")])
     t, clock = make(backend, step_s=100.0, language="en", context_s=1.0)
