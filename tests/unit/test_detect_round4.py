@@ -91,3 +91,27 @@ def test_blind5_is_heard_as_measured(det: SignalDetectors, lang: str, floor: flo
 )
 def test_new_family_entries_take_a_stance(text: str, lang: str, stance: bool) -> None:
     assert takes_stance(normalize(text).lower(), lang) is stance
+
+
+# Two English cues of the round, written for lines of the project's own scripted calls
+# (`tests/data/suggest_calls`: an owner who signs off above an amount was tentative, a roof
+# nobody may drill was read as no objection): an approval limit is authority, building work on
+# the customer's premises is implementation. Fresh lines, in no corpus or call file; the
+# detectors before the cues read the first right already, the other two as need and budget
+# (tentative).
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        ("Our director signs off on any purchase over five thousand.", "authority"),
+        ("Nobody is drilling into our warehouse floor.", "implementation"),
+        ("The landlord won't have us cutting into the walls.", "implementation"),
+    ],
+)
+def test_approval_limits_and_building_work(det: SignalDetectors, text: str, want: str) -> None:
+    got = det.detect_text(text, "en")
+    assert got.objection == want and not got.tentative
+
+
+def test_building_work_described_is_no_objection(det: SignalDetectors) -> None:
+    got = det.detect_text("we ripped out the old counter last spring and it looks great", "en")
+    assert got.objection is None or got.tentative
