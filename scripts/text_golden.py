@@ -108,11 +108,14 @@ def playbook_dirs() -> list[Path]:
 
 
 def family(name: str) -> str:
-    """The corpus family of a detector data file: train, blind, blunt_blind, null_blind."""
+    """The corpus family of a detector data file: train, blind (the four `--corpus` files),
+    blunt_blind, null_blind; a file written later is a family of its own (blind5, read4)."""
+    from inference.detectors.corpus import BLIND_FILES
+
     stem = name.rsplit("_", 1)[0]
     if stem in ("en", "zh"):
         return "train"
-    if stem.startswith("blind"):
+    if stem in BLIND_FILES:
         return "blind"
     return stem
 
