@@ -8,8 +8,9 @@ to extend the stance families of `concepts.json` (an entry found in a blind5 lin
 read4 line was taken out again) and not trained on. Measured with the shipped models: blind5
 en 0.776 and zh 0.889 both before and after the families (the families fix the phrasings they
 were written for: read4 objection lines taking a stance en 69 -> 96 of 100, zh 74 -> 91 of 93;
-blind5 29 of 43 en and 33 of 39 zh either way). The floors below are those figures less a
-small margin.
+blind5 29 of 43 en and 33 of 39 zh either way). The Chinese families were taken out again at
+the merge (they gained nothing on any blind Chinese file), so the Chinese read4 floor is the
+figure before them, 74 of 93. The floors below are those figures less a small margin.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ def test_round4_files_stay_out_of_training(lang: str) -> None:
     assert not found, [(o.corpus_line, o.eval_line, o.score) for o in found]
 
 
-@pytest.mark.parametrize(("lang", "floor"), [("en", 0.93), ("zh", 0.95)])
+@pytest.mark.parametrize(("lang", "floor"), [("en", 0.93), ("zh", 0.77)])
 def test_read_objections_take_a_stance(lang: str, floor: float) -> None:
     rows = [r for r in load_named(READ4, lang) if r.objection]
     taking = sum(takes_stance(normalize(r.text).lower(), lang) for r in rows)
@@ -69,7 +70,8 @@ def test_blind5_is_heard_as_measured(det: SignalDetectors, lang: str, floor: flo
 
 
 # Written for this test (in no corpus file): each takes a stance only through an entry the
-# round added to a stance family; the last two per language describe or ask and take none.
+# round added to a stance family (English only: see the module note); the last two per language
+# describe or ask and take none.
 @pytest.mark.parametrize(
     ("text", "lang", "stance"),
     [
@@ -81,10 +83,6 @@ def test_blind5_is_heard_as_measured(det: SignalDetectors, lang: str, floor: flo
         ("Every penny's gone on the new roof.", "en", True),
         ("we run six chairs and a nail bar upstairs", "en", False),
         ("does the monthly fee include updates", "en", False),
-        ("这也太忒狠了吧", "zh", True),
-        ("哪来的钱啊", "zh", True),
-        ("要这个干啥呢", "zh", True),
-        ("说得好听", "zh", True),
         ("我们店主要做早餐和外卖", "zh", False),
         ("月费包不包升级", "zh", False),
     ],
