@@ -219,6 +219,10 @@ _VERB = re.compile(
 )
 
 
+# A clause that opens with where or when it holds ("on flat roofs, ...", "after go-live, ...").
+_LEAD_IN = r"(?:on|in|at|for|with|after|before|during|within|once|when|if|from|under|across)\s"
+
+
 def with_verb(clause: str) -> str:
     """An English fact without a verb ("ISO 27001 certified", "SOC 2 report available under
     NDA", "99.9% uptime SLA", "servers in Frankfurt") as a clause that has one."""
@@ -245,6 +249,9 @@ def with_verb(clause: str) -> str:
         # "driver app for Android and iOS; works offline" -> "our driver app ... works offline"
         return f"our {head.strip()} {rest.strip()}"
     if _VERB.search(clause) or re.match(r"(?:we|our|you|it|they|this|that)\b", clause, re.I):
+        return clause
+    if re.match(_LEAD_IN, clause, re.I) and "," in clause:
+        # "on flat roofs, panels sit on ballast" is a sentence after its lead-in, not an offer
         return clause
     if re.search(r"\b(?:certified|compliant|accredited|audited)\b", clause, re.I):
         return "we are " + clause

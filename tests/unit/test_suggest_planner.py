@@ -552,3 +552,11 @@ def test_a_sentence_led_by_a_name_keeps_its_own_verb() -> None:
     line = "Harbor Foods put 80 trackers in its depot; its vans now start every shift on time"
     assert with_verb(line) == line  # no "our Harbor Foods put ... depot its vans"
     assert with_verb("driver app for Android and iOS; works offline").startswith("our driver app")
+
+
+def test_a_sentence_after_its_lead_in_is_not_made_an_offer() -> None:
+    from inference.suggest.facts import with_verb
+
+    line = "on tiled roofs, the frames hook under the tiles"
+    assert with_verb(line) == line  # not "we offer on tiled roofs, ..."
+    assert with_verb("on-site training for two days") == "we offer on-site training for two days"
