@@ -426,9 +426,14 @@ def _on_topic(
 ) -> list[ScoredFact]:
     """A security fact (hosting, encryption, certification) only where data is the topic: a
     security objection or a worry about where data sits or who sees it. A security move, in
-    turn, states a security fact or one on the worry named."""
+    turn, states a security fact or one on the worry named, and only one on the worry when the
+    customer named one."""
     data_topic = s.category == "security" or bool(DATA_CONCERNS & set(s.concerns))
     if "security" in move.categories and move.family == "evidence":
+        if cues and DATA_CONCERNS & set(s.concerns):
+            # They named the worry (no write access, where it is kept): a fact on another
+            # point of security (hosting, a certificate) answers a question they did not ask.
+            return [f for f in facts if any(c.search(f.fact.sentence) for c in cues)]
         return [
             f
             for f in facts

@@ -560,3 +560,15 @@ def test_a_sentence_after_its_lead_in_is_not_made_an_offer() -> None:
     line = "on tiled roofs, the frames hook under the tiles"
     assert with_verb(line) == line  # not "we offer on tiled roofs, ..."
     assert with_verb("on-site training for two days") == "we offer on-site training for two days"
+
+
+def test_a_named_worry_about_control_is_not_answered_with_where_data_is_hosted(
+    planner: MovePlanner,
+) -> None:
+    """They said no outsider gets write access: the hosting line or the audit report answers a
+    question they did not ask, so no move states either (the playbook has no line on access)."""
+    p = plan(planner, "Nobody from outside gets write access to our dispatch system.", "security")
+    assert len(p.moves) == 3
+    assert all(m.fact is None for m in p.moves), [m.text for m in p.moves]
+    asked = plan(planner, "Where is our drivers' GPS data kept?", "security")
+    assert any("Dublin" in m.text for m in asked.moves)  # where it is kept: that line answers
