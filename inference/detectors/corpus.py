@@ -56,8 +56,9 @@ NULL_BLIND = "null_blind"
 # Round 4 of issue #18 (objections as other people say them): ten industries per language of
 # short, colloquial, indirect lines; three drawn aside by a seeded draw before any score are
 # `blind5` (never trained on, never read for the word families), the other seven are `read4`,
-# read to extend the stance families of `concepts.json` and not trained on either (training on
-# them lowered the English corpus blind files and raised false alarms on calls).
+# read to extend the English stance families of `concepts.json` (the Chinese ones gained nothing
+# blind and were taken out) and not trained on either (training on them lowered the English
+# corpus blind files and raised false alarms on calls).
 READ4 = "read4"
 BLIND5 = "blind5"
 
