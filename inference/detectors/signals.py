@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import cast
 
@@ -60,6 +60,8 @@ PLAIN_CONFIRM_THRESHOLD = 0.8
 # machine, confirmed as trust, that then changed four later suggestion sets of its call).
 SEMANTIC_KEEP_THRESHOLD = 0.8
 SEMANTIC_CONFIRM_THRESHOLD = 0.7
+# The LLM reader's say on a line: what it adds to each objection class's log-odds.
+SecondLook = Mapping[str, float]
 _LETTERS = regex.compile(r"[A-Za-z\p{Han}]")
 
 
@@ -199,14 +201,43 @@ class SignalDetectors:
         """The customer's emotion trend over the call so far."""
         return self._trend.trend
 
-    def detect_text(self, text: str, lang: str = "auto") -> TextDetection:
+    def detect_text(
+        self, text: str, lang: str = "auto", *, second: SecondLook | None = None
+    ) -> TextDetection:
         """Read one line of customer text (no audio, no call state).
 
         Args:
             text: the line.
             lang: "auto", "en" or "zh".
+            second: the LLM reader's say on the line (`inference.detectors.llm_reader`): given,
+                its shift joins the semantic reader's (the second opinion's read).
         """
-        return self._read(text, lang)[0]
+        return self._read(text, lang, second=second)[0]
+
+    def lowered(self, utterance: ClosedUtterance) -> tuple[str, str]:
+        """(language, normalised lower-cased text) of an utterance, as the readers see it."""
+        hint = utterance.lang if utterance.lang in ("en", "zh") else "en"
+        lang = detect_lang(utterance.text) if _LETTERS.search(utterance.text) else hint
+        return lang, normalize(utterance.text).lower()
+
+    def reread(
+        self, utterance: ClosedUtterance, second: SecondLook, *, t: float
+    ) -> ObjectionEvent | None:
+        """The objection of a customer utterance read again with the LLM reader's say
+        (`second`); no other signal and no call state changes."""
+        lang = self.lowered(utterance)[0]
+        det = self._read(utterance.text, lang, second=second)[0]
+        if det.objection is None:
+            return None
+        return ObjectionEvent(
+            t=t,
+            utterance_id=utterance.utterance_id,
+            start=utterance.start,
+            end=utterance.end,
+            category=det.objection,
+            confidence=det.objection_confidence,
+            tentative=det.tentative,
+        )
 
     def _models(self, lang: str) -> LanguageModels | None:
         return load_models(lang) if self._use_model else None
@@ -267,7 +298,7 @@ class SignalDetectors:
         return lang, norm, low, roles, obj, emo, named
 
     def _read(
-        self, text: str, lang: str, *, customer: bool = True
+        self, text: str, lang: str, *, customer: bool = True, second: SecondLook | None = None
     ) -> tuple[TextDetection, TermHits]:
         lang, norm, low, roles, obj, emo, named = self._rules(text, lang)
         cfg = self.config
@@ -284,6 +315,8 @@ class SignalDetectors:
             # The semantic reader weighs in on a customer's line (nobody reads the rep's
             # objections) unless the words are sure of an objection: then they keep it.
             sem = self._semantic_shift(low, lang) if customer else {}
+            if second:
+                sem = {c: sem.get(c, 0.0) + v for c, v in second.items()}
             words_top = max(range(len(p)), key=p.__getitem__)
             words_p = p[words_top]
             if sem and (classes[words_top] == NONE or words_p < cfg.semantic_keep_threshold):
@@ -308,7 +341,9 @@ class SignalDetectors:
                 # objection that the next turn confirms or drops, while a rival's offer told
                 # as a reason not to buy (read by the words as another objection) stands.
                 own = models.objection.probabilities(feats)
-                confidence = round(max(pc for c, pc in zip(classes, own) if c != NONE), 3)
+                confidence = round(
+                    max(pc for c, pc in zip(classes, own, strict=True) if c != NONE), 3
+                )
             # The next category with evidence: the model leans on it, or a rule cue found it.
             runner_up = next(
                 (
