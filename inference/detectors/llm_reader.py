@@ -80,10 +80,10 @@ def load_reader_head(lang: str) -> ReaderHead | None:
 
 
 class LlmEncoder:
-    """Mean-pooled hidden states of a GGUF model, in llama.cpp's embedding mode.
-
-    A second llama.cpp instance on the same file: the weights are memory-mapped, so the pages
-    are the ones the suggestion writer already reads. Loaded on first use.
+    """The second opinion's own model instance, for reading lines outside a session
+    (`parley bench detect --second-opinion`, `scripts/train_reader.py`): a `LlamaBackend` of
+    its own with a small context, read through the same `LlamaBackend.embed` a session uses
+    on its loaded model. Loaded on first use.
 
     Args:
         source: a model pack name (`llm-default`) or the path of a GGUF file.
@@ -95,8 +95,7 @@ class LlmEncoder:
     ) -> None:
         self._source = source
         self._threads_fn = threads_fn
-        self._llama: Any = None
-        self._threads = 0
+        self._backend: Any = None
         self._ident: dict[str, Any] = {}
         self._lock = threading.Lock()
         self.path: Path | None = None
@@ -119,54 +118,29 @@ class LlmEncoder:
         return model_path(src)
 
     def _load(self) -> dict[str, Any]:
-        if self._llama is None:
-            import llama_cpp
-
-            from models.errors import ModelError
+        if self._backend is None:
+            from inference.llm.backend import LlamaBackend
+            from inference.llm.types import LlmConfig
 
             path = self._resolve()
-            threads = max(1, self._threads_fn()) if self._threads_fn else 2
-            try:
-                self._llama = llama_cpp.Llama(
-                    str(path),
-                    embedding=True,
-                    pooling_type=llama_cpp.LLAMA_POOLING_TYPE_MEAN,
-                    n_ctx=512,
-                    n_batch=512,
-                    n_threads=threads,
-                    n_threads_batch=threads,
-                    n_gpu_layers=0,
-                    verbose=False,
-                )
-            except Exception as e:
-                raise ModelError(
-                    f"Could not load {path} for the second opinion ({e}); reinstall it with "
-                    f"`parley models install {PACK}`."
-                ) from e
-            self.path = path
-            self._threads = threads
-            self._ident = {
-                "description": self._llama._model.desc(),
-                "n_embd": int(self._llama.n_embd()),
-                "size": path.stat().st_size,
-            }
+            backend = LlamaBackend(
+                LlmConfig(model_path=path, n_ctx=512, n_gpu_layers=0), threads_fn=self._threads_fn
+            )
+            self._ident = backend.identity()  # loads it (ModelError when it cannot)
+            self._backend, self.path = backend, path
         return self._ident
 
     def encode(self, text: str) -> np.ndarray:
         """The raw sentence vector of one line (the mean of its tokens' hidden states)."""
         with self._lock:
             self._load()
-            threads = max(1, self._threads_fn()) if self._threads_fn else self._threads
-            if threads != self._threads:
-                self._llama._ctx.set_n_threads(threads, threads)
-                self._threads = threads
-            return np.asarray(self._llama.embed(text), dtype=np.float64)
+            return np.asarray(self._backend.embed(text), dtype=np.float64)
 
     def close(self) -> None:
         with self._lock:
-            if self._llama is not None:
-                self._llama.close()
-                self._llama = None
+            if self._backend is not None:
+                self._backend.close()
+                self._backend = None
 
 
 class SecondReader:

@@ -19,6 +19,7 @@ Cancellation is checked between decode calls (prompt chunks and tokens): a newer
 from __future__ import annotations
 
 import codecs
+import contextlib
 import ctypes
 import logging
 import threading
@@ -94,6 +95,19 @@ LEAD_SIDE_TOKENS = 8  # forced tokens of a waiting branch evaluated per step of 
 def _generating(st: _BranchState) -> bool:
     """The branch has reached its last segment's sampled text (its forced text is cached)."""
     return st.segment == len(st.branch.segments) - 1 and len(st.pending) <= 1
+
+
+@contextlib.contextmanager
+def _quiet_llama_log(lib: Any, verbose: bool) -> Iterator[None]:
+    """Silence llama.cpp's log lines (only those) for the block, unless `verbose`."""
+    logger = lib._logger.logger
+    old = logger.level
+    if not verbose:
+        logger.setLevel(logging.CRITICAL + 10)
+    try:
+        yield
+    finally:
+        logger.setLevel(old)
 
 
 EMBED_TOKENS = 512  # the longest line the embedding context reads (the rest is cut)
@@ -217,9 +231,12 @@ class LlamaBackend:
                 cparams.embeddings = True
                 cparams.pooling_type = lib.LLAMA_POOLING_TYPE_MEAN
                 cparams.no_perf = True
-                self._embed_ctx = lib._internals.LlamaContext(
-                    model=self._model, params=cparams, verbose=self.config.verbose
-                )
+                # llama.cpp warns that mean pooling is not the model's default, at a level
+                # llama-cpp-python prints even when quiet: hush its log while the context is made.
+                with _quiet_llama_log(lib, self.config.verbose):
+                    self._embed_ctx = lib._internals.LlamaContext(
+                        model=self._model, params=cparams, verbose=self.config.verbose
+                    )
                 self._embed_batch = lib._internals.LlamaBatch(
                     n_tokens=EMBED_TOKENS, embd=0, n_seq_max=1, verbose=self.config.verbose
                 )
