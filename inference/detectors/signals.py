@@ -226,18 +226,7 @@ class SignalDetectors:
         """The objection of a customer utterance read again with the LLM reader's say
         (`second`); no other signal and no call state changes."""
         lang = self.lowered(utterance)[0]
-        det = self._read(utterance.text, lang, second=second)[0]
-        if det.objection is None:
-            return None
-        return ObjectionEvent(
-            t=t,
-            utterance_id=utterance.utterance_id,
-            start=utterance.start,
-            end=utterance.end,
-            category=det.objection,
-            confidence=det.objection_confidence,
-            tentative=det.tentative,
-        )
+        return _objection_event(utterance, self._read(utterance.text, lang, second=second)[0], t)
 
     def _models(self, lang: str) -> LanguageModels | None:
         return load_models(lang) if self._use_model else None
@@ -429,15 +418,21 @@ class SignalDetectors:
             arousal=arousal,
         )
         self._trend.add(TextEmotion(det.valence, det.label, det.valence_confidence, 0.0), arousal)
-        objection = None
-        if det.objection is not None:
-            objection = ObjectionEvent(
-                t=t,
-                utterance_id=uid,
-                start=utterance.start,
-                end=utterance.end,
-                category=det.objection,
-                confidence=det.objection_confidence,
-                tentative=det.tentative,
-            )
-        return Signals(emotion, terms, roles, objection)
+        return Signals(emotion, terms, roles, _objection_event(utterance, det, t))
+
+
+def _objection_event(
+    utterance: ClosedUtterance, det: TextDetection, t: float
+) -> ObjectionEvent | None:
+    """The objection event of an utterance's read, or None when it raises none."""
+    if det.objection is None:
+        return None
+    return ObjectionEvent(
+        t=t,
+        utterance_id=utterance.utterance_id,
+        start=utterance.start,
+        end=utterance.end,
+        category=det.objection,
+        confidence=det.objection_confidence,
+        tentative=det.tentative,
+    )
