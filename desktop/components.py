@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from desktop.session_options import SessionOptions
     from inference.cpu_share import CpuShare
     from inference.detectors import SignalDetectors
+    from inference.detectors.llm_reader import SecondReader
     from inference.playbook import Playbook
     from inference.suggest.engine import SuggestionEngine
 
@@ -49,6 +50,19 @@ def build_detectors(options: SessionOptions, playbook: Playbook | None) -> Signa
     if playbook is not None:
         detectors.add_competitors(playbook.competitors)
     return detectors
+
+
+def build_second_reader(
+    options: SessionOptions, cpu: CpuShare | None = None
+) -> SecondReader | None:
+    """The second opinion's LLM reader (`inference.detectors.llm_reader`): on whenever the
+    LLM writes suggestions (it reads the same GGUF, on the LLM's thread), off without it."""
+    if not (options.use_llm and options.second_opinion):
+        return None
+    from inference.detectors.llm_reader import LlmEncoder, SecondReader
+
+    threads_fn = cpu.llm_threads if cpu is not None else None
+    return SecondReader(LlmEncoder(options.llm_pack, threads_fn=threads_fn))
 
 
 def build_suggester(

@@ -26,6 +26,8 @@ class SessionOptions:
         playbooks: playbook folders.
         speed: replay pace (1.0, 2.0), None = as fast as possible.
         use_llm: write refined suggestions with the local LLM.
+        second_opinion: with the LLM, let it read each customer line again for the objection
+            (`inference.detectors.llm_reader`; languages with a head only).
         hotwords: extra ASR hotwords besides the playbook's terms.
         mono_party: the party of a one-channel recording.
         record: live only: a plain, unencrypted WAV to record the call to (`--record-to`;
@@ -52,6 +54,7 @@ class SessionOptions:
     playbooks: tuple[Path, ...] = ()
     speed: float | None = 1.0
     use_llm: bool = True
+    second_opinion: bool = True
     hotwords: tuple[str, ...] = ()
     mono_party: Speaker = "customer"
     record: Path | None = None

@@ -111,6 +111,11 @@ class RunningSession:
     def decision_map(self) -> dict[str, int]:
         return self._hub.decision_map if self._hub is not None else {}
 
+    @property
+    def second_opinion_latencies(self) -> list[float]:
+        """Session seconds from each customer utterance's end to its second opinion."""
+        return list(self._hub.second_latencies) if self._hub is not None else []
+
     # -- the pipeline --------------------------------------------------------------------
 
     def _status(self, component: str, state: str, detail: str = "") -> None:
@@ -120,6 +125,7 @@ class RunningSession:
 
     def _run(self) -> None:
         hub: ConversationHub | None = None
+        second = None
         try:
             from desktop import components
             from inference.cpu_share import CpuShare
@@ -141,6 +147,7 @@ class RunningSession:
                 detectors=detectors,
                 suggester=suggester,
                 synchronous=self.options.pace.synchronous,
+                second=(second := components.build_second_reader(self.options, cpu)),
             )
             self._hub = hub
             opts = self.options
@@ -195,6 +202,8 @@ class RunningSession:
         finally:
             if hub is not None:
                 hub.close()
+            if second is not None:
+                second.close()
             self.bus.flush()  # the store has every event before it closes
             for callback in self.on_finished:
                 try:

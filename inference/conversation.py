@@ -12,9 +12,9 @@ import dataclasses
 import logging
 import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from inference import log_text
 from inference.bus import EventBus
@@ -81,6 +81,14 @@ class Suggester(Protocol):
 _STOP = object()
 
 
+class SecondReader(Protocol):
+    """The LLM reader of the second opinion (`inference.detectors.llm_reader.SecondReader`)."""
+
+    def has_head(self, lang: str) -> bool: ...
+
+    def shift(self, low: str, lang: str, backend: Any = None) -> Mapping[str, float] | None: ...
+
+
 class ConversationHub:
     """Receives what ASR produced (from any thread) and drives detectors and suggestions.
 
@@ -94,6 +102,12 @@ class ConversationHub:
         synchronous: `on_utterance` returns only after the utterance was analysed and any
             suggestion it caused is complete. Replay at maximum speed uses it, so that every
             objection gets its refined paths instead of being superseded by the next one.
+        second: the LLM reader of the second opinion, or None. It reads each customer
+            utterance of a language it has a head for on the LLM's thread, after the instant
+            suggestions are out and before the refined job starts (`run_on_llm`), or here on
+            the pipeline thread when the suggester has no LLM; when it reads the line
+            differently, a new objection event for the utterance (`second_opinion`) replaces
+            the first and, if it stands, gets suggestions of its own.
     """
 
     def __init__(
@@ -105,6 +119,7 @@ class ConversationHub:
         suggester: Suggester | None = None,
         inbox_size: int = 512,
         synchronous: bool = False,
+        second: SecondReader | None = None,
     ) -> None:
         self._bus = bus
         self._clock = clock
@@ -117,6 +132,13 @@ class ConversationHub:
         self._synchronous = synchronous
         self._pending: ObjectionEvent | None = None  # a tentative objection awaiting the next turn
         self._rep_asked = False  # the last utterance was the rep's, and a question
+        self._second = second
+        self._last_customer = ""  # the utterance id of the last customer line analysed
+        self._looks = 0  # second opinions asked for and not yet settled
+        self._looks_cv = threading.Condition()
+        self.second_opinions = 0  # objection events the second opinion changed
+        # Session seconds from each utterance's end to its second opinion being settled.
+        self.second_latencies: list[float] = []
         self._thread.start()
 
     @property
@@ -141,11 +163,15 @@ class ConversationHub:
             self.drain()
 
     def drain(self, timeout: float | None = None) -> bool:
-        """Wait until everything handed over so far is processed and suggestions are done."""
+        """Wait until everything handed over so far is processed, every second opinion asked
+        for is settled, and suggestions are done."""
         done = threading.Event()
         self._inbox.put(done.set)
         if not done.wait(timeout):
             return False
+        with self._looks_cv:
+            if not self._looks_cv.wait_for(lambda: self._looks == 0, timeout):
+                return False
         if self._suggester is not None:
             return self._suggester.wait_idle(timeout)
         return True
@@ -213,13 +239,108 @@ class ConversationHub:
             for role in signals.roles.roles:
                 self._decision_map[role] = self._decision_map.get(role, 0) + 1
         objection = self._confirm(signals.objection, utterance.text, answers_question=asked)
+        roles = signals.roles.roles if signals.roles else ()
+        self._last_customer = utterance.utterance_id
+        later = self._ask_second(utterance, objection, signals.emotion, roles, asked)
         if objection is not None and not objection.tentative and self._suggester is not None:
             self._suggester.on_objection(
-                objection,
-                utterance=utterance,
-                emotion=signals.emotion,
-                roles=signals.roles.roles if signals.roles else (),
+                objection, utterance=utterance, emotion=signals.emotion, roles=roles
             )
+        if later is not None:
+            later()
+
+    def _ask_second(
+        self,
+        utterance: ClosedUtterance,
+        first: ObjectionEvent | None,
+        emotion: EmotionEvent | None,
+        roles: tuple[str, ...],
+        asked: bool,
+    ) -> Callable[[], None] | None:
+        """Ask the second opinion on a customer utterance: on the LLM's thread when there is
+        one (returns None), else a callable to run here once the instant paths are out."""
+        reader, detectors = self._second, self._detectors
+        lowered = getattr(detectors, "lowered", None)
+        if reader is None or lowered is None:
+            return None
+        lang, low = lowered(utterance)
+        if not reader.has_head(lang):
+            return None
+
+        def settle(shift: Mapping[str, float] | None) -> None:
+            try:
+                if shift is not None:
+                    self.second_latencies.append(self._clock.now() - utterance.end)
+                    self._second_look(utterance, first, shift, emotion, roles, asked)
+            finally:
+                with self._looks_cv:
+                    self._looks -= 1
+                    self._looks_cv.notify_all()
+
+        def look(backend: Any) -> None:  # on the LLM's thread
+            try:
+                shift = reader.shift(low, lang, backend)
+            except Exception:
+                settle(None)
+                raise
+            done = threading.Event()
+
+            def deliver() -> None:  # on the pipeline thread
+                try:
+                    settle(shift)
+                finally:
+                    done.set()
+
+            self._inbox.put(deliver)
+            # Hold the LLM's thread until the hub has settled the read, so a refined job for
+            # a category the second opinion corrects is dropped before it starts.
+            done.wait(2.0)
+
+        with self._looks_cv:
+            self._looks += 1
+        run = getattr(self._suggester, "run_on_llm", None)
+        if run is not None and run(look):
+            return None
+        return lambda: settle(reader.shift(low, lang))
+
+    def _second_look(
+        self,
+        utterance: ClosedUtterance,
+        first: ObjectionEvent | None,
+        shift: Mapping[str, float],
+        emotion: EmotionEvent | None,
+        roles: tuple[str, ...],
+        asked: bool,
+    ) -> None:
+        """Publish the second opinion's read of an utterance when it differs from the first.
+
+        A read that stands (not tentative) and names another category than the first read
+        that stood, or stands where the first did not, replaces the first: a new objection
+        event (`second_opinion`) and suggestions for it. A tentative read replaces a first
+        read that did not stand, and waits for the next line like any other. A first read
+        that stood is never taken back: the second opinion corrects a category or adds an
+        objection, it does not retract one the rep already sees.
+        """
+        if utterance.utterance_id != self._last_customer:
+            return  # the customer has spoken again: the moment has passed
+        reread = getattr(self._detectors, "reread", None)
+        if reread is None:
+            return
+        new = reread(utterance, shift, t=self._clock.now())
+        if new is None:
+            return
+        new = dataclasses.replace(self._settle(new, utterance.text, asked), second_opinion=True)
+        stood = first is not None and not first.tentative
+        if not new.tentative:
+            if stood and first is not None and first.category == new.category:
+                return
+        elif stood or (first is not None and first.category == new.category):
+            return
+        self.second_opinions += 1
+        self._pending = new if new.tentative else None
+        self._bus.emit(new)
+        if not new.tentative and self._suggester is not None:
+            self._suggester.on_objection(new, utterance=utterance, emotion=emotion, roles=roles)
 
     def _confirm(
         self, objection: ObjectionEvent | None, text: str, *, answers_question: bool = False
@@ -240,19 +361,7 @@ class ConversationHub:
         pending, self._pending = self._pending, None
         if objection is None:
             return None
-        lang = guess_lang(text)
-        # A pain says nothing about the offer or a worry (`describes_pain` rules those out), so
-        # a concern word in it ("our support team", an outage last week) describes today.
-        pain = answers_question and describes_pain(text, lang)
-        if pain:
-            objection = dataclasses.replace(objection, tentative=True)
-        if (
-            objection.tentative
-            and not pain
-            and objection.category != "competitor"  # a name alone is context until confirmed
-            and names_worry(text, lang)
-        ):
-            objection = dataclasses.replace(objection, tentative=False)
+        objection = self._settle(objection, text, answers_question)
         if objection.tentative and pending is not None and pending.category == objection.category:
             joint = 1.0 - (1.0 - pending.confidence) * (1.0 - objection.confidence)
             objection = dataclasses.replace(
@@ -261,6 +370,23 @@ class ConversationHub:
         if objection.tentative:
             self._pending = objection
         self._bus.emit(objection)
+        return objection
+
+    @staticmethod
+    def _settle(objection: ObjectionEvent, text: str, answers_question: bool) -> ObjectionEvent:
+        """The line's own say on whether its objection stands (see `_confirm`)."""
+        lang = guess_lang(text)
+        # A pain says nothing about the offer or a worry (`describes_pain` rules those out), so
+        # a concern word in it ("our support team", an outage last week) describes today.
+        pain = answers_question and describes_pain(text, lang)
+        if pain:
+            return dataclasses.replace(objection, tentative=True)
+        if (
+            objection.tentative
+            and objection.category != "competitor"  # a name alone is context until confirmed
+            and names_worry(text, lang)
+        ):
+            return dataclasses.replace(objection, tentative=False)
         return objection
 
 

@@ -107,7 +107,9 @@ class ObjectionEvent:
     `tentative` marks one below the confirmation threshold: shown as a hint, no suggestion
     follows, and it counts as an objection only once a later event confirms it (the
     customer's next utterance raises the same concern: a new event with `tentative` false).
-    In JSON the field appears only when true.
+    `second_opinion` marks the LLM reader's read of an utterance that already had one (or had
+    none): it replaces any earlier objection event of the same utterance for every reader.
+    In JSON both fields appear only when true.
     """
 
     t: float
@@ -117,6 +119,7 @@ class ObjectionEvent:
     category: str
     confidence: float
     tentative: bool = False
+    second_opinion: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,7 +246,8 @@ def to_dict(event: Event) -> dict[str, Any]:
         value = getattr(event, f.name)
         if isinstance(event, EmotionEvent) and f.name == "arousal" and value is None:
             continue
-        if isinstance(event, ObjectionEvent) and f.name == "tentative" and not value:
+        optional = ("tentative", "second_opinion")
+        if isinstance(event, ObjectionEvent) and f.name in optional and not value:
             continue
         if isinstance(event, TranscriptEvent) and f.name == "stable" and not value:
             continue

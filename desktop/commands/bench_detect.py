@@ -53,6 +53,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="instead of --data, false alarms per scripted call (folder of call JSON files; "
         "default ../shared/eval/calls)",
     )
+    p.add_argument(
+        "--second-opinion",
+        action="store_true",
+        help="also read each line with the LLM reader (llm-default, the languages it has a "
+        "head for), as a session with the LLM does after the instant stage",
+    )
     p.add_argument("--repeat", type=int, default=5, help="timing passes over the data")
     p.add_argument("--errors", action="store_true", help="list the lines that were wrong")
     p.set_defaults(func=run)
@@ -64,11 +70,20 @@ def _ms(values: list[float]) -> dict[str, float]:
     return {"median_ms": dist["p50"], "p95_ms": dist["p95"]}
 
 
+def second_reader() -> Any:
+    """The LLM reader of the second opinion on `llm-default` (loaded on first use)."""
+    from inference.detectors.llm_reader import LlmEncoder, SecondReader
+
+    return SecondReader(LlmEncoder())
+
+
 def evaluate(
-    rows: list[dict[str, Any]], *, repeat: int = 5, errors: bool = False
+    rows: list[dict[str, Any]], *, repeat: int = 5, errors: bool = False, second: Any = None
 ) -> dict[str, Any]:
-    """Figures for labelled rows (one `SignalDetectors`, text only)."""
+    """Figures for labelled rows (one `SignalDetectors`, text only); with `second` (a
+    `SecondReader`) each line is read again with its say, and its time is `second_ms`."""
     from inference.detectors import SignalDetectors
+    from inference.detectors.text import normalize
 
     t0 = time.perf_counter()
     det = SignalDetectors()
@@ -77,9 +92,15 @@ def evaluate(
     load_s = time.perf_counter() - t0
     by_lang: dict[str, dict[str, Any]] = {}
     wrong: list[dict[str, Any]] = []
+    second_ms: list[float] = []
     for row in rows:
         lang = row.get("lang", "auto")
         got = det.detect_text(row["text"], lang)
+        if second is not None and second.has_head(got.lang):
+            s0 = time.perf_counter()
+            shift = second.shift(normalize(row["text"]).lower(), got.lang)
+            second_ms.append((time.perf_counter() - s0) * 1000.0)
+            got = det.detect_text(row["text"], lang, second=shift)
         ms = []
         for _ in range(max(1, repeat)):
             s = time.perf_counter()
@@ -140,6 +161,8 @@ def evaluate(
         }
     if all_ms:
         out.update(_ms(all_ms))
+    if second_ms:
+        out["second_opinion_ms"] = _ms(second_ms)
     if errors:
         out["errors"] = wrong
     return out
@@ -202,8 +225,9 @@ def _print_tables(result: dict[str, Any]) -> None:
         print(confusion_table(lang, figures["confusion"]), file=sys.stderr)
 
 
-def call_false_alarms(calls_dir: Path) -> dict[str, Any]:
-    """Replay the customer turns of each scripted call through the hub; count false alarms."""
+def call_false_alarms(calls_dir: Path, *, second: Any = None) -> dict[str, Any]:
+    """Replay the customer turns of each scripted call through the hub; count false alarms.
+    With `second` (a `SecondReader`) the hub asks the second opinion on each line."""
     from desktop.components import build_detectors
     from inference.bus import EventBus
     from inference.clock import SessionClock
@@ -231,6 +255,7 @@ def call_false_alarms(calls_dir: Path) -> dict[str, Any]:
             clock=SessionClock(),
             detectors=build_detectors(None, book),  # type: ignore[arg-type]
             synchronous=True,
+            second=second,
         )
         labels: dict[str, str | None] = {}
         for i, turn in enumerate(call.get("turns", [])):
@@ -247,6 +272,7 @@ def call_false_alarms(calls_dir: Path) -> dict[str, Any]:
                     lang=str(call.get("lang", "en")),
                 )
             )
+        hub.drain()
         hub.close()
         bus.close()  # every event handed to the list before it is read
         objections = [e for e in events if isinstance(e, ObjectionEvent)]
@@ -277,14 +303,20 @@ def call_false_alarms(calls_dir: Path) -> dict[str, Any]:
 def run(args: argparse.Namespace) -> int:
     if args.calls is not None:
         try:
-            result = call_false_alarms(args.calls)
+            second = second_reader() if getattr(args, "second_opinion", False) else None
+            try:
+                result = call_false_alarms(args.calls, second=second)
+            finally:
+                if second is not None:
+                    second.close()
         except FileNotFoundError as e:
             print(f"parley: {e}", file=sys.stderr)
             return 1
         print(json.dumps(result, ensure_ascii=False, indent=2))
         return 0
+    second = second_reader() if getattr(args, "second_opinion", False) else None
     if args.corpus:
-        result = evaluate(corpus_rows(), repeat=args.repeat, errors=args.errors)
+        result = evaluate(corpus_rows(), repeat=args.repeat, errors=args.errors, second=second)
         result["data"] = "inference/detectors/data/blind*.tsv"
         for figures in result["languages"].values():
             figures.pop("roles_exact", None)  # the corpus does not label roles
@@ -314,7 +346,7 @@ def run(args: argparse.Namespace) -> int:
     if not rows:
         print(f"parley: no labelled lines in {path}", file=sys.stderr)
         return 1
-    result = evaluate(rows, repeat=args.repeat, errors=args.errors)
+    result = evaluate(rows, repeat=args.repeat, errors=args.errors, second=second)
     result["data"] = str(path)
     if path.suffix == ".tsv":
         for figures in result["languages"].values():

@@ -73,7 +73,7 @@ class _Recorder:
     ready_at: float | None = None
     last_t: float = 0.0
     utterances: set[str] = field(default_factory=set)
-    objections: int = 0
+    objection_ids: set[str] = field(default_factory=set)
     instant: int = 0
     refined_complete: int = 0
     errors: list[str] = field(default_factory=list)
@@ -91,7 +91,9 @@ class _Recorder:
                         self.ready_at = now  # a timed transcript has no ASR to load
                     self.utterances.add(event.utterance_id)
                 case ObjectionEvent(tentative=False):
-                    self.objections += 1  # tentative ones are hints, not objections
+                    # Tentative ones are hints, not objections; a second opinion's event
+                    # replaces its utterance's first one.
+                    self.objection_ids.add(event.utterance_id)
                 case SuggestionEvent(stage="instant"):
                     self.instant += 1
                 case SuggestionEvent():
@@ -184,7 +186,7 @@ def _one_run(
         "speed_x_with_load": _sig(duration / wall) if ok else None,
         "rtf": _sig(processing / duration) if ok else None,
         "utterances": len(recorder.utterances),
-        "objections": recorder.objections,
+        "objections": len(recorder.objection_ids),
         "instant_suggestions": recorder.instant,
         "refined_suggestions_complete": recorder.refined_complete,
         "errors": recorder.errors,

@@ -33,6 +33,11 @@ def add_model_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--language", choices=("auto", "en", "zh"), default="auto")
     p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     p.add_argument(
+        "--no-second-opinion",
+        action="store_true",
+        help="read objections with the detectors alone, not also with the LLM (Chinese)",
+    )
+    p.add_argument(
         "--no-store",
         action="store_true",
         help="keep the session in memory only (not in the encrypted session store)",
@@ -76,6 +81,7 @@ def session_options_from_args(args: argparse.Namespace, **overrides: Any):
     values: dict[str, Any] = {
         "playbooks": tuple(getattr(args, "playbook", []) or ()),
         "use_llm": not getattr(args, "no_llm", False),
+        "second_opinion": not getattr(args, "no_second_opinion", False),
         "hotwords": hotwords,
         "mono_party": getattr(args, "mono_party", "customer"),
         "asr_pack": getattr(args, "asr_model", "asr-base"),

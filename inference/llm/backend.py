@@ -19,6 +19,7 @@ Cancellation is checked between decode calls (prompt chunks and tokens): a newer
 from __future__ import annotations
 
 import codecs
+import contextlib
 import ctypes
 import logging
 import threading
@@ -96,6 +97,22 @@ def _generating(st: _BranchState) -> bool:
     return st.segment == len(st.branch.segments) - 1 and len(st.pending) <= 1
 
 
+@contextlib.contextmanager
+def _quiet_llama_log(lib: Any, verbose: bool) -> Iterator[None]:
+    """Silence llama.cpp's log lines (only those) for the block, unless `verbose`."""
+    logger = lib._logger.logger
+    old = logger.level
+    if not verbose:
+        logger.setLevel(logging.CRITICAL + 10)
+    try:
+        yield
+    finally:
+        logger.setLevel(old)
+
+
+EMBED_TOKENS = 512  # the longest line the embedding context reads (the rest is cut)
+
+
 class LlamaBackend:
     """A GGUF chat model run by llama.cpp (see the module docstring for the cache layout).
 
@@ -116,6 +133,8 @@ class LlamaBackend:
         self._template: ChatTemplate | None = None
         self._info: ModelInfo | None = None
         self._cached: list[int] = []  # tokens held by sequence 0
+        self._embed_ctx: Any = None  # a second context in embedding mode (`embed`)
+        self._embed_batch: Any = None
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -192,9 +211,68 @@ class LlamaBackend:
             )
             return self._info
 
+    def embed(self, text: str) -> list[float]:
+        """The mean of the model's hidden states over the tokens of `text` (llama.cpp's
+        embedding mode, mean pooling): the second opinion's sentence vector.
+
+        A second, small context on the same loaded weights (no second copy of the model);
+        created on first use. Call it between generations (the writer's thread does).
+        """
+        with self._lock:
+            self.load()
+            lib = self._lib
+            if self._embed_ctx is None:
+                cparams = lib.llama_context_default_params()
+                cparams.n_ctx = EMBED_TOKENS
+                cparams.n_batch = EMBED_TOKENS
+                cparams.n_ubatch = EMBED_TOKENS
+                cparams.n_seq_max = 1
+                cparams.n_threads = cparams.n_threads_batch = max(1, self._threads_now)
+                cparams.embeddings = True
+                cparams.pooling_type = lib.LLAMA_POOLING_TYPE_MEAN
+                cparams.no_perf = True
+                # llama.cpp warns that mean pooling is not the model's default, at a level
+                # llama-cpp-python prints even when quiet: hush its log while the context is made.
+                with _quiet_llama_log(lib, self.config.verbose):
+                    self._embed_ctx = lib._internals.LlamaContext(
+                        model=self._model, params=cparams, verbose=self.config.verbose
+                    )
+                self._embed_batch = lib._internals.LlamaBatch(
+                    n_tokens=EMBED_TOKENS, embd=0, n_seq_max=1, verbose=self.config.verbose
+                )
+            if self._threads_fn is not None:
+                n = max(1, int(self._threads_fn()))
+                self._embed_ctx.set_n_threads(n, n)
+            tokens = self._model.tokenize(text.encode("utf-8"), add_bos=True, special=False)
+            ctx, batch = self._embed_ctx, self._embed_batch
+            ctx.kv_cache_clear()
+            batch.reset()
+            batch.add_sequence(tokens[:EMBED_TOKENS], 0, True)
+            ctx.decode(batch)
+            n_embd = lib.llama_model_n_embd(self._model.model)
+            out = [float(v) for v in lib.llama_get_embeddings_seq(ctx.ctx, 0)[:n_embd]]
+            ctx.kv_cache_clear()
+            return out
+
+    def identity(self) -> dict[str, Any]:
+        """What identifies the loaded GGUF for the second opinion's heads: its llama.cpp
+        description, width and file size."""
+        info = self.load()
+        return {
+            "description": info.description,
+            "n_embd": int(self._lib.llama_model_n_embd(self._model.model)),
+            "size": info.path.stat().st_size,
+        }
+
     def close(self) -> None:
         """Free the context and the model (idempotent)."""
         with self._lock:
+            if self._embed_batch is not None:
+                self._embed_batch.close()
+                self._embed_batch = None
+            if self._embed_ctx is not None:
+                self._embed_ctx.close()
+                self._embed_ctx = None
             if self._batch is not None:
                 self._lib.llama_batch_free(self._batch)
                 self._batch = None

@@ -24,6 +24,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from inference.asr.text import join_pieces
 from inference.clock import Clock
@@ -292,6 +293,16 @@ class SuggestionEngine:
         if stale is not None:
             writer.cancel(stale)
         writer.submit(job, self._on_path, self._on_done)
+
+    def run_on_llm(self, fn: Callable[[Any], object]) -> bool:
+        """Run `fn(backend)` on the LLM's thread before its next job (the second opinion's
+        reading of a line, which must not share the cores with a generation); `backend` is
+        the loaded model or None. False without an LLM."""
+        run = getattr(self._writer, "run_soon", None)
+        if run is None or self._closed:
+            return False
+        run(fn)
+        return True
 
     def _supersede(self, objection: ObjectionEvent) -> int | None:
         """Mark the running job superseded; returns its id for the writer to cancel."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -129,6 +130,7 @@ class LlmRefinedWriter:
         self._finished: list[_Submitted] = []  # dropped before they ran: on_done still owed
         self._prefill: tuple[tuple[ContextLine, ...], str] | None = None
         self._prefill_cancel = threading.Event()
+        self._soon: deque[Callable[[LlmBackend | None], object]] = deque()  # before any job
         self._rules: tuple[str, ...] = tuple(rules)
         self._last_prefill = ""
         self._closed = False
@@ -169,6 +171,18 @@ class LlmRefinedWriter:
                 self._cv.notify()
         if closed:
             self._finish_dropped()
+
+    def run_soon(self, fn: Callable[[LlmBackend | None], object]) -> None:
+        """Run `fn(backend)` on the model's thread before the next job or prefill starts (a
+        running job or prefill finishes first; a prefill is asked to stop); `backend` is the
+        loaded model, or None when it could not be loaded. For short work that must not share
+        the cores with a generation: the second opinion's reading of a line."""
+        with self._cv:
+            if self._closed:
+                return
+            self._soon.append(fn)
+            self._prefill_cancel.set()
+            self._cv.notify()
 
     def cancel(self, job_id: int) -> None:
         """Stop job `job_id` between tokens (or drop it if it has not started)."""
@@ -216,22 +230,32 @@ class LlmRefinedWriter:
             self._ready.set()
             while True:
                 with self._cv:
-                    while not (self._closed or self._finished or self._pending or self._prefill):
+                    while not (
+                        self._closed
+                        or self._finished
+                        or self._pending
+                        or self._prefill
+                        or self._soon
+                    ):
                         self._cv.wait()
                     if self._closed:
                         if self._pending is not None:
                             self._finished.append(self._pending)
                             self._pending = None
+                        self._soon.clear()
                         break
-                    item, hint = self._pending, None
-                    if item is not None:
-                        self._pending = None
+                    soon = self._soon.popleft() if self._soon else None
+                    item = hint = None
+                    if soon is None and self._pending is not None:
+                        item, self._pending = self._pending, None
                         self._running = item
-                    elif self._prefill is not None:
+                    elif soon is None and self._prefill is not None:
                         hint, self._prefill = self._prefill, None
                         self._prefill_cancel.clear()
                 self._finish_dropped()
-                if item is not None:
+                if soon is not None:
+                    _call_safely(soon, self._loaded_backend())
+                elif item is not None:
                     self._job_flag(True)
                     try:
                         self._run_job(item)
@@ -247,6 +271,12 @@ class LlmRefinedWriter:
             if self._backend is not None:
                 self._backend.close()
                 self._backend = None
+
+    def _loaded_backend(self) -> LlmBackend | None:
+        try:
+            return self._get_backend()
+        except Exception:
+            return None
 
     def _job_flag(self, running: bool) -> None:
         if self._on_job is not None:

@@ -11,6 +11,9 @@ were written for: read4 objection lines taking a stance en 69 -> 96 of 100, zh 7
 blind5 29 of 43 en and 33 of 39 zh either way). The Chinese families were taken out again at
 the merge (they gained nothing on any blind Chinese file), so the Chinese read4 floor is the
 figure before them, 74 of 93. The floors below are those figures less a small margin.
+The semantic reader (`inference/detectors/semantic.py`, English only) then raised blind5 en to
+0.879 (confirmed right 27 -> 36 of 43) and confirmed one more of its 15 null lines (a neutral
+question about a fee, 1 -> 2); the English floor and null allowance follow that measurement.
 """
 
 from __future__ import annotations
@@ -55,8 +58,10 @@ def test_read_objections_take_a_stance(lang: str, floor: float) -> None:
     assert taking / len(rows) >= floor, (taking, len(rows))
 
 
-@pytest.mark.parametrize(("lang", "floor"), [("en", 0.74), ("zh", 0.85)])
-def test_blind5_is_heard_as_measured(det: SignalDetectors, lang: str, floor: float) -> None:
+@pytest.mark.parametrize(("lang", "floor", "alarms"), [("en", 0.85, 2), ("zh", 0.85, 1)])
+def test_blind5_is_heard_as_measured(
+    det: SignalDetectors, lang: str, floor: float, alarms: int
+) -> None:
     rows = load_named(BLIND5, lang)
     right = sum(det.detect_text(r.text, lang).objection == r.objection for r in rows)
     assert right / len(rows) >= floor, right / len(rows)
@@ -66,7 +71,7 @@ def test_blind5_is_heard_as_measured(det: SignalDetectors, lang: str, floor: flo
         for r in nulls
         if (got := det.detect_text(r.text, lang)).objection is not None and not got.tentative
     ]
-    assert len(confirmed) <= max(1, len(nulls) // 10), confirmed
+    assert len(confirmed) <= alarms, confirmed
 
 
 # Written for this test (in no corpus file): each takes a stance only through an entry the

@@ -394,3 +394,29 @@ def test_only_the_moves_to_rewrite_are_generated_question_first() -> None:
     assert _generation_order(moves) == [1, 2]
     assert _generation_order(MOVES) == [1, 0, 2]
     assert _generation_order(tuple(replace(m, rewrite=False) for m in MOVES)) == []
+
+
+def test_work_run_soon_goes_before_a_waiting_job_on_the_models_thread() -> None:
+    fake = FakeBackend(hold=True)
+    writer = LlmRefinedWriter(LlmWriterConfig(), backend=fake)
+    rec = Recorder()
+    order: list[str] = []
+    seen_backend: list[object] = []
+    try:
+        writer.submit(make_job(1), rec.on_path, rec.on_done)
+        assert fake.started.wait(WAIT)  # job 1 runs; job 2 and the look wait behind it
+        writer.submit(make_job(2, text="second"), rec.on_path, rec.on_done)
+
+        def look(backend: object) -> None:
+            seen_backend.append(backend)
+            order.append(f"look on {threading.current_thread().name}")
+
+        writer.run_soon(look)
+        fake.hold = False
+        rec.until_done(2)
+        order.append("job 2 done")
+    finally:
+        writer.close()
+    assert order == ["look on parley-llm", "job 2 done"]
+    assert seen_backend == [fake]  # the loaded model, for the second opinion's reading
+    assert "second" in fake.stream_prompts[-1]

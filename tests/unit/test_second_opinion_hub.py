@@ -1,0 +1,194 @@
+"""The second opinion in the hub (issue #18): when the LLM reader reads a customer line
+differently, a new objection event for the same utterance replaces the first.
+
+The reader and the detectors here are stand-ins: these tests are about the hub's rules (what
+replaces what, on which thread, never a retraction, a late read dropped); the real reader is
+measured in `test_second_opinion_reader.py` and by `parley bench detect --second-opinion`.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping
+
+from inference.bus import EventBus
+from inference.clock import SessionClock
+from inference.conversation import ConversationHub, Signals
+from inference.events import ClosedUtterance, ObjectionEvent, to_dict
+
+
+def _obj(u: ClosedUtterance, category: str, conf: float, tentative: bool, t: float):
+    return ObjectionEvent(
+        t=t,
+        utterance_id=u.utterance_id,
+        start=u.start,
+        end=u.end,
+        category=category,
+        confidence=conf,
+        tentative=tentative,
+    )
+
+
+class Detectors:
+    """First reads and rereads by text: "text" -> (category, tentative) or None."""
+
+    def __init__(self, first: dict, second: dict) -> None:
+        self.first, self.second = first, second
+
+    def analyze(self, utterance, *, t):
+        got = self.first.get(utterance.text)
+        obj = None if got is None else _obj(utterance, got[0], 0.6, got[1], t)
+        return Signals(emotion=None, terms=None, roles=None, objection=obj)
+
+    def lowered(self, utterance):
+        return "zh", utterance.text
+
+    def reread(self, utterance, second: Mapping[str, float], *, t):
+        assert second == {"price": -0.1}
+        got = self.second.get(utterance.text)
+        return None if got is None else _obj(utterance, got[0], 0.8, got[1], t)
+
+
+class Reader:
+    def __init__(self) -> None:
+        self.threads: list[str] = []
+
+    def has_head(self, lang: str) -> bool:
+        return lang == "zh"
+
+    def shift(self, low: str, lang: str, backend=None):
+        self.threads.append(threading.current_thread().name)
+        return {"price": -0.1}
+
+
+class Suggester:
+    def __init__(self, llm: bool) -> None:
+        self.objections: list[tuple[str, str]] = []
+        self.llm = llm
+        self._worker = None
+
+    def observe(self, utterance):
+        pass
+
+    def observe_partial(self, event):
+        pass
+
+    def on_objection(self, objection, *, utterance, emotion, roles):
+        self.objections.append((objection.utterance_id, objection.category))
+
+    def run_on_llm(self, fn: Callable[[object], object]) -> bool:
+        if not self.llm:
+            return False
+        self._worker = threading.Thread(target=fn, args=(None,), name="parley-llm")
+        self._worker.start()
+        return True
+
+    def wait_idle(self, timeout=None):
+        return True
+
+    def close(self):
+        pass
+
+
+def _run(first: dict, second: dict, texts: list[str], *, llm: bool = True):
+    events: list = []
+    bus = EventBus([events.append])
+    reader = Reader()
+    sug = Suggester(llm)
+    hub = ConversationHub(
+        bus=bus,
+        clock=SessionClock(),
+        detectors=Detectors(first, second),
+        suggester=sug,
+        second=reader,
+    )
+    for i, text in enumerate(texts):
+        hub.on_utterance(
+            ClosedUtterance(
+                speaker="customer", utterance_id=f"u{i}", start=i, end=i + 0.5, text=text, lang="zh"
+            )
+        )
+        assert hub.drain(5.0)
+    hub.close()
+    bus.close()
+    objections = [e for e in events if isinstance(e, ObjectionEvent)]
+    return objections, sug.objections, reader, hub
+
+
+def test_a_corrected_category_replaces_the_first_read_and_gets_suggestions():
+    objections, served, reader, hub = _run(
+        {"a": ("timing", False)}, {"a": ("budget", False)}, ["a"]
+    )
+    assert [(e.category, e.second_opinion) for e in objections] == [
+        ("timing", False),
+        ("budget", True),
+    ]
+    assert served == [("u0", "timing"), ("u0", "budget")]
+    assert reader.threads == ["parley-llm"]  # read on the LLM's thread, not the pipeline's
+    assert hub.second_opinions == 1
+    assert to_dict(objections[1])["second_opinion"] is True
+    assert "second_opinion" not in to_dict(objections[0])
+
+
+def test_an_objection_the_words_missed_is_added():
+    objections, served, _, _ = _run({}, {"a": ("need", False)}, ["a"])
+    assert [(e.category, e.tentative, e.second_opinion) for e in objections] == [
+        ("need", False, True)
+    ]
+    assert served == [("u0", "need")]
+
+
+def test_the_same_read_publishes_nothing_more():
+    objections, served, _, hub = _run({"a": ("price", False)}, {"a": ("price", False)}, ["a"])
+    assert len(objections) == 1 and served == [("u0", "price")]
+    assert hub.second_opinions == 0
+
+
+def test_a_read_that_stood_is_never_taken_back():
+    objections, served, _, _ = _run({"a": ("price", False)}, {}, ["a"])
+    assert [e.category for e in objections] == ["price"] and served == [("u0", "price")]
+    objections, served, _, _ = _run({"a": ("price", False)}, {"a": ("trust", True)}, ["a"])
+    assert [e.category for e in objections] == ["price"] and served == [("u0", "price")]
+
+
+def test_a_tentative_second_read_waits_for_the_next_line():
+    objections, served, _, _ = _run({"b": ("trust", True)}, {"a": ("trust", True)}, ["a", "b"])
+    # The second opinion's tentative trust on "a" is confirmed by "b", tentative trust too.
+    assert [(e.utterance_id, e.tentative) for e in objections] == [
+        ("u0", True),
+        ("u1", False),
+    ]
+    assert served == [("u1", "trust")]
+
+
+def test_without_an_llm_the_pipeline_thread_reads_after_the_instant_stage():
+    _, served, reader, _ = _run(
+        {"a": ("timing", False)}, {"a": ("budget", False)}, ["a"], llm=False
+    )
+    assert served == [("u0", "timing"), ("u0", "budget")]
+    assert reader.threads == ["parley-pipeline"]
+
+
+def test_a_language_without_a_head_is_not_read_again():
+    class EnglishOnly(Detectors):
+        def lowered(self, utterance):
+            return "en", utterance.text
+
+    events: list = []
+    bus = EventBus([events.append])
+    reader = Reader()
+    hub = ConversationHub(
+        bus=bus,
+        clock=SessionClock(),
+        detectors=EnglishOnly({"a": ("price", False)}, {"a": ("trust", False)}),
+        suggester=Suggester(True),
+        second=reader,
+    )
+    hub.on_utterance(
+        ClosedUtterance(speaker="customer", utterance_id="u0", start=0, end=1, text="a", lang="en")
+    )
+    assert hub.drain(5.0)
+    hub.close()
+    bus.close()
+    assert reader.threads == []
+    assert [e.category for e in events if isinstance(e, ObjectionEvent)] == ["price"]

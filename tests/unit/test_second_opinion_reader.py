@@ -1,0 +1,123 @@
+"""The second opinion's LLM reader on real lines (issue #18): llm-default's sentence vectors
+and the shipped Chinese head.
+
+The lines were written for this test, in no corpus file: Chinese objections said without the
+words the word model knows, and lines that object to nothing. Measured when the reader was
+built: the category is right in 8 of 12 lines with the words alone and in 11 of 12 with the
+reader (three of them still tentative: a next line has to confirm them); no null line gets an
+objection either way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from inference.detectors import SignalDetectors
+from inference.detectors.llm_reader import LlmEncoder, SecondReader, load_reader_head
+from inference.detectors.model import OBJECTION_CLASSES
+from inference.detectors.text import normalize
+
+OBJECTIONS = [
+    ("我们村里有个小伙子一直帮我们弄这些，挺顺手的。", "competitor"),
+    ("这事儿得等我们理事会开完会再说。", "authority"),
+    ("今年的钱早就花完了，账上一分不剩。", "budget"),
+    ("我们的老师傅岁数都大了，学新东西费劲。", "implementation"),
+    ("上回那家卖设备的，收了钱人就找不着了。", "trust"),
+    ("我们病人的资料放到你们那边，谁能看到？", "security"),
+    ("等秋收忙完了你再来找我吧。", "timing"),
+    ("一个本子一支笔，我们记了二十年也没出过岔子。", "need"),
+    ("这个钱都够我再请一个临时工了。", "price"),
+    ("隔壁镇上那家装的同样的东西，才一半的价。", "price"),
+    ("供应商都是总部定的，我说了不算。", "authority"),
+    ("把以前那些单据都倒进去，想想就头大。", "implementation"),
+]
+NULLS = [
+    "我们早上七点开门，八点车就出去了。",
+    "你给我讲讲那个预约的页面长什么样？",
+    "我们经理挺想要个能看每周数字的东西。",
+    "谢谢啊，讲得挺清楚的。",
+    "我们有三个店，城里两个，海边一个。",
+]
+
+
+@pytest.fixture(scope="module")
+def reader() -> Iterator[SecondReader]:
+    r = SecondReader(LlmEncoder())
+    yield r
+    r.close()
+
+
+def _shift(reader: SecondReader, text: str):
+    return reader.shift(normalize(text).lower(), "zh")
+
+
+def test_the_reader_gets_the_category_the_words_miss(reader: SecondReader) -> None:
+    det = SignalDetectors()
+    words = sum(det.detect_text(t, "zh").objection == want for t, want in OBJECTIONS)
+    second = sum(
+        det.detect_text(t, "zh", second=_shift(reader, t)).objection == want
+        for t, want in OBJECTIONS
+    )
+    assert second >= 10, second
+    assert second > words, (second, words)
+
+
+def test_the_reader_raises_nothing_on_lines_without_an_objection(reader: SecondReader) -> None:
+    det = SignalDetectors()
+    assert all(det.detect_text(t, "zh", second=_shift(reader, t)).objection is None for t in NULLS)
+
+
+def test_the_head_fits_the_installed_model(reader: SecondReader) -> None:
+    head = load_reader_head("zh")
+    assert head is not None and head.head.classes == OBJECTION_CLASSES
+    assert reader.head("zh") is head  # the loaded llm-default is the model it was fit on
+    assert reader.head("en") is None and not reader.has_head("en")  # English: MiniLM instead
+    raw = reader.encoder.encode("这个太贵了")
+    assert raw.shape == (head.mean.shape[0],)
+    assert np.allclose(raw, reader.encoder.encode("这个太贵了"))  # deterministic
+
+
+def test_another_model_turns_the_second_opinion_off(tmp_path: Path) -> None:
+    from models.registry import model_path
+
+    tiny = model_path("llm-tiny")
+    r = SecondReader(LlmEncoder(tiny))
+    try:
+        assert r.has_head("zh")  # a head ships ...
+        assert r.head("zh") is None  # ... but it fits another model
+        assert r.shift("这个太贵了", "zh") is None
+        assert r.reason is not None and "llm-default" in r.reason
+    finally:
+        r.close()
+
+
+def test_a_missing_model_turns_it_off_with_the_install_command(tmp_path: Path) -> None:
+    r = SecondReader(LlmEncoder(tmp_path / "gone.gguf"))
+    assert r.head("zh") is None
+    assert r.reason is not None and "parley models install" in r.reason
+
+
+def test_the_sessions_loaded_model_reads_a_line_as_the_readers_own_instance(
+    reader: SecondReader,
+) -> None:
+    from inference.llm.backend import LlamaBackend
+    from inference.llm.types import LlmConfig
+    from models.registry import model_path
+
+    backend = LlamaBackend(LlmConfig(model_path=model_path("llm-default"), n_gpu_layers=0))
+    try:
+        assert reader.head("zh", backend) is load_reader_head("zh")
+        for text, _ in OBJECTIONS[:4]:
+            low = normalize(text).lower()
+            a = np.asarray(backend.embed(low))
+            b = reader.encoder.encode(low)
+            assert float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b))) > 0.999
+            sa, sb = reader.shift(low, "zh", backend), reader.shift(low, "zh")
+            assert sa is not None and sb is not None
+            assert max(sa, key=sa.__getitem__) == max(sb, key=sb.__getitem__)
+    finally:
+        backend.close()
