@@ -35,7 +35,7 @@ def add_model_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--no-second-opinion",
         action="store_true",
-        help="read objections with the detectors alone, not also with the LLM (Chinese)",
+        help="read objections with the detectors alone, not also with the LLM",
     )
     p.add_argument(
         "--no-store",
