@@ -141,13 +141,14 @@ class RunningSession:
                 status=self._status,
                 cpu=cpu,
             )
+            second = components.build_second_reader(self.options, cpu)
             hub = ConversationHub(
                 bus=self.bus,
                 clock=self.clock,
                 detectors=detectors,
                 suggester=suggester,
                 synchronous=self.options.pace.synchronous,
-                second=(second := components.build_second_reader(self.options, cpu)),
+                second=second,
             )
             self._hub = hub
             opts = self.options

@@ -266,6 +266,9 @@ class ConversationHub:
         lang, low = lowered(utterance)
         if not reader.has_head(lang):
             return None
+        needs = getattr(detectors, "needs_second", None)
+        if needs is not None and not needs(utterance):
+            return None  # the words are sure: the readers would not be heard
 
         def settle(shift: Mapping[str, float] | None) -> None:
             try:

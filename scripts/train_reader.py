@@ -9,7 +9,10 @@ unseen). Each line, normalised and lower-cased as the detectors see it, goes thr
 `llm-default` GGUF in llama.cpp's embedding mode (mean of the hidden states); the vectors are
 centred on the corpus mean, scaled to unit length, and a multinomial logistic head is fit on
 them (`inference.detectors.semantic.fit_head`, deterministic). About 0.3 s a line on two idle
-cores, so embedding a language's corpus takes some eight minutes.
+cores, so embedding a language's corpus takes some eight minutes. The shipped Chinese head was
+fit on vectors read through llama-cpp-python's `Llama.embed`, the English one through
+`LlamaBackend.embed` (what this script uses now); they agree within cosine 0.999, so `--check`
+without the old cache may report the Chinese head as differing by more than `TOLERANCE`.
 """
 
 from __future__ import annotations

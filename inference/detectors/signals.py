@@ -228,6 +228,26 @@ class SignalDetectors:
         lang = self.lowered(utterance)[0]
         return _objection_event(utterance, self._read(utterance.text, lang, second=second)[0], t)
 
+    def _unsure(self, words_top: str, words_p: float) -> bool:
+        """Whether the word model leaves room for the readers: its best class is "none", or
+        an objection below the keep threshold."""
+        return words_top == NONE or words_p < self.config.semantic_keep_threshold
+
+    def needs_second(self, utterance: ClosedUtterance) -> bool:
+        """Whether the second opinion could change the read of a customer utterance: the
+        words are not sure of an objection (a millisecond; the LLM is not asked otherwise)."""
+        lang = self.lowered(utterance)[0]
+        models = self._models(lang)
+        if models is None:
+            return False
+        lang, _norm, low, roles, obj, emo, named = self._rules(utterance.text, lang)
+        feats = self._features(low, lang, roles, obj.scores, obj.category, emo.score)
+        p = models.objection.probabilities(
+            feats, {"competitor": _NAMED_COMPETITOR} if named else None
+        )
+        best = max(range(len(p)), key=p.__getitem__)
+        return self._unsure(models.objection.classes[best], p[best])
+
     def _models(self, lang: str) -> LanguageModels | None:
         return load_models(lang) if self._use_model else None
 
@@ -301,14 +321,17 @@ class SignalDetectors:
             named_shift = {"competitor": _NAMED_COMPETITOR} if named else {}
             classes = models.objection.classes
             p = models.objection.probabilities(feats, named_shift)
-            # The semantic reader weighs in on a customer's line (nobody reads the rep's
-            # objections) unless the words are sure of an objection: then they keep it.
-            sem = self._semantic_shift(low, lang) if customer else {}
-            if second:
-                sem = {c: sem.get(c, 0.0) + v for c, v in second.items()}
             words_top = max(range(len(p)), key=p.__getitem__)
             words_p = p[words_top]
-            if sem and (classes[words_top] == NONE or words_p < cfg.semantic_keep_threshold):
+            # The readers weigh in on a customer's line (nobody reads the rep's objections)
+            # unless the words are sure of an objection: then they keep it, and no sentence
+            # vector is computed.
+            sem: dict[str, float] = {}
+            if customer and self._unsure(classes[words_top], words_p):
+                sem = self._semantic_shift(low, lang)
+                for c, v in (second or {}).items():
+                    sem[c] = sem.get(c, 0.0) + v
+            if sem:
                 p = models.objection.probabilities(
                     feats, {c: v + named_shift.get(c, 0.0) for c, v in sem.items()}
                 )
@@ -317,8 +340,6 @@ class SignalDetectors:
                 reader_made = classes[best] != NONE and (
                     best != words_top or words_p < cfg.confirm_threshold
                 )
-            else:
-                sem = {}
             ranked = sorted(zip(classes, p, strict=True), key=lambda cp: -cp[1])
             top, top_p = ranked[0]
             category = None if top == NONE else top

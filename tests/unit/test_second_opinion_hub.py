@@ -192,3 +192,28 @@ def test_a_language_without_a_head_is_not_read_again():
     bus.close()
     assert reader.threads == []
     assert [e.category for e in events if isinstance(e, ObjectionEvent)] == ["price"]
+
+
+def test_a_line_the_words_are_sure_of_is_not_read_again():
+    class Sure(Detectors):
+        def needs_second(self, utterance):
+            return False
+
+    events: list = []
+    bus = EventBus([events.append])
+    reader = Reader()
+    hub = ConversationHub(
+        bus=bus,
+        clock=SessionClock(),
+        detectors=Sure({"a": ("price", False)}, {"a": ("trust", False)}),
+        suggester=Suggester(True),
+        second=reader,
+    )
+    hub.on_utterance(
+        ClosedUtterance(speaker="customer", utterance_id="u0", start=0, end=1, text="a", lang="zh")
+    )
+    assert hub.drain(5.0)
+    hub.close()
+    bus.close()
+    assert reader.threads == []  # the LLM was not asked
+    assert [e.category for e in events if isinstance(e, ObjectionEvent)] == ["price"]
