@@ -2,7 +2,7 @@
 
     .venv/bin/python scripts/train_reader.py              # embed the corpus, fit, write
     .venv/bin/python scripts/train_reader.py --check      # exit 1 if the shipped heads differ
-    .venv/bin/python scripts/train_reader.py --cache DIR  # reuse/keep DIR/llmemb_<lang>_corpus.npy
+    .venv/bin/python scripts/train_reader.py --cache DIR  # reuse/keep DIR/llmemb_<lang>.npz
 
 The corpus is the word model's (`inference/detectors/data/<lang>_*.tsv`, the blind files
 unseen). Each line, normalised and lower-cased as the detectors see it, goes through the
@@ -42,8 +42,21 @@ READER_LANGS = ("zh", "en")
 TOLERANCE = 0.02  # another CPU's kernels round the vectors a little differently
 
 
-def embed(encoder: LlmEncoder, texts: Sequence[str]) -> np.ndarray:
-    return np.array([encoder.encode(normalize(t).lower()) for t in texts])
+def embed(encoder: LlmEncoder, texts: Sequence[str], cache: Path | None = None) -> np.ndarray:
+    """The LLM vector of each line; with `cache` (an .npz of texts and vectors) only lines it
+    does not hold are embedded, and it is written back with them."""
+    keys = [normalize(t).lower() for t in texts]
+    known: dict[str, np.ndarray] = {}
+    if cache is not None and cache.is_file():
+        with np.load(cache) as held:
+            known = dict(zip(held["texts"].tolist(), held["vectors"], strict=True))
+    missing = [k for k in dict.fromkeys(keys) if k not in known]
+    for k in missing:
+        known[k] = encoder.encode(k)
+    if cache is not None and missing:
+        names = sorted(known)
+        np.savez(cache, texts=np.array(names), vectors=np.array([known[k] for k in names]))
+    return np.array([known[k] for k in keys])
 
 
 def unit(raw: np.ndarray, mean: np.ndarray) -> np.ndarray:
@@ -53,13 +66,7 @@ def unit(raw: np.ndarray, mean: np.ndarray) -> np.ndarray:
 
 def train(lang: str, encoder: LlmEncoder, ident: dict[str, object], cache: Path | None) -> dict:
     rows = load_corpus(lang)
-    cached = cache / f"llmemb_{lang}_corpus.npy" if cache else None
-    if cached is not None and cached.is_file():
-        raw = np.load(cached)
-    else:
-        raw = embed(encoder, [r.text for r in rows])
-        if cached is not None:
-            np.save(cached, raw)
+    raw = embed(encoder, [r.text for r in rows], cache / f"llmemb_{lang}.npz" if cache else None)
     mean = raw.mean(axis=0)
     labels = [OBJECTION_CLASSES.index(r.objection or "none") for r in rows]
     head = fit_head(unit(raw, mean), labels, OBJECTION_CLASSES)
@@ -100,7 +107,7 @@ def same(path: Path, payload: dict) -> bool:
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--check", action="store_true", help="write nothing; exit 1 on a difference")
-    ap.add_argument("--cache", type=Path, help="folder for the corpus vectors (.npy)")
+    ap.add_argument("--cache", type=Path, help="folder for the corpus vectors (llmemb_<lang>.npz, by line)")
     ap.add_argument("--report", action="store_true", help="also the head's blind accuracy")
     args = ap.parse_args(argv)
     from models.registry import model_path
