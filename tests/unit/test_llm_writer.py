@@ -79,8 +79,11 @@ def make_job(
 class FakeBackend:
     """Streams scripted JSON replies; can hold a request until released or cancelled."""
 
-    def __init__(self, *, hold: bool = False, fail: bool = False, deaf: bool = False) -> None:
+    def __init__(
+        self, *, hold: bool = False, fail: bool = False, deaf: bool = False, ticks: bool = False
+    ) -> None:
         self.hold = hold
+        self.ticks = ticks  # a held stream yields an empty delta every 50 ms (tokens go on)
         self.deaf = deaf  # a held stream ignores its cancel event (waits for `release`)
         self.fail = fail
         self.started = threading.Event()  # a stream reached its hold point
@@ -126,6 +129,8 @@ class FakeBackend:
             if self.deaf:
                 assert self.release.wait(WAIT)
             while not self.release.is_set():
+                if self.ticks:
+                    yield BranchDelta(0, "")
                 if cancel is not None and cancel.wait(0.05):
                     for i in range(len(branches)):
                         yield BranchDelta(i, "", done=True, reason="cancelled")
@@ -394,6 +399,31 @@ def test_only_the_moves_to_rewrite_are_generated_question_first() -> None:
     assert _generation_order(moves) == [1, 2]
     assert _generation_order(MOVES) == [1, 0, 2]
     assert _generation_order(tuple(replace(m, rewrite=False) for m in MOVES)) == []
+
+
+def test_work_run_soon_runs_between_the_tokens_of_a_running_job() -> None:
+    fake = FakeBackend(hold=True, ticks=True)
+    writer = LlmRefinedWriter(LlmWriterConfig(), backend=fake)
+    rec = Recorder()
+    looked: list[tuple[object, str]] = []
+    ran = threading.Event()
+
+    def look(backend: object) -> None:
+        looked.append((backend, threading.current_thread().name))
+        ran.set()
+
+    try:
+        writer.submit(make_job(1), rec.on_path, rec.on_done)
+        assert fake.started.wait(WAIT)  # job 1 generates (and will until released)
+        writer.run_soon(look)
+        assert ran.wait(WAIT)  # the look did not wait for the job's end
+        assert rec.events.empty()  # job 1 is still going: no path, no done yet
+        fake.release.set()
+        seen = rec.until_done(1)
+    finally:
+        writer.close()
+    assert looked == [(fake, "parley-llm")]
+    assert sum(kind == "path" for kind, _, _ in seen) == 3  # the job went on unharmed
 
 
 def test_work_run_soon_goes_before_a_waiting_job_on_the_models_thread() -> None:
