@@ -33,14 +33,23 @@ def test_a_cheaper_playbook_competitor_is_still_price(tmp_path: Path) -> None:
     assert session.detect_text("We bake two thousand loaves a day.").objection is None
 
 
-def test_a_name_alone_is_a_tentative_candidate_a_stated_contract_is_not(tmp_path: Path) -> None:
+def test_a_name_in_a_description_is_a_tentative_candidate_a_stated_supplier_is_not(
+    tmp_path: Path,
+) -> None:
     session = build_detectors(None, _book(tmp_path))  # type: ignore[arg-type]
     threshold = DetectorConfig().confirm_threshold
-    for line in ("Zorvath does our ovens.", "焙力的烤箱我们用着。"):
+    for line in ("We bake on Zorvath ovens.", "后面那两台是焙力的烤箱，用了五年了。"):
         got = session.detect_text(line)
-        # The category may be read, but the name alone confirms nothing: a hint at most.
+        # The category may be read, but a name in a description confirms nothing: a hint.
         assert got.objection in (None, "competitor") and (got.objection is None or got.tentative)
-    for line in ("We just signed a three-year deal with Zorvath.", "我们刚跟焙力签了三年。"):
+    # The current supplier named as the reply ("X does ours"): issue 18 counts it a competitor
+    # objection, and so does the corpus since round 6 (it was a tentative candidate before).
+    for line in (
+        "Zorvath does our ovens.",
+        "焙力的烤箱我们用着。",
+        "We just signed a three-year deal with Zorvath.",
+        "我们刚跟焙力签了三年。",
+    ):
         got = session.detect_text(line)
         assert got.objection == "competitor" and got.objection_confidence >= threshold
         assert not got.tentative

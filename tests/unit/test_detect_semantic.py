@@ -2,9 +2,11 @@
 
 The lines below were written for this test, in industries and words of nobody's corpus: each
 says an objection the way a customer might without the word families the word model knows,
-or says nothing against the sale. Measured when the reader was built: with it 8 of the 12
-objections are read right and stand on their own, with the word model alone 5; no null line
-gets an objection either way.
+or says nothing against the sale. Measured when the reader was built: with it 8 of the first 12
+objections were read right and stood on their own, with the word model alone 5. The corpus of
+round 6 taught the words 5 of those (10 of 12 either way), so twelve more lines were written
+then: of all 24 the reader gets 17, the words alone 15; no null line gets an objection either
+way.
 """
 
 from __future__ import annotations
@@ -31,6 +33,18 @@ OBJECTIONS = [
     ("The vet down the road put in the same thing for half of that.", "price"),
     ("Our regional office picks the suppliers, not me.", "authority"),
     ("Moving all our old job sheets across sounds like a nightmare.", "implementation"),
+    ("My brother-in-law rigged up a spreadsheet for all that years ago.", "competitor"),
+    ("The purse strings are tied until the auditors sign off the accounts.", "budget"),
+    ("Half the lads on the floor still can't work the old tills.", "implementation"),
+    ("Someone promised us the moon last spring and then stopped picking up the phone.", "trust"),
+    ("Where do the photos of our patients actually end up?", "security"),
+    ("Give me a shout once the wedding season's behind us.", "timing"),
+    ("We manage alright with the whiteboard in the kitchen.", "need"),
+    ("That's two months of my rent right there.", "price"),
+    ("The trustees sign off anything over a grand, so it's not my call.", "authority"),
+    ("Our lot over at Kestrelworks do it for a flat fee and we're happy enough.", "competitor"),
+    ("Honestly, who's going to type all our old paper files in?", "implementation"),
+    ("I'd want to hear from a couple of shops that have stuck with you for years.", "trust"),
 ]
 NULLS = [
     "We open at seven and the vans go out by eight.",
@@ -53,7 +67,7 @@ def _right(det: SignalDetectors) -> int:
 def test_the_reader_hears_objections_the_words_miss() -> None:
     with_reader = _right(SignalDetectors())
     words_alone = _right(SignalDetectors(semantic=False))
-    assert with_reader >= 7, with_reader
+    assert with_reader >= 15, with_reader
     assert with_reader > words_alone, (with_reader, words_alone)
 
 
@@ -101,9 +115,9 @@ def test_a_missing_pack_leaves_the_words_alone_and_says_how_to_install(
     monkeypatch.setattr(semantic, "_MISSING", [])
     det = SignalDetectors()
     with caplog.at_level(logging.WARNING, logger="inference.detectors.semantic"):
-        got = det.detect_text(OBJECTIONS[0][0], "en")
-        det.detect_text(OBJECTIONS[1][0], "en")
-    assert got == SignalDetectors(semantic=False).detect_text(OBJECTIONS[0][0], "en")
+        got = det.detect_text(OBJECTIONS[12][0], "en")
+        det.detect_text(OBJECTIONS[13][0], "en")
+    assert got == SignalDetectors(semantic=False).detect_text(OBJECTIONS[12][0], "en")
     warnings = [r.getMessage() for r in caplog.records]
     assert len(warnings) == 1 and "parley models install embed-minilm" in warnings[0]
     assert semantic.missing_reason() is not None
@@ -121,5 +135,5 @@ def test_the_second_opinion_is_asked_only_where_the_words_are_unsure() -> None:
 
     assert not det.needs_second(utt("The drawer's empty until the new financial year.", "en"))
     assert not det.needs_second(utt("今年的钱早就花完了，账上一分不剩。", "zh"))
-    assert det.needs_second(utt(OBJECTIONS[0][0], "en"))  # the words lean on "none"
+    assert det.needs_second(utt(OBJECTIONS[12][0], "en"))  # the words lean on "none"
     assert det.needs_second(utt(NULLS[0], "en"))

@@ -3,10 +3,13 @@ and the shipped Chinese head.
 
 The lines were written for this test, in no corpus file: Chinese objections said without the
 words the word model knows, and lines that object to nothing. Measured when the reader was
-built: the category is right in 8 of 12 lines with the words alone and in 11 of 12 with the
-reader (three of them still tentative: a next line has to confirm them); no null line gets an
-objection either way. On the English lines of `test_detect_semantic.py` the category is right in
-8 of 12 with the words and the MiniLM reader, and in 10 with the LLM reader on top.
+built: the category is right in 8 of the first 12 lines with the words alone and in 11 of 12
+with the reader (three of them still tentative: a next line has to confirm them). The corpus of
+round 6 taught the words most of those (11 of 12), so twelve more were written then: of all 24
+the category is right in 20 either way, and right and standing on its own (no next line
+needed) in 17 with the words, 18 with the reader. On the 24 English lines of
+`test_detect_semantic.py`: category 20 with the words and the MiniLM reader, 21 with the LLM
+reader on top; standing 17 and 19. No null line gets an objection either way.
 """
 
 from __future__ import annotations
@@ -35,6 +38,18 @@ OBJECTIONS = [
     ("隔壁镇上那家装的同样的东西，才一半的价。", "price"),
     ("供应商都是总部定的，我说了不算。", "authority"),
     ("把以前那些单据都倒进去，想想就头大。", "implementation"),
+    ("我小舅子会弄电脑，表格都是他给我们做的。", "competitor"),
+    ("年底审计没过之前，一分钱都不让动。", "budget"),
+    ("店里那几个大姐连微信都用不利索。", "implementation"),
+    ("去年有人拍胸脯保证，装完就再没露过面。", "trust"),
+    ("顾客的照片最后存到哪儿去了？", "security"),
+    ("等忙完端午这一波再说。", "timing"),
+    ("厨房墙上那块小黑板够我们用了。", "need"),
+    ("这都够我交两个月房租了。", "price"),
+    ("超过一千块的都得理事们点头，我定不了。", "authority"),
+    ("我们一直在老周那儿拿货，按年结，挺省心。", "competitor"),
+    ("以前那些纸质档案，谁来一张张录进去？", "implementation"),
+    ("我得先听听用了好几年的老客户怎么说。", "trust"),
 ]
 NULLS = [
     "我们早上七点开门，八点车就出去了。",
@@ -58,13 +73,20 @@ def _shift(reader: SecondReader, text: str):
 
 def test_the_reader_gets_the_category_the_words_miss(reader: SecondReader) -> None:
     det = SignalDetectors()
-    words = sum(det.detect_text(t, "zh").objection == want for t, want in OBJECTIONS)
-    second = sum(
-        det.detect_text(t, "zh", second=_shift(reader, t)).objection == want
-        for t, want in OBJECTIONS
-    )
-    assert second >= 10, second
-    assert second > words, (second, words)
+    firsts = [det.detect_text(t, "zh") for t, _ in OBJECTIONS]
+    seconds = [det.detect_text(t, "zh", second=_shift(reader, t)) for t, _ in OBJECTIONS]
+    wants = [want for _, want in OBJECTIONS]
+
+    def right(reads: list, standing: bool = False) -> int:
+        return sum(
+            r.objection == w and not (standing and r.tentative)
+            for r, w in zip(reads, wants, strict=True)
+        )
+
+    assert right(seconds) >= 19, right(seconds)
+    assert right(seconds) >= right(firsts), (right(seconds), right(firsts))
+    # What the reader adds now: reads sure enough to stand without the next line.
+    assert right(seconds, True) > right(firsts, True), (right(seconds, True), right(firsts, True))
 
 
 def test_the_reader_raises_nothing_on_lines_without_an_objection(reader: SecondReader) -> None:
@@ -133,8 +155,16 @@ def test_english_lines_gain_on_top_of_the_minilm_reader(reader: SecondReader) ->
     def shift(text: str):
         return reader.shift(normalize(text).lower(), "en")
 
-    first = sum(det.detect_text(t, "en").objection == want for t, want in EN)
-    second = sum(det.detect_text(t, "en", second=shift(t)).objection == want for t, want in EN)
-    assert second >= first, (second, first)
-    assert second >= 10, second
+    firsts = [det.detect_text(t, "en") for t, _ in EN]
+    seconds = [det.detect_text(t, "en", second=shift(t)) for t, _ in EN]
+    wants = [want for _, want in EN]
+
+    def right(reads: list, standing: bool = False) -> int:
+        return sum(
+            r.objection == w and not (standing and r.tentative)
+            for r, w in zip(reads, wants, strict=True)
+        )
+
+    assert right(seconds) >= max(20, right(firsts)), (right(seconds), right(firsts))
+    assert right(seconds, True) > right(firsts, True), (right(seconds, True), right(firsts, True))
     assert not any(det.detect_text(t, "en", second=shift(t)).objection for t in EN_NULLS)
