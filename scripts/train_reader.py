@@ -107,7 +107,9 @@ def same(path: Path, payload: dict) -> bool:
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--check", action="store_true", help="write nothing; exit 1 on a difference")
-    ap.add_argument("--cache", type=Path, help="folder for the corpus vectors (llmemb_<lang>.npz, by line)")
+    ap.add_argument(
+        "--cache", type=Path, help="folder for the corpus vectors (llmemb_<lang>.npz, by line)"
+    )
     ap.add_argument("--report", action="store_true", help="also the head's blind accuracy")
     args = ap.parse_args(argv)
     from models.registry import model_path
