@@ -280,12 +280,23 @@ class ConversationHub:
                     self._looks -= 1
                     self._looks_cv.notify_all()
 
+        asked_at = self._clock.now()
+
         def look(backend: Any) -> None:  # on the LLM's thread
+            began = self._clock.now()
             try:
                 shift = reader.shift(low, lang, backend)
             except Exception:
                 settle(None)
                 raise
+            log.debug(
+                "second opinion on %s: asked %.2f s after the speech ended, began %.2f s "
+                "later, read in %.2f s",
+                utterance.utterance_id,
+                asked_at - utterance.end,
+                began - asked_at,
+                self._clock.now() - began,
+            )
             done = threading.Event()
 
             def deliver() -> None:  # on the pipeline thread
