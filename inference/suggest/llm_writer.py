@@ -414,8 +414,8 @@ class LlmRefinedWriter:
             _call_safely(item.on_done, job, error)
 
     def _run_soon_now(self, backend: LlmBackend) -> None:
-        """Between two tokens of a job: the work `run_soon` asked for, now (a second opinion
-        waited up to 4.6 s behind a set of paths on dev call 4 before this)."""
+        """Between two tokens of a job: the work `run_soon` asked for, now (before this, a
+        read asked while a job generated waited for the job's whole set)."""
         while True:
             with self._cv:
                 if not self._soon or self._closed:
