@@ -169,29 +169,34 @@ def test_without_an_llm_the_pipeline_thread_reads_after_the_instant_stage():
     assert reader.threads == ["parley-pipeline"]
 
 
+def _one_line(detectors: Detectors, lang: str = "zh") -> tuple[Reader, list[str | None]]:
+    """One customer line "a" through a hub with the reader: the reader and the objection
+    categories published."""
+    events: list = []
+    bus = EventBus([events.append])
+    reader = Reader()
+    hub = ConversationHub(
+        bus=bus, clock=SessionClock(), detectors=detectors, suggester=Suggester(True), second=reader
+    )
+    hub.on_utterance(
+        ClosedUtterance(speaker="customer", utterance_id="u0", start=0, end=1, text="a", lang=lang)
+    )
+    assert hub.drain(5.0)
+    hub.close()
+    bus.close()
+    return reader, [e.category for e in events if isinstance(e, ObjectionEvent)]
+
+
 def test_a_language_without_a_head_is_not_read_again():
     class EnglishOnly(Detectors):
         def lowered(self, utterance):
             return "en", utterance.text
 
-    events: list = []
-    bus = EventBus([events.append])
-    reader = Reader()
-    hub = ConversationHub(
-        bus=bus,
-        clock=SessionClock(),
-        detectors=EnglishOnly({"a": ("price", False)}, {"a": ("trust", False)}),
-        suggester=Suggester(True),
-        second=reader,
+    reader, categories = _one_line(
+        EnglishOnly({"a": ("price", False)}, {"a": ("trust", False)}), "en"
     )
-    hub.on_utterance(
-        ClosedUtterance(speaker="customer", utterance_id="u0", start=0, end=1, text="a", lang="en")
-    )
-    assert hub.drain(5.0)
-    hub.close()
-    bus.close()
     assert reader.threads == []
-    assert [e.category for e in events if isinstance(e, ObjectionEvent)] == ["price"]
+    assert categories == ["price"]
 
 
 def test_a_line_the_words_are_sure_of_is_not_read_again():
@@ -199,21 +204,6 @@ def test_a_line_the_words_are_sure_of_is_not_read_again():
         def needs_second(self, utterance):
             return False
 
-    events: list = []
-    bus = EventBus([events.append])
-    reader = Reader()
-    hub = ConversationHub(
-        bus=bus,
-        clock=SessionClock(),
-        detectors=Sure({"a": ("price", False)}, {"a": ("trust", False)}),
-        suggester=Suggester(True),
-        second=reader,
-    )
-    hub.on_utterance(
-        ClosedUtterance(speaker="customer", utterance_id="u0", start=0, end=1, text="a", lang="zh")
-    )
-    assert hub.drain(5.0)
-    hub.close()
-    bus.close()
+    reader, categories = _one_line(Sure({"a": ("price", False)}, {"a": ("trust", False)}))
     assert reader.threads == []  # the LLM was not asked
-    assert [e.category for e in events if isinstance(e, ObjectionEvent)] == ["price"]
+    assert categories == ["price"]
