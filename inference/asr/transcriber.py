@@ -21,6 +21,10 @@ words) of the party's last finalized piece of speech before the audio it refines
 decoder is forced to begin with those words' final text: a sentence decoded right after the
 one before it, as in a whole-recording decode, instead of alone from silence. Only what
 follows the forced text is taken.
+
+Edges. The second pass's windows start and end a fixed margin from the sound itself (found in
+the samples by `edges`), not on the VAD's chunk grid or at the last frame that arrived, so the
+same speech is decoded from the same samples however the stream was started and framed.
 """
 
 from __future__ import annotations
@@ -34,11 +38,12 @@ import numpy as np
 
 from audio.source import SAMPLE_RATE, AudioFrame, Party
 from inference import log_text
+from inference.asr import edges
 from inference.asr.guards import GuardConfig, guarded_words
 from inference.asr.hypothesis_buffer import HypothesisBuffer
 from inference.asr.text import ZH_PROMPT, join_words
 from inference.asr.types import AsrBackend, Transcription, Word
-from inference.asr.vad import SpeechProbability, VadConfig, VadSegmenter
+from inference.asr.vad import CHUNK, SpeechProbability, VadConfig, VadSegmenter
 from inference.clock import Clock
 from inference.events import ClosedUtterance, TranscriptEvent
 
@@ -48,6 +53,7 @@ Output = TranscriptEvent | ClosedUtterance
 _PROMPT_WORDS = 40
 _TRIM_KEEP_S = 1.0  # committed audio left at the start of a trimmed window
 _PAUSE_S = 0.15  # silence inside an utterance that counts as a pause to split it at
+CHUNK_S = CHUNK / SAMPLE_RATE
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +94,15 @@ class TranscriberConfig:
         partial_word_times: align words in partial decodes too; when False, English partials
             skip the alignment pass and share their segment's span out among the words
             (finals, early finals and Chinese always carry the model's word times).
+        anchor_edges: the second pass's windows start `lead_s` before the sound of the
+            utterance begins and end `tail_s` after it stops, and a long utterance is cut
+            `tail_s` into a pause, all found in the samples (`edges`), instead of on the VAD's
+            chunk grid or at the last frame that arrived: the same speech is cut the same way
+            however the stream was started and framed (a live capture and a replay of one
+            call). Where no clear edge is found (noise, speech going on), the grid's points
+            are kept.
+        lead_s: audio kept before the sound's start (anchored windows).
+        tail_s: audio kept after the sound's end (anchored windows).
         vad: the segmenter's thresholds.
         guard: the hallucination guards.
     """
@@ -108,6 +123,9 @@ class TranscriberConfig:
     final_beam_size: int = 5
     partial_beam_size: int = 1
     partial_word_times: bool = True
+    anchor_edges: bool = True
+    lead_s: float = 0.2
+    tail_s: float = 0.2
     vad: VadConfig = field(default_factory=VadConfig)
     guard: GuardConfig = field(default_factory=GuardConfig)
 
@@ -188,6 +206,9 @@ class _Utterance:
         self.second: list[Word] = []
         self.second_to = start
         self.pauses: list[float] = []
+        self.paused: float | None = None  # the VAD pause whose second-pass decode was made
+        self.paused_at: float | None = None  # the last VAD pause recorded in `pauses`
+        self.loud = edges.FLOOR  # what counts as sound in its audio (`edges.threshold`)
 
 
 class _Audio:
@@ -203,6 +224,12 @@ class _Audio:
 
     def append(self, samples: np.ndarray) -> None:
         self.samples = np.concatenate([self.samples, samples.astype(np.float32, copy=False)])
+
+    def index(self, t: float) -> int:
+        return max(0, round((t - self.start) * SAMPLE_RATE))
+
+    def time(self, i: int) -> float:
+        return self.start + i / SAMPLE_RATE
 
     def slice(self, t0: float, t1: float) -> np.ndarray:
         i0 = max(0, round((t0 - self.start) * SAMPLE_RATE))
@@ -298,24 +325,51 @@ class StreamingTranscriber:
     def _feed(self, samples: np.ndarray) -> None:
         self._audio.append(samples)
         for turn in self._vad.feed(samples):
-            self._on_turn(turn.kind, turn.start, turn.end)
+            self._on_turn(turn.kind, turn.start, turn.end, silent=turn.silent)
         u, pause = self._open, self._vad.pause_start()
-        if u is not None and pause is not None and self._vad.trailing_silence() >= _PAUSE_S:
-            cut = pause + _PAUSE_S / 2  # inside the pause: where a long utterance may be split
-            if not u.pauses or u.pauses[-1] < pause:
-                u.pauses.append(cut)
+        silence = self._vad.trailing_silence()
+        if u is not None and pause is not None and silence >= _PAUSE_S and u.paused_at != pause:
+            u.paused_at = pause  # inside the pause: where a long utterance may be split
+            edge = self._pause_edge(u, pause)
+            at = pause if edge is None else edge - self._config.tail_s  # the sound's end
+            u.pauses.append(at + _PAUSE_S / 2)
         if self._open is None and not self._closed:
             self._audio.trim_before(self._audio.end - 1.0)
 
-    def _on_turn(self, kind: str, start: float, end: float) -> None:
-        if kind == "open":
+    def _on_turn(self, kind: str, start: float, end: float, *, silent: bool = False) -> None:
+        if kind == "open":  # `end`: the chunk where the VAD heard speech
+            loud = edges.threshold(self._audio.slice(end - 1.0, end))
+            at = self._sound_start(end, loud) if self._config.anchor_edges else None
+            start = start if at is None else at - self._config.lead_s
             self._open = _Utterance(max(start, self._audio.start))
+            self._open.loud = loud
             return
         u, self._open = self._open, None
         if u is None or kind == "discard":
             return
         u.end = min(end, self._audio.end)
+        if silent and self._config.anchor_edges:  # `end`: the pause's start plus `pad_s`
+            pause = end - self._config.vad.pad_s
+            edge = self._sound_end(u, pause, pause + self._config.vad.min_silence_s)
+            if edge is not None:
+                u.end = min(edge, self._audio.end)
         self._closed.append(u)
+
+    def _sound_start(self, heard: float, loud: float) -> float | None:
+        """Where the sound the VAD heard in the chunk at `heard` began, if a quiet stretch
+        before it is in the last second of audio."""
+        i0 = self._audio.index(heard - 1.0)
+        at = edges.onset(self._audio.slice(self._audio.time(i0), heard + CHUNK_S), loud)
+        return None if at is None else self._audio.time(i0 + at)
+
+    def _sound_end(self, u: _Utterance, pause: float, until: float) -> float | None:
+        """`tail_s` past where the sound before the VAD's `pause` stopped, if quiet follows it
+        up to `until`; None otherwise (speech went on, or the background is too loud)."""
+        i0 = self._audio.index(max(u.start, pause - 0.5))
+        at = edges.offset(self._audio.slice(self._audio.time(i0), until), u.loud)
+        if at is None or self._audio.time(i0 + at) <= u.start:
+            return None
+        return self._audio.time(i0 + at) + self._config.tail_s
 
     def finish(self) -> None:
         """End of the stream: close the open utterance (process() then finalizes it)."""
@@ -383,8 +437,18 @@ class StreamingTranscriber:
             return False
         pause = self._vad.pause_start()
         if pause is not None:  # the pause's second pass once it is long enough, once per pause
-            return end - pause >= self._config.early_final_s and u.second_to < pause + 0.05
+            if u.paused == pause or end - pause < self._config.early_final_s:
+                return False
+            edge = self._pause_edge(u, pause)
+            return edge is None or end >= edge
         return end - u.last_decode_end >= self._step()
+
+    def _pause_edge(self, u: _Utterance, pause: float) -> float | None:
+        """Where the second-pass decode of the pause at `pause` ends: `tail_s` past the
+        sound before it (None: at the last frame that arrived)."""
+        if not self._config.anchor_edges:
+            return None
+        return self._sound_end(u, pause, self._audio.end)
 
     def _partial(self, u: _Utterance) -> list[Output]:
         end = self._audio.end
@@ -392,7 +456,9 @@ class StreamingTranscriber:
         if pause is not None and end - pause < self._config.early_final_s:
             pause = None  # not yet a pause (no partial is due then: see `_partial_due`)
         if pause is not None:
-            words = self._second_pass(u, end)
+            edge = self._pause_edge(u, pause)
+            u.paused = pause
+            words = self._second_pass(u, edge if edge is not None and edge <= end else end)
         else:
             beam = self._policy.final_beam or self._config.partial_beam_size
             align = self._config.partial_word_times or self._lang != "en"
@@ -448,7 +514,7 @@ class StreamingTranscriber:
         """The second pass of a closed utterance, one decode at a time: True once its final
         words are all in `u.refined`, False after decoding one piece of a long one."""
         assert u.end is not None
-        if u.second_to >= u.end - self._config.vad.pad_s + 0.05:
+        if u.second_to >= u.end - 0.15:
             # The pause's decode already heard all the speech.
             if u.second:  # a pause's decode: words with the model's times
                 self._keep_context(u.refine_start, u.second_to, u.second)

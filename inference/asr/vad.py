@@ -104,6 +104,7 @@ class VadTurn:
     kind: str  # "open" | "close" | "discard"
     start: float
     end: float
+    silent: bool = False  # closed by a pause: `end` is the pause's start plus `pad_s`
 
 
 class VadSegmenter:
@@ -169,7 +170,7 @@ class VadSegmenter:
             elif p < cfg.neg_threshold and self._silence_since is None:
                 self._silence_since = t0
             if self._silence_since is not None and t1 - self._silence_since >= cfg.min_silence_s:
-                turns.append(self._close(self._silence_since + cfg.pad_s))
+                turns.append(self._close(self._silence_since + cfg.pad_s, silent=True))
             elif t1 - self._open_at >= cfg.max_utterance_s:
                 turns.append(self._close(t1))
         self._rest = data[n * CHUNK :].copy()
@@ -181,13 +182,14 @@ class VadSegmenter:
         if self._open_at is None:
             return None
         end = self._silence_since + self._config.pad_s if self._silence_since else self._pos
-        return self._close(min(end, self._pos + len(self._rest) / SAMPLE_RATE))
+        silent = bool(self._silence_since)
+        return self._close(min(end, self._pos + len(self._rest) / SAMPLE_RATE), silent=silent)
 
-    def _close(self, end: float) -> VadTurn:
+    def _close(self, end: float, *, silent: bool = False) -> VadTurn:
         assert self._open_at is not None
         start = max(0.0, self._open_at - self._config.pad_s)
         kind = "close" if self._speech_seen >= self._config.min_speech_s else "discard"
         self._open_at = None
         self._silence_since = None
         self._speech_seen = 0.0
-        return VadTurn(kind, start, end)
+        return VadTurn(kind, start, end, silent)

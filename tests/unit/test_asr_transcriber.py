@@ -447,3 +447,50 @@ def test_a_second_pass_the_guards_reject_keeps_the_words_streaming_heard() -> No
     stable = " ".join(e.text for e in out if isinstance(e, TranscriptEvent) and e.stable)
     (final,) = [e for e in out if isinstance(e, TranscriptEvent) and e.final]
     assert stable and final.text.startswith(stable) and "so so" not in final.text
+
+
+class _Heard(ScriptedBackend):
+    """Keeps the audio of every second-pass (beam 5) decode."""
+
+    def __init__(self) -> None:
+        super().__init__(growing)
+        self.heard: list[np.ndarray] = []
+
+    def transcribe(self, audio: np.ndarray, **kwargs):  # type: ignore[override]
+        if kwargs.get("beam_size") == 5:
+            self.heard.append(audio.copy())
+        return super().transcribe(audio, **kwargs)
+
+
+def _second_pass_audio(anchor: bool, shift_s: float, frame_s: float):
+    """Two utterances, the stream started `shift_s` earlier and framed in `frame_s` blocks."""
+    backend = _Heard()
+    t, clock = make(backend, language="en", anchor_edges=anchor)
+    speech = np.concatenate([silence(0.6), tone(2.0), silence(1.0), tone(1.3), silence(1.2)])
+    out = []
+    for frame in frames(np.concatenate([silence(shift_s), speech]), frame_s=frame_s):
+        clock.advance_to(frame.end)
+        t.insert_audio(frame)
+        out += t.process(clock.now())
+    t.finish()
+    out += t.process(clock.now())
+    return backend.heard, [e for e in out if isinstance(e, ClosedUtterance)]
+
+
+def test_second_pass_windows_are_cut_at_the_sound_however_the_stream_is_framed() -> None:
+    """A live capture starts anywhere and delivers blocks of its own size; the second pass
+    must still hear the same samples as a replay, or Whisper hears some phrases otherwise."""
+    variants = [(0.0, 0.1), (0.011, 0.1), (0.023, 0.02), (0.005, 0.032)]
+    runs = [_second_pass_audio(True, s, f) for s, f in variants]
+    first = runs[0][0]
+    assert len(first) == 2  # one second pass per utterance (the pause's, final at the close)
+    for (shift, _), (heard, utterances) in zip(variants, runs, strict=True):
+        assert len(heard) == len(first)
+        assert all(np.array_equal(a, b) for a, b in zip(heard, first, strict=True))
+        # The window starts and ends `pad_s` (0.2 s) from the tone's own edges.
+        assert abs(utterances[0].start - shift - 0.4) < 0.002
+        assert abs(utterances[0].end - shift - 2.8) < 0.002
+    assert abs(len(first[0]) / 16000 - 2.4) < 0.002
+    # On the VAD's chunk grid and the frames' arrival, the same speech is cut otherwise.
+    grid = [_second_pass_audio(False, s, f)[0] for s, f in variants]
+    assert any(len(g[0]) != len(grid[0][0]) for g in grid[1:])
