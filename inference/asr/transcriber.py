@@ -668,6 +668,11 @@ class StreamingTranscriber:
             audio_in = np.concatenate([ctx.audio, audio])
         else:
             audio_in = audio
+        if second and log.isEnabledFor(logging.DEBUG):
+            log.debug(
+                "%s %s second pass %.3f-%.3f, context %.2f s, beam %s, aligned %s",
+                self.party, self._id(u), t0, end, t0 - offset, beam, word_timestamps,
+            )  # fmt: skip
         began = self._timer.now()
         result = self._backend.transcribe(
             audio_in,
