@@ -53,6 +53,7 @@ Output = TranscriptEvent | ClosedUtterance
 _PROMPT_WORDS = 40
 _TRIM_KEEP_S = 1.0  # committed audio left at the start of a trimmed window
 _PAUSE_S = 0.15  # silence inside an utterance that counts as a pause to split it at
+_HEARD_ALL_S = 0.15  # a pause's decode that ends this near the utterance's end heard it all
 CHUNK_S = CHUNK / SAMPLE_RATE
 
 
@@ -95,10 +96,10 @@ class TranscriberConfig:
             skip the alignment pass and share their segment's span out among the words
             (finals, early finals and Chinese always carry the model's word times).
         anchor_edges: the second pass's windows start `lead_s` before the sound of the
-            utterance begins and end `tail_s` after it stops, and a long utterance is cut
-            `tail_s` into a pause, all found in the samples (`edges`), instead of on the VAD's
-            chunk grid or at the last frame that arrived: the same speech is cut the same way
-            however the stream was started and framed (a live capture and a replay of one
+            utterance begins and end `tail_s` after it stops, and a long utterance is cut 75 ms
+            after the sound before a pause, all found in the samples (`edges`), not on the
+            VAD's chunk grid or at the last frame that arrived: the same speech is cut the same
+            way however the stream was started and framed (a live capture and a replay of one
             call). Where no clear edge is found (noise, speech going on), the grid's points
             are kept.
         lead_s: audio kept before the sound's start (anchored windows).
@@ -514,7 +515,7 @@ class StreamingTranscriber:
         """The second pass of a closed utterance, one decode at a time: True once its final
         words are all in `u.refined`, False after decoding one piece of a long one."""
         assert u.end is not None
-        if u.second_to >= u.end - 0.15:
+        if u.second_to >= u.end - _HEARD_ALL_S:
             # The pause's decode already heard all the speech.
             if u.second:  # a pause's decode: words with the model's times
                 self._keep_context(u.refine_start, u.second_to, u.second)
