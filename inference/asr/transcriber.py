@@ -233,8 +233,8 @@ class _Audio:
         return self.start + i / SAMPLE_RATE
 
     def slice(self, t0: float, t1: float) -> np.ndarray:
-        i0 = max(0, round((t0 - self.start) * SAMPLE_RATE))
-        i1 = max(i0, round((t1 - self.start) * SAMPLE_RATE))
+        i0 = self.index(t0)
+        i1 = max(i0, self.index(t1))
         return self.samples[i0:i1].copy()
 
     def trim_before(self, t: float) -> None:
@@ -339,8 +339,10 @@ class StreamingTranscriber:
 
     def _on_turn(self, kind: str, start: float, end: float, *, silent: bool = False) -> None:
         if kind == "open":  # `end`: the chunk where the VAD heard speech
-            loud = edges.threshold(self._audio.slice(end - 1.0, end))
-            at = self._sound_start(end, loud) if self._config.anchor_edges else None
+            loud, at = edges.FLOOR, None
+            if self._config.anchor_edges:
+                loud = edges.threshold(self._audio.slice(end - 1.0, end))
+                at = self._sound_start(end, loud)
             start = start if at is None else at - self._config.lead_s
             self._open = _Utterance(max(start, self._audio.start))
             self._open.loud = loud
