@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from inference import log_text
+from inference.asr.text import join_pieces
 from inference.bus import EventBus
 from inference.clock import Clock
 from inference.events import (
@@ -88,6 +89,10 @@ class SecondReader(Protocol):
 
     def shift(self, low: str, lang: str, backend: Any = None) -> Mapping[str, float] | None: ...
 
+    def prefetch(
+        self, low: str, lang: str, backend: Any, stop: threading.Event | None = None
+    ) -> None: ...
+
 
 class ConversationHub:
     """Receives what ASR produced (from any thread) and drives detectors and suggestions.
@@ -139,6 +144,8 @@ class ConversationHub:
         self.second_opinions = 0  # objection events the second opinion changed
         # Session seconds from each utterance's end to its second opinion being settled.
         self.second_latencies: list[float] = []
+        self._said: tuple[str, str] = ("", "")  # an open customer utterance's stable words
+        self._ahead_stop = threading.Event()  # set: the running read ahead stops
         self._thread.start()
 
     @property
@@ -216,12 +223,14 @@ class ConversationHub:
             self._bus.emit(item)
             if item.speaker == "customer" and self._suggester is not None:
                 self._suggester.observe_partial(item)
+                self._read_ahead(item)
         elif callable(item):
             item()
         else:
             self._bus.emit(item)  # type: ignore[arg-type]
 
     def _handle_utterance(self, utterance: ClosedUtterance) -> None:
+        self._ahead_stop.set()  # the line has ended: its own read goes first
         if self._suggester is not None:
             self._suggester.observe(utterance)
         asked, self._rep_asked = self._rep_asked, False
@@ -248,6 +257,42 @@ class ConversationHub:
             )
         if later is not None:
             later()
+
+    def _read_ahead(self, event: TranscriptEvent) -> None:
+        """While the customer speaks, let the LLM's thread read what they said so far (the
+        stable words and the tentative tail) into the second opinion's context when no job
+        runs (`SecondReader.prefetch`): the model is causal, so when the utterance closes only
+        the tokens after the beginning its final text shares with that are read, and the
+        second opinion comes that much sooner after the end of the speech."""
+        reader, lowered = self._second, getattr(self._detectors, "lowered_text", None)
+        if reader is None or lowered is None or event.final:
+            return
+        uid, said = self._said
+        said = said if uid == event.utterance_id else ""
+        if event.stable:
+            said = join_pieces(said, event.text)
+            self._said = (event.utterance_id, said)
+        else:  # the tentative tail: read too, the common beginning is kept when it changes
+            self._said = (event.utterance_id, said)
+            said = join_pieces(said, event.text)
+        lang, low = lowered(said, event.lang)
+        if not low.strip() or not reader.has_head(lang):
+            return
+        uid, stop = event.utterance_id, threading.Event()
+        self._ahead_stop.set()  # an older read ahead not yet begun is replaced anyway
+        self._ahead_stop = stop
+
+        def ahead(backend: Any) -> None:  # on the LLM's thread
+            stats = getattr(backend, "stats", None)
+            read0 = getattr(stats, "embed_tokens_read", 0)
+            reader.prefetch(low, lang, backend, stop)
+            log.debug(
+                "read ahead of %s: %d tokens", uid, getattr(stats, "embed_tokens_read", 0) - read0
+            )
+
+        run = getattr(self._suggester, "run_on_llm", None)
+        if run is not None:
+            run(ahead, spare=True)
 
     def _ask_second(
         self,
@@ -284,6 +329,8 @@ class ConversationHub:
 
         def look(backend: Any) -> None:  # on the LLM's thread
             began = self._clock.now()
+            stats = getattr(backend, "stats", None)
+            read0 = getattr(stats, "embed_tokens_read", 0)
             try:
                 shift = reader.shift(low, lang, backend)
             except Exception:
@@ -291,11 +338,12 @@ class ConversationHub:
                 raise
             log.debug(
                 "second opinion on %s: asked %.2f s after the speech ended, began %.2f s "
-                "later, read in %.2f s",
+                "later, read in %.2f s (%d tokens; the rest was read while it was said)",
                 utterance.utterance_id,
                 asked_at - utterance.end,
                 began - asked_at,
                 self._clock.now() - began,
+                getattr(stats, "embed_tokens_read", 0) - read0,
             )
             done = threading.Event()
 

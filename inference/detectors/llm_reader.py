@@ -35,6 +35,7 @@ from inference.detectors.semantic import SemanticHead
 log = logging.getLogger(__name__)
 
 PACK = "llm-default"
+AHEAD_CHUNK = 4  # tokens a read ahead reads between two looks at its stop event
 
 
 def head_file(lang: str) -> str:
@@ -198,8 +199,21 @@ class SecondReader:
         head = self.head(lang, backend)
         if head is None:
             return None
-        raw = backend.embed(low) if backend is not None else self.encoder.encode(low)
+        # The session's backend keeps what `prefetch` read of the line while it was said.
+        raw = backend.embed(low, reuse=True) if backend is not None else self.encoder.encode(low)
         return head.shift(np.asarray(raw, dtype=np.float64))
+
+    def prefetch(
+        self, low: str, lang: str, backend: Any, stop: threading.Event | None = None
+    ) -> None:
+        """Read the beginning of a line still being said into `backend`'s embedding context
+        (on the LLM's thread, when no job runs), so that `shift` of the whole line reads only
+        the rest (`LlamaBackend.embed` keeps the common beginning of two calls' tokens). It
+        reads `AHEAD_CHUNK` tokens at a time and stops between them once `stop` is set (the
+        line has ended and its own read is waiting)."""
+        if backend is None or not hasattr(backend, "embed") or self.head(lang, backend) is None:
+            return
+        backend.embed(low, reuse=True, chunk=AHEAD_CHUNK, cancel=stop)
 
     def close(self) -> None:
         """Free the reader's own model instance (if it loaded one)."""

@@ -216,9 +216,14 @@ class SignalDetectors:
 
     def lowered(self, utterance: ClosedUtterance) -> tuple[str, str]:
         """(language, normalised lower-cased text) of an utterance, as the readers see it."""
-        hint = utterance.lang if utterance.lang in ("en", "zh") else "en"
-        lang = detect_lang(utterance.text) if _LETTERS.search(utterance.text) else hint
-        return lang, normalize(utterance.text).lower()
+        return self.lowered_text(utterance.text, utterance.lang)
+
+    @staticmethod
+    def lowered_text(text: str, lang_hint: str | None = None) -> tuple[str, str]:
+        """(language, normalised lower-cased text) of a line, as the readers see it."""
+        hint = lang_hint if lang_hint in ("en", "zh") else "en"
+        lang = detect_lang(text) if _LETTERS.search(text) else hint
+        return lang, normalize(text).lower()
 
     def reread(
         self, utterance: ClosedUtterance, second: SecondLook, *, t: float

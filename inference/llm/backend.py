@@ -28,6 +28,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from inference.llm.chat_template import TEMPLATE_KEY, ChatTemplate
 from inference.llm.sampler import TokenSampler
 from inference.llm.types import (
@@ -135,6 +137,8 @@ class LlamaBackend:
         self._cached: list[int] = []  # tokens held by sequence 0
         self._embed_ctx: Any = None  # a second context in embedding mode (`embed`)
         self._embed_batch: Any = None
+        self._embed_tokens: list[int] = []  # what the embedding context holds (`embed`)
+        self._embed_rows: list[Any] = []  # their hidden states
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -211,12 +215,28 @@ class LlamaBackend:
             )
             return self._info
 
-    def embed(self, text: str) -> list[float]:
-        """The mean of the model's hidden states over the tokens of `text` (llama.cpp's
-        embedding mode, mean pooling): the second opinion's sentence vector.
+    def embed(
+        self,
+        text: str,
+        *,
+        reuse: bool = False,
+        chunk: int | None = None,
+        cancel: threading.Event | None = None,
+    ) -> list[float]:
+        """The mean of the model's hidden states over the tokens of `text`: the second
+        opinion's sentence vector.
 
-        A second, small context on the same loaded weights (no second copy of the model);
-        created on first use. Call it between generations (the writer's thread does).
+        A second, small context on the same loaded weights (no second copy of the model),
+        created on first use, in embedding mode without pooling: each token's hidden state
+        comes back and the mean is taken here. The model is causal, so a token's state
+        depends only on the tokens before it; with `reuse`, the tokens (and states) of the
+        previous call that `text` begins with are kept in that context and only the rest is
+        read: a line read while it is still being said (`SecondReader.prefetch`) costs only
+        its last words when it ends. Without `reuse` the context is cleared first, so the
+        vector does not depend on what was read before. With `chunk`, the new tokens are
+        read that many at a time and `cancel` is checked between pieces: a read ahead that
+        stops there keeps what it read (its vector is then of a beginning only). Call it
+        between generations (the writer's thread does).
         """
         with self._lock:
             self.load()
@@ -229,10 +249,8 @@ class LlamaBackend:
                 cparams.n_seq_max = 1
                 cparams.n_threads = cparams.n_threads_batch = max(1, self._threads_now)
                 cparams.embeddings = True
-                cparams.pooling_type = lib.LLAMA_POOLING_TYPE_MEAN
+                cparams.pooling_type = lib.LLAMA_POOLING_TYPE_NONE
                 cparams.no_perf = True
-                # llama.cpp warns that mean pooling is not the model's default, at a level
-                # llama-cpp-python prints even when quiet: hush its log while the context is made.
                 with _quiet_llama_log(lib, self.config.verbose):
                     self._embed_ctx = lib._internals.LlamaContext(
                         model=self._model, params=cparams, verbose=self.config.verbose
@@ -240,19 +258,44 @@ class LlamaBackend:
                 self._embed_batch = lib._internals.LlamaBatch(
                     n_tokens=EMBED_TOKENS, embd=0, n_seq_max=1, verbose=self.config.verbose
                 )
+                self._embed_tokens, self._embed_rows = [], []
             if self._threads_fn is not None:
                 n = max(1, int(self._threads_fn()))
                 self._embed_ctx.set_n_threads(n, n)
             tokens = self._model.tokenize(text.encode("utf-8"), add_bos=True, special=False)
+            tokens = tokens[:EMBED_TOKENS]
             ctx, batch = self._embed_ctx, self._embed_batch
-            ctx.kv_cache_clear()
-            batch.reset()
-            batch.add_sequence(tokens[:EMBED_TOKENS], 0, True)
-            ctx.decode(batch)
+            kept = common_prefix_length(self._embed_tokens, tokens) if reuse else 0
+            if kept < len(self._embed_tokens):
+                ctx.kv_cache_seq_rm(0, kept, -1)
+                del self._embed_rows[kept:]
+                del self._embed_tokens[kept:]
+            new = tokens[kept:]
+            step = chunk or len(new) or 1
             n_embd = lib.llama_model_n_embd(self._model.model)
-            out = [float(v) for v in lib.llama_get_embeddings_seq(ctx.ctx, 0)[:n_embd]]
-            ctx.kv_cache_clear()
-            return out
+            for at in range(0, len(new), step):
+                if cancel is not None and cancel.is_set():
+                    break
+                piece = new[at : at + step]
+                batch.reset()
+                # every new token's hidden state comes back
+                batch.set_batch(piece, len(self._embed_tokens), True)
+                try:
+                    ctx.decode(batch)
+                except Exception:
+                    ctx.kv_cache_clear()
+                    self._embed_tokens, self._embed_rows = [], []
+                    raise
+                for i in range(len(piece)):
+                    row = lib.llama_get_embeddings_ith(ctx.ctx, i)
+                    self._embed_rows.append(np.ctypeslib.as_array(row, shape=(n_embd,)).copy())
+                self._embed_tokens.extend(piece)
+                self.stats.embed_tokens_read += len(piece)
+            self.stats.embed_tokens_reused += kept
+            if not self._embed_rows:
+                return []
+            mean = np.mean(np.asarray(self._embed_rows, dtype=np.float64), axis=0)
+            return [float(v) for v in mean]
 
     def identity(self) -> dict[str, Any]:
         """What identifies the loaded GGUF for the second opinion's heads: its llama.cpp
@@ -273,6 +316,7 @@ class LlamaBackend:
             if self._embed_ctx is not None:
                 self._embed_ctx.close()
                 self._embed_ctx = None
+            self._embed_tokens, self._embed_rows = [], []
             if self._batch is not None:
                 self._lib.llama_batch_free(self._batch)
                 self._batch = None

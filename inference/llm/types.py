@@ -152,6 +152,9 @@ class BackendStats:
         decode_calls: calls into llama_decode.
         cancelled: requests whose cancel event was set before they finished.
         thread_switches: changes of the thread count between decode calls (`CpuShare`).
+        embed_tokens_read: tokens run through the embedding context (`embed`).
+        embed_tokens_reused: tokens `embed` found there already (a line read while it was
+            being said) and did not read again.
     """
 
     prompt_tokens_evaluated: int = 0
@@ -162,6 +165,8 @@ class BackendStats:
     decode_calls: int = 0
     cancelled: int = 0
     thread_switches: int = 0
+    embed_tokens_read: int = 0
+    embed_tokens_reused: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -294,11 +294,13 @@ class SuggestionEngine:
             writer.cancel(stale)
         writer.submit(job, self._on_path, self._on_done)
 
-    def run_on_llm(self, fn: Callable[[Any], object]) -> bool:
+    def run_on_llm(self, fn: Callable[[Any], object], *, spare: bool = False) -> bool:
         """Run `fn(backend)` on the LLM's thread before its next job (the second opinion's
         reading of a line, which must not share the cores with a generation); `backend` is
-        the loaded model or None. False without an LLM."""
-        run = getattr(self._writer, "run_soon", None)
+        the loaded model or None. With `spare`, only when no job runs or waits, replacing
+        earlier such work not yet begun (`LlmRefinedWriter.run_spare`). False without an
+        LLM."""
+        run = getattr(self._writer, "run_spare" if spare else "run_soon", None)
         if run is None or self._closed:
             return False
         run(fn)

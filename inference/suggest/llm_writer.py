@@ -131,6 +131,7 @@ class LlmRefinedWriter:
         self._prefill: tuple[tuple[ContextLine, ...], str] | None = None
         self._prefill_cancel = threading.Event()
         self._soon: deque[Callable[[LlmBackend | None], object]] = deque()  # before any job
+        self._spare: Callable[[LlmBackend | None], object] | None = None  # when no job
         self._rules: tuple[str, ...] = tuple(rules)
         self._last_prefill = ""
         self._closed = False
@@ -186,6 +187,18 @@ class LlmRefinedWriter:
             self._prefill_cancel.set()
             self._cv.notify()
 
+    def run_spare(self, fn: Callable[[LlmBackend | None], object]) -> None:
+        """Run `fn(backend)` on the model's thread when no job runs or waits: after `run_soon`
+        work and jobs, before a prefill; it interrupts nothing (a running prefill finishes
+        its chunk first), and a newer call replaces one that has not begun. For short work
+        that saves time later: reading the customer's line into the second opinion's
+        context while it is being said, which a hint's prefill would otherwise hold up."""
+        with self._cv:
+            if self._closed:
+                return
+            self._spare = fn
+            self._cv.notify()
+
     def cancel(self, job_id: int) -> None:
         """Stop job `job_id` between tokens (or drop it if it has not started)."""
         with self._cv:
@@ -238,6 +251,7 @@ class LlmRefinedWriter:
                         or self._pending
                         or self._prefill
                         or self._soon
+                        or self._spare
                     ):
                         self._cv.wait()
                     if self._closed:
@@ -245,12 +259,15 @@ class LlmRefinedWriter:
                             self._finished.append(self._pending)
                             self._pending = None
                         self._soon.clear()
+                        self._spare = None
                         break
                     soon = self._soon.popleft() if self._soon else None
                     item = hint = None
                     if soon is None and self._pending is not None:
                         item, self._pending = self._pending, None
                         self._running = item
+                    elif soon is None and self._spare is not None:
+                        soon, self._spare = self._spare, None
                     elif soon is None and self._prefill is not None:
                         hint, self._prefill = self._prefill, None
                         self._prefill_cancel.clear()

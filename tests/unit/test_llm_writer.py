@@ -450,3 +450,39 @@ def test_work_run_soon_goes_before_a_waiting_job_on_the_models_thread() -> None:
     assert order == ["look on parley-llm", "job 2 done"]
     assert seen_backend == [fake]  # the loaded model, for the second opinion's reading
     assert "second" in fake.stream_prompts[-1]
+
+
+def test_spare_work_waits_for_jobs_goes_before_a_prefill_and_the_newest_replaces() -> None:
+    """`run_spare` (reading the customer's words ahead for the second opinion) interrupts
+    nothing: not a job's tokens, as `run_soon` work does, not a waiting job; a newer call
+    replaces one that has not begun; a prefill hint waits for it."""
+    fake = FakeBackend(hold=True, ticks=True)
+    writer = LlmRefinedWriter(LlmWriterConfig(), backend=fake)
+    rec = Recorder()
+    order: list[str] = []  # appended on the model's thread only
+    prefill = fake.prefill
+
+    def recorded_prefill(*args: object, **kwargs: object) -> object:
+        order.append("prefill")
+        return prefill(*args, **kwargs)  # type: ignore[arg-type]
+
+    fake.prefill = recorded_prefill  # type: ignore[method-assign]
+    try:
+        writer.submit(make_job(1), rec.on_path, rec.on_done)
+        assert fake.started.wait(WAIT)  # job 1 generates until released
+        writer.run_spare(lambda backend: order.append("older"))
+        writer.submit(make_job(2, text="second"), rec.on_path, rec.on_done)  # waits too
+
+        def newest(backend: object) -> None:
+            order.append(f"newest after {len(fake.stream_prompts)} jobs")
+
+        writer.run_spare(newest)
+        writer.prefill((ContextLine("customer", "hint", "c9"),), "en")
+        fake.release.set()
+        fake.hold = False
+        rec.until_done(2)
+        assert fake.prefilled.wait(WAIT)
+    finally:
+        writer.close()
+    assert order == ["newest after 2 jobs", "prefill"]
+    assert "hint" in fake.prefill_prompts[-1]

@@ -207,3 +207,80 @@ def test_a_line_the_words_are_sure_of_is_not_read_again():
     reader, categories = _one_line(Sure({"a": ("price", False)}, {"a": ("trust", False)}))
     assert reader.threads == []  # the LLM was not asked
     assert categories == ["price"]
+
+
+def test_the_customers_stable_words_are_read_ahead_when_no_job_runs():
+    """What the customer said so far (stable words, then the current tentative tail, which
+    a later stable piece replaces) is handed to the reader's `prefetch`, on the LLM's thread
+    and only as spare work; the rep's words and finals are not."""
+    from inference.events import TranscriptEvent
+
+    class Ahead(Detectors):
+        @staticmethod
+        def lowered_text(text, lang_hint=None):
+            return "zh", text.lower()
+
+    class Prefetching(Reader):
+        def __init__(self) -> None:
+            super().__init__()
+            self.ahead: list[str] = []
+
+            self.stops: list[threading.Event] = []
+
+        def prefetch(self, low, lang, backend, stop=None):
+            self.ahead.append(low)
+            self.stops.append(stop)
+
+    class Idle(Suggester):
+        def __init__(self) -> None:
+            super().__init__(True)
+            self.spare: list[bool] = []
+
+        def run_on_llm(self, fn, *, spare=False):
+            self.spare.append(spare)
+            fn(None)
+            return True
+
+    events: list = []
+    bus = EventBus([events.append])
+    reader, sug = Prefetching(), Idle()
+    hub = ConversationHub(
+        bus=bus, clock=SessionClock(), detectors=Ahead({}, {}), suggester=sug, second=reader
+    )
+
+    def said(speaker, uid, text, *, stable=True, final=False):
+        return TranscriptEvent(
+            t=1.0,
+            speaker=speaker,
+            utterance_id=uid,
+            start=0.0,
+            end=1.0,
+            text=text,
+            final=final,
+            stable=stable,
+            lang="zh",
+        )
+
+    for e in (
+        said("customer", "c1", "上回那家"),
+        said("customer", "c1", "卖设备的", stable=False),  # a tentative tail
+        said("rep", "r1", "明白"),
+        said("customer", "c1", "收了钱"),
+        said("customer", "c1", "上回那家收了钱人就找不着了", stable=False, final=True),
+        said("customer", "c2", "我们"),
+    ):
+        hub.emit(e)
+    assert hub.drain(5.0)
+    # A newer read ahead stops the one before between its chunks; the last runs on ...
+    assert [s.is_set() for s in reader.stops] == [True, True, True, False]
+    hub.on_utterance(
+        ClosedUtterance(
+            speaker="customer", utterance_id="c2", start=0, end=1, text="我们", lang="zh"
+        )
+    )
+    assert hub.drain(5.0)
+    assert reader.stops[-1].is_set()  # ... until its line ends: the line's own read goes first
+    hub.close()
+    bus.close()
+    assert reader.ahead == ["上回那家", "上回那家卖设备的", "上回那家收了钱", "我们"]
+    assert sug.spare == [True] * 4 + [False]  # then the line's own read, not spare work

@@ -146,6 +146,47 @@ def test_the_sessions_loaded_model_reads_a_line_as_the_readers_own_instance(
         backend.close()
 
 
+def test_a_line_read_while_it_is_said_reads_only_its_rest_and_the_same(
+    reader: SecondReader,
+) -> None:
+    """`prefetch` reads the stable words of a line still being said; `shift` of the whole
+    line then reads only the tokens after them (the model is causal: a token's state
+    depends only on those before it), and the vector is the one a fresh read gives. A line
+    that begins otherwise (the final text changed an early word) is read from where it
+    differs; a fresh `embed` does not depend on what was read before."""
+    from inference.llm.backend import LlamaBackend
+    from inference.llm.types import LlmConfig
+    from models.registry import model_path
+
+    backend = LlamaBackend(LlmConfig(model_path=model_path("llm-default"), n_gpu_layers=0))
+    try:
+        for text, _ in OBJECTIONS[4:7]:
+            low = normalize(text).lower()
+            fresh = np.asarray(backend.embed(low))
+            reader.prefetch(low[: len(low) * 2 // 3], "zh", backend)
+            read = backend.stats.embed_tokens_read
+            shift = reader.shift(low, "zh", backend)
+            rest = backend.stats.embed_tokens_read - read
+            total = len(backend._model.tokenize(low.encode("utf-8"), add_bos=True, special=False))
+            assert 0 < rest < total / 2, (rest, total)
+            again = np.asarray(backend.embed(low, reuse=True))  # nothing new to read
+            assert backend.stats.embed_tokens_read - read == rest
+            cos = float(fresh @ again / (np.linalg.norm(fresh) * np.linalg.norm(again)))
+            assert cos > 0.9999, cos
+            want = reader.shift(low, "zh")  # the reader's own instance, read whole
+            assert shift is not None and want is not None
+            assert max(shift, key=shift.__getitem__) == max(want, key=want.__getitem__)
+        # A changed first word: read from the start again, the same vector as a fresh read.
+        a, b = normalize(OBJECTIONS[7][0]).lower(), normalize(OBJECTIONS[8][0]).lower()
+        backend.embed(a, reuse=True)
+        got = np.asarray(backend.embed(b, reuse=True))
+        fresh = np.asarray(backend.embed(b))
+        assert float(got @ fresh / (np.linalg.norm(got) * np.linalg.norm(fresh))) > 0.9999
+        assert backend.embed(b) == backend.embed(b)  # fresh reads do not depend on history
+    finally:
+        backend.close()
+
+
 def test_english_lines_gain_on_top_of_the_minilm_reader(reader: SecondReader) -> None:
     from tests.unit.test_detect_semantic import NULLS as EN_NULLS
     from tests.unit.test_detect_semantic import OBJECTIONS as EN
