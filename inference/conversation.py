@@ -112,7 +112,9 @@ class ConversationHub:
             suggestions are out and before the refined job starts (`run_on_llm`), or here on
             the pipeline thread when the suggester has no LLM; when it reads the line
             differently, a new objection event for the utterance (`second_opinion`) replaces
-            the first and, if it stands, gets suggestions of its own.
+            the first and, if it stands, gets suggestions of its own. While the customer
+            speaks, what they said so far is read ahead into the reader's context as spare
+            work on the LLM's thread (`_read_ahead`), so the read after the final is short.
     """
 
     def __init__(
