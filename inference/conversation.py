@@ -281,16 +281,13 @@ class ConversationHub:
         if not low.strip() or not reader.has_head(lang):
             return
         uid, stop = event.utterance_id, threading.Event()
-        self._ahead_stop.set()  # an older read ahead not yet begun is replaced anyway
+        self._ahead_stop.set()  # a running read ahead of older text stops for this one
         self._ahead_stop = stop
 
         def ahead(backend: Any) -> None:  # on the LLM's thread
-            stats = getattr(backend, "stats", None)
-            read0 = getattr(stats, "embed_tokens_read", 0)
+            read0 = _tokens_read(backend)
             reader.prefetch(low, lang, backend, stop)
-            log.debug(
-                "read ahead of %s: %d tokens", uid, getattr(stats, "embed_tokens_read", 0) - read0
-            )
+            log.debug("read ahead of %s: %d tokens", uid, _tokens_read(backend) - read0)
 
         run = getattr(self._suggester, "run_on_llm", None)
         if run is not None:
@@ -331,8 +328,7 @@ class ConversationHub:
 
         def look(backend: Any) -> None:  # on the LLM's thread
             began = self._clock.now()
-            stats = getattr(backend, "stats", None)
-            read0 = getattr(stats, "embed_tokens_read", 0)
+            read0 = _tokens_read(backend)
             try:
                 shift = reader.shift(low, lang, backend)
             except Exception:
@@ -345,7 +341,7 @@ class ConversationHub:
                 asked_at - utterance.end,
                 began - asked_at,
                 self._clock.now() - began,
-                getattr(stats, "embed_tokens_read", 0) - read0,
+                _tokens_read(backend) - read0,
             )
             done = threading.Event()
 
@@ -452,6 +448,11 @@ class ConversationHub:
         ):
             return dataclasses.replace(objection, tentative=False)
         return objection
+
+
+def _tokens_read(backend: Any) -> int:
+    """How many tokens the LLM backend has read for sentence vectors so far (for the log)."""
+    return int(getattr(getattr(backend, "stats", None), "embed_tokens_read", 0))
 
 
 EmitFn = Callable[[Event], None]

@@ -3,7 +3,7 @@
 Chinese has no sentence model installable here, and asking the 1.5B model to name a label
 reads worse than the word model (see `second_opinion.py`). What the model does know is what a
 line means: the mean of its hidden states over the line's tokens (llama.cpp's embedding mode,
-mean pooling) separates the objection classes well, and a linear head fit on the same corpus
+each token's state averaged by `LlamaBackend.embed`) separates the objection classes well, and a linear head fit on the same corpus
 as the word model (`scripts/train_reader.py`, shipped as `reader_<lang>.json`) reads the
 Chinese blind files at 0.93 on its own, and the English ones at 0.93 too (better than the
 MiniLM reader's 0.81). Its log-probabilities, times `alpha`, join the word model's log-odds the

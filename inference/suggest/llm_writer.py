@@ -190,7 +190,7 @@ class LlmRefinedWriter:
     def run_spare(self, fn: Callable[[LlmBackend | None], object]) -> None:
         """Run `fn(backend)` on the model's thread when no job runs or waits: after `run_soon`
         work and jobs, before a prefill; it interrupts nothing (a running prefill finishes
-        its chunk first), and a newer call replaces one that has not begun. For short work
+        first), and a newer call replaces one that has not begun. For short work
         that saves time later: reading the customer's line into the second opinion's
         context while it is being said, which a hint's prefill would otherwise hold up."""
         with self._cv:
