@@ -3,8 +3,8 @@
 Prints JSON on stdout: per language, objection accuracy (none counted as a class), valence
 accuracy, roles exact match, per-utterance milliseconds (median and p95, `inference.metrics`),
 the share of
-objections that would be tentative, and the confusion matrix (expected category -> detected
-counts), which is also drawn as a table per language on stderr.
+objections that would be tentative, and the confusion matrices (expected category -> detected
+counts, drawn as a table per language on stderr; expected valence -> detected, JSON only).
 
 `--calls DIR` replays the customer turns of scripted calls (`*.json`, text only) through the
 real hub and detectors (with the call's playbook from `../products/<product>` when there is
@@ -109,12 +109,15 @@ def evaluate(
         stats = by_lang.setdefault(
             got.lang,
             {"n": 0, "objection": 0, "valence": 0, "roles": 0, "ms": [], "tentative": 0,
-             "confusion": {}, "null_rows": 0, "confirmed_on_null": 0, "confirmed_right": 0},
+             "confusion": {}, "valence_confusion": {}, "null_rows": 0, "confirmed_on_null": 0,
+             "confirmed_right": 0},
         )  # fmt: skip
         stats["n"] += 1
         want_cat, got_cat = row.get("objection") or NONE, got.objection or NONE
         cell = stats["confusion"].setdefault(want_cat, {})
         cell[got_cat] = cell.get(got_cat, 0) + 1
+        vcell = stats["valence_confusion"].setdefault(row.get("valence") or "unlabelled", {})
+        vcell[got.valence] = vcell.get(got.valence, 0) + 1
         confirmed = got.objection is not None and not got.tentative
         stats["tentative"] += got.objection is not None and not confirmed
         if want_cat == NONE:
@@ -158,6 +161,8 @@ def evaluate(
             # Objection lines read right and sure enough to stand alone (a suggestion at once).
             "confirmed_right": agg["confirmed_right"],
             "confusion": agg["confusion"],
+            # Expected valence -> detected counts.
+            "valence_confusion": agg["valence_confusion"],
         }
     if all_ms:
         out.update(_ms(all_ms))

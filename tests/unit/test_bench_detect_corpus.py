@@ -32,6 +32,11 @@ def test_a_tsv_file_is_read_with_its_language_and_counted(tmp_path: Path) -> Non
     assert figures["n"] == 2 and figures["null_rows"] == 1
     assert figures["confirmed_right"] == 1  # the price line, sure enough to stand alone
     assert figures["confirmed_on_null"] == 0
+    # Expected valence -> detected, as for the objection: every line counted once.
+    valence = figures["valence_confusion"]
+    assert set(valence) == {"neutral", "negative"}
+    assert sum(sum(row.values()) for row in valence.values()) == 2
+    assert sum(v.get(k, 0) for k, v in valence.items()) == round(2 * figures["valence_accuracy"])
     assert tsv_rows(_tsv(tmp_path, "zh_7.tsv", ["x\tnone\tneu\t你好"]))[0]["lang"] == "zh"
 
 
