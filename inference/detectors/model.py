@@ -194,6 +194,38 @@ def stance_features(low: str, lang: str) -> list[str]:
     return ["st|plain", "st|plainq"] if _QUESTION[lang].search(low) else ["st|plain"]
 
 
+# A word spelt with a capital inside a sentence that is no acronym, no "I" and no date: in a
+# customer's line that is mostly a name no lexicon can know: a supplier ("we book through
+# Tidewell"), a rival's product, now and then a person or a place (`signals._name_shift`).
+_EN_NAME = re.compile(r"(?<![\w'-])([A-Z][a-z]+(?:[A-Z][a-z]+)*)\b")
+_NOT_NAMES = (
+    "I Im Id Ive Ill Ok Okay Mr Mrs Ms Dr Sir Madam God Monday Tuesday Wednesday Thursday "
+    "Friday Saturday Sunday Mondays Tuesdays Wednesdays Thursdays Fridays Saturdays Sundays "
+    "January February March April May June July August September October November December "
+    "Christmas Easter"
+)
+_EN_NOT_NAME = frozenset(_NOT_NAMES.split())
+_SENTENCE_START = re.compile(r"(?:^|[.!?:;\"(]|\s-)\s*$")
+# Chinese: a run of Latin letters with a capital and a lower-case letter (Feishu, WeChat), not an
+# acronym (ERP, APP): how a foreign or software brand appears in Mandarin text.
+_ZH_NAME = re.compile(r"(?<![A-Za-z])[A-Z][a-z]{2,}(?:[A-Z][a-z]+)*(?![A-Za-z])")
+
+
+def names_something(norm: str, lang: str) -> bool:
+    """Whether the line names something by a proper name the lexicons cannot know.
+
+    Args:
+        norm: the line, normalised but not lower-cased (the capital is the evidence).
+        lang: "en" or "zh".
+    """
+    if lang == "zh":
+        return _ZH_NAME.search(norm) is not None
+    return any(
+        m.group(1) not in _EN_NOT_NAME and not _SENTENCE_START.search(norm[: m.start()])
+        for m in _EN_NAME.finditer(norm)
+    )
+
+
 def text_features(low: str, lang: str, words: Sequence[str] = ()) -> list[str]:
     """Sparse binary features of a normalised, lower-cased line.
 
