@@ -50,3 +50,14 @@ def test_a_name_in_a_description_stays_a_candidate() -> None:
     for line in ("Our tills are Kassio ones, bought them in 2019.", "We bake on Zorvath ovens."):
         got = det.detect_text(line, "en")
         assert got.objection is None or (got.objection == "competitor" and got.tentative)
+
+
+def test_where_the_words_alone_are_unsure_the_readers_still_weigh_in_beside_a_name() -> None:
+    det = SignalDetectors()
+    reader_off = SignalDetectors(semantic=False)
+    line = "Honestly, we have had Brightwell on the machines for years and they look after us."
+    # The name settles the category; how sure the read is comes from the words and the
+    # semantic reader without it, as it would for the same line with no name evidence.
+    assert reader_off.detect_text(line, "en").tentative
+    got = det.detect_text(line, "en")
+    assert got.objection == "competitor" and not got.tentative
