@@ -205,6 +205,13 @@ _NOT_NAMES = (
     "Christmas Easter"
 )
 _EN_NOT_NAME = frozenset(_NOT_NAMES.split())
+# A run of capitalised words that reaches one of these is a public body or an institution (the
+# Arts Council, Head Office, the Health Board): it funds, approves or reviews; it does not sell the customer a tool.
+_INSTITUTION = re.compile(
+    r"(?:[A-Z][a-z]+ )*(?:Council|Board|Office|Department|Ministry|Authority|Agency|Trust|"
+    r"Foundation|Fund|Bank|University|College|School|Hospital|Government|Commission|"
+    r"Committee|Church|Society|Association|Union|Officer|Revenue)\b"
+)
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;\"(]|\s-)\s*$")
 # Chinese: a run of Latin letters with a capital and a lower-case letter (Feishu, WeChat), not an
 # acronym (ERP, APP): how a foreign or software brand appears in Mandarin text.
@@ -221,7 +228,9 @@ def names_something(norm: str, lang: str) -> bool:
     if lang == "zh":
         return _ZH_NAME.search(norm) is not None
     return any(
-        m.group(1) not in _EN_NOT_NAME and not _SENTENCE_START.search(norm[: m.start()])
+        m.group(1) not in _EN_NOT_NAME
+        and not _SENTENCE_START.search(norm[: m.start()])
+        and not _INSTITUTION.match(norm, m.start())
         for m in _EN_NAME.finditer(norm)
     )
 

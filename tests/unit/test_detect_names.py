@@ -27,6 +27,8 @@ def test_a_name_inside_a_sentence_is_a_name(line: str, lang: str) -> None:
         ("It's fine. Okay, send it over.", "en"),  # nor after a full stop
         ("I'm out on Monday and I'll be back in March.", "en"),  # I, days, months
         ("Does it talk to our CRM and the POS?", "en"),  # acronyms are no names
+        ("The grant from the Arts Council is spent already.", "en"),  # a public body sells nothing
+        ("Anything like this goes to Head Office first.", "en"),
         ("我们的ERP和APP都是自己开发的。", "zh"),
         ("价格有点高。", "zh"),
     ],
