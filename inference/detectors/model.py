@@ -206,7 +206,7 @@ _NOT_NAMES = (
 )
 _EN_NOT_NAME = frozenset(_NOT_NAMES.split())
 # A run of capitalised words that reaches one of these is a public body or an institution (the
-# Arts Council, Head Office, the Health Board): it funds, approves or reviews; it does not sell the customer a tool.
+# Arts Council, Head Office, the Health Board): it funds, approves or reviews; it sells no tool.
 _INSTITUTION = re.compile(
     r"(?:[A-Z][a-z]+ )*(?:Council|Board|Office|Department|Ministry|Authority|Agency|Trust|"
     r"Foundation|Fund|Bank|University|College|School|Hospital|Government|Commission|"

@@ -46,10 +46,11 @@ from inference.text.discourse import states_next_step
 
 _NAMED_COMPETITOR = 2.0  # log-odds added to "competitor" when a known competitor is named
 # ... and as much when the line names something by a proper name no lexicon knows
-# (`model.names_something`): a supplier the playbook does not list ("we use Ordio and it does the lot" is
-# competitor, not need, by the label guide). Now and then it is a person or a place: as with a
-# playbook name, the confidence is then the words' own, so a description stays tentative. 1.0
-# and 2.0 were tried on our own files; 2.0 read one more line right and no null line wrong.
+# (`model.names_something`): a supplier the playbook does not list ("we use Ordio and it does
+# the lot" is competitor, not need, by the label guide). Now and then it is a person or a
+# place: as with a playbook name, the confidence is then the words' own, so a description stays
+# tentative. 1.0 and 2.0 were tried on our own files; 2.0 read one more line right and no null
+# line wrong.
 _UNKNOWN_NAME = 2.0
 _RUNNER_UP_MIN = 0.05  # least probability for a second category to be reported
 # Below this confidence an objection is tentative: chosen on the project's own scripted calls
