@@ -10,6 +10,7 @@ that device with `PULSE_SOURCE` naming it, so any source name `pactl` lists (for
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -32,6 +33,8 @@ class InputDevice:
         channels: input channels.
         description: a human label.
         is_default: the system's default input.
+        rate: the source's own sample rate in Hz as the sound server reports it (Pulse
+            sources; 0 where unknown).
     """
 
     name: str
@@ -41,6 +44,7 @@ class InputDevice:
     channels: int = 1
     description: str = ""
     is_default: bool = False
+    rate: int = 0
 
 
 def _pactl(*args: str) -> str | None:
@@ -73,6 +77,7 @@ def pulse_sources() -> list[InputDevice] | None:
         name = parts[1]
         spec = parts[3] if len(parts) > 3 else ""
         channels = 2 if "2ch" in spec else 1
+        rate = re.search(r"(\d+)Hz", spec)
         devices.append(
             InputDevice(
                 name=name,
@@ -81,6 +86,7 @@ def pulse_sources() -> list[InputDevice] | None:
                 channels=channels,
                 description=spec,
                 is_default=name == default,
+                rate=int(rate.group(1)) if rate else 0,
             )
         )
     return devices

@@ -41,6 +41,9 @@ class LiveConfig:
     lost_after_s: no callback for this long counts as a lost device.
     poll_s: how often devices are checked, and a lost one is retried.
     echo_suppression: remove the customer's voice from the microphone.
+    native_rate: open a Pulse source at its own sample rate and resample here (soxr HQ);
+        False asks the sound server for 16 kHz (its resampler; `parley bench capture`'s
+        baseline).
     health: level/clipping/no-customer-audio settings.
     """
 
@@ -49,6 +52,7 @@ class LiveConfig:
     lost_after_s: float = 2.0
     poll_s: float = 1.0
     echo_suppression: bool = True
+    native_rate: bool = True
     health: HealthConfig = field(default_factory=HealthConfig)
 
 
@@ -87,6 +91,12 @@ class _Capture:
         kwargs: dict[str, Any] = {"channels": 1, "dtype": "float32", "callback": self._callback}
         try:
             if self.device.backend == "pulse":
+                # Asked for 16 kHz, the sound server converts with its own resampler, and
+                # PulseAudio's default one (speex-float-1) takes 8 dB off 7 kHz and garbles
+                # everything above 5 kHz: the sibilants the ASR reads. Capture at the
+                # source's own rate and convert here, with soxr, as a recording is.
+                rate = self.device.rate if self._config.native_rate else 0
+                rate = rate if 8000 <= rate <= 192000 else SAMPLE_RATE
                 # The ALSA pulse plugin reads PULSE_SOURCE when the stream opens.
                 with _PULSE_ENV_LOCK:
                     old = os.environ.get("PULSE_SOURCE")
@@ -94,8 +104,8 @@ class _Capture:
                     try:
                         stream = sd.InputStream(
                             device="pulse",
-                            samplerate=SAMPLE_RATE,
-                            blocksize=int(self._config.block_s * SAMPLE_RATE),
+                            samplerate=rate,
+                            blocksize=int(self._config.block_s * rate),
                             **kwargs,
                         )
                     finally:
@@ -103,7 +113,7 @@ class _Capture:
                             os.environ.pop("PULSE_SOURCE", None)
                         else:
                             os.environ["PULSE_SOURCE"] = old
-                self.rate = SAMPLE_RATE
+                self.rate = rate
             else:
                 rate = SAMPLE_RATE
                 try:
@@ -121,7 +131,11 @@ class _Capture:
             if self.rate != SAMPLE_RATE:
                 import soxr
 
-                self._resampler = soxr.ResampleStream(self.rate, SAMPLE_RATE, 1, dtype="float32")
+                self._resampler = soxr.ResampleStream(
+                    self.rate, SAMPLE_RATE, 1, dtype="float32", quality="HQ"
+                )
+            else:
+                self._resampler = None
             self.open_count += 1
             self.last_callback = time.monotonic()
             stream.start()

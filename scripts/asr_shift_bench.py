@@ -7,9 +7,16 @@ so the windows a live session decodes sit a few milliseconds away from a replay'
 how many words that alone moves, call by call.
 
     PYTHONPATH=. .venv/bin/python scripts/asr_shift_bench.py --audio call.wav \
-        --timeline call.json [--channel customer] [--shifts 0,11,23] [--frames-ms 100,20]
+        --timeline call.json [--channel customer] [--shifts 0,11,23] [--frames-ms 100,20] \
+        [--fractions 0,1,2 --offline]
 
-Prints one JSON object: the error rate per (shift, frame size) and their spread.
+`--fractions` delays the audio by thirds of a sample as well (soxr, through 48 kHz): a whole
+number of samples the second pass's cuts absorb, a fraction no cut can, and a live capture
+lands on one at random. `--offline` decodes each delayed copy whole too (the issue's offline
+baseline: the same model on the whole channel, beam 5), so the streaming text is compared
+with offline over the same copies instead of on one draw of the model's sensitivity.
+
+Prints one JSON object: the error rate per (fraction, shift, frame size) and their spread.
 """
 
 from __future__ import annotations
@@ -60,6 +67,30 @@ def run_once(
     return " ".join(finals)
 
 
+def delay_thirds(audio: np.ndarray, thirds: int) -> np.ndarray:
+    """`audio` delayed by `thirds` thirds of a 16 kHz sample (0: untouched), same length."""
+    if thirds == 0:
+        return audio
+    import soxr
+
+    up = soxr.resample(audio, SAMPLE_RATE, 3 * SAMPLE_RATE, quality="VHQ")
+    up = np.concatenate([np.zeros(thirds, dtype=up.dtype), up])
+    return soxr.resample(up, 3 * SAMPLE_RATE, SAMPLE_RATE, quality="VHQ")[: len(audio)]
+
+
+def offline_text(backend: Any, audio: np.ndarray, lang: str) -> str:
+    """The whole channel decoded at once (`bench asr`'s offline baseline)."""
+    from inference.asr.text import ZH_PROMPT, join_pieces
+
+    result = backend.transcribe_whole(
+        audio, language=lang, prompt=ZH_PROMPT if lang == "zh" else None, hotwords=None
+    )
+    out = ""
+    for seg in result.segments:
+        out = out + seg.text.strip() if lang == "zh" else join_pieces(out, seg.text)
+    return out
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--audio", required=True)
@@ -69,6 +100,8 @@ def main() -> int:
     p.add_argument("--language", default="auto")
     p.add_argument("--shifts", default="0,11,23", help="ms of silence before the audio")
     p.add_argument("--frames-ms", default="100", help="frame sizes to feed, in ms")
+    p.add_argument("--fractions", default="0", help="thirds of a sample to delay by")
+    p.add_argument("--offline", action="store_true", help="also decode each copy whole")
     p.add_argument("--no-anchor", action="store_true", help="windows on the VAD's grid")
     p.add_argument("--lead", type=float, default=0.2, help="anchored: audio before the sound")
     p.add_argument("--tail", type=float, default=0.2, help="anchored: audio after the sound")
@@ -88,14 +121,28 @@ def main() -> int:
     )
     runs: list[dict[str, Any]] = []
     errors: list[float] = []
-    for frame_ms in (int(f) for f in args.frames_ms.split(",")):
-        for shift in (int(s) for s in args.shifts.split(",")):
-            pad = np.zeros(round(shift * SAMPLE_RATE / 1000), dtype=np.float32)
-            text = run_once(backend, tconfig, np.concatenate([pad, audio]), args.channel, frame_ms)
+    offline: list[dict[str, Any]] = []
+    for thirds in (int(f) for f in args.fractions.split(",")):
+        copy = delay_thirds(audio, thirds).astype(np.float32)
+        if args.offline:
+            text = offline_text(backend, copy, lang)
             err = round(score(reference, text, lang), 4)
-            runs.append({"shift_ms": shift, "frame_ms": frame_ms, "error": err, "text": text})
-            errors.append(err)
-            print(f"shift {shift} ms, frames {frame_ms} ms: {err:.4f}", file=sys.stderr)
+            offline.append({"thirds": thirds, "error": err, "text": text})
+            print(f"{thirds}/3 sample, offline: {err:.4f}", file=sys.stderr)
+        for frame_ms in (int(f) for f in args.frames_ms.split(",")):
+            for shift in (int(s) for s in args.shifts.split(",")):
+                pad = np.zeros(round(shift * SAMPLE_RATE / 1000), dtype=np.float32)
+                text = run_once(
+                    backend, tconfig, np.concatenate([pad, copy]), args.channel, frame_ms
+                )
+                err = round(score(reference, text, lang), 4)
+                runs.append(
+                    {"thirds": thirds, "shift_ms": shift, "frame_ms": frame_ms}
+                    | {"error": err, "text": text}
+                )
+                errors.append(err)
+                print(f"{thirds}/3 sample, shift {shift} ms, frames {frame_ms} ms: {err:.4f}",
+                      file=sys.stderr)  # fmt: skip
     out = {
         "audio": Path(args.audio).name,
         "channel": args.channel,
@@ -105,8 +152,12 @@ def main() -> int:
         "median_error": round(statistics.median(errors), 4),
         "spread": round(max(errors) - min(errors), 4),
         "distinct_texts": len({r["text"] for r in runs}),
+        "mean_error": round(statistics.fmean(errors), 4),
         "runs": runs,
     }
+    if offline:
+        out["offline_mean_error"] = round(statistics.fmean(r["error"] for r in offline), 4)
+        out["offline"] = offline
     json.dump(out, sys.stdout, ensure_ascii=False, indent=1)
     sys.stdout.write("\n")
     return 0

@@ -5,8 +5,9 @@ of the same two-channel recording (issue #19: within 2 points, median of 3 live 
         --timeline call.json [--runs 3]
 
 Plays the rep's channel into the virtual microphone and the customer's into the call's output
-while `parley live --no-llm --no-store` captures them (asr-base, English, no playbook), then
-replays the file. Prints one JSON object.
+(each resampled to 48 kHz with sox, as a call app and a microphone deliver it) while `parley
+live --no-llm --no-store` captures them (asr-base, English, no playbook), then replays the
+file. Prints one JSON object.
 """
 
 from __future__ import annotations
@@ -66,6 +67,8 @@ def main() -> int:
     p.add_argument("--audio", required=True)
     p.add_argument("--timeline", required=True)
     p.add_argument("--runs", type=int, default=3)
+    p.add_argument("--play-rate", type=int, default=48000,
+                   help="play each side at this rate (0: the file's own)")  # fmt: skip
     args = p.parse_args()
     data = json.loads(Path(args.timeline).read_text(encoding="utf-8"))
     refs = {
@@ -74,8 +77,12 @@ def main() -> int:
     }
     work = Path(tempfile.mkdtemp(prefix="parley-lvr-"))
     parts = {"rep": work / "rep.wav", "customer": work / "customer.wav"}
-    subprocess.run(["sox", args.audio, str(parts["rep"]), "remix", "1"], check=True)
-    subprocess.run(["sox", args.audio, str(parts["customer"]), "remix", "2"], check=True)
+    # Each side is played at the sinks' own rate (48 kHz), as a call app and a microphone
+    # deliver it: a 16 kHz file would pass the sound server's own upsampler first.
+    for party, channel in (("rep", "1"), ("customer", "2")):
+        sox = ["sox", args.audio, str(parts[party]), "remix", channel]
+        subprocess.run([*sox, *(["rate", "-v", str(args.play_rate)] if args.play_rate else [])],
+                       check=True)  # fmt: skip
     seconds = float(subprocess.run(["soxi", "-D", args.audio], capture_output=True, text=True,
                                    check=True).stdout) + 6  # fmt: skip
     live: dict[str, list[float]] = {"rep": [], "customer": []}
