@@ -93,21 +93,29 @@ class _Capture:
             if self.device.backend == "pulse":
                 # Asked for 16 kHz, the sound server converts with its own resampler, and
                 # PulseAudio's default one (speex-float-1) takes 8 dB off 7 kHz and garbles
-                # everything above 5 kHz: the sibilants the ASR reads. Capture at the
-                # source's own rate and convert here, with soxr, as a recording is.
-                rate = self.device.rate if self._config.native_rate else 0
-                rate = rate if 8000 <= rate <= 192000 else SAMPLE_RATE
+                # the band above 5 kHz. Capture at the source's own rate and convert here,
+                # with soxr, as a recording is; 16 kHz where the source will not open so.
+                own = self.device.rate if self._config.native_rate else 0
+                rates = [own] if 8000 <= own <= 192000 and own != SAMPLE_RATE else []
                 # The ALSA pulse plugin reads PULSE_SOURCE when the stream opens.
                 with _PULSE_ENV_LOCK:
                     old = os.environ.get("PULSE_SOURCE")
                     os.environ["PULSE_SOURCE"] = self.device.name
                     try:
-                        stream = sd.InputStream(
-                            device="pulse",
-                            samplerate=rate,
-                            blocksize=int(self._config.block_s * rate),
-                            **kwargs,
-                        )
+                        for rate in [*rates, SAMPLE_RATE]:
+                            try:
+                                stream = sd.InputStream(
+                                    device="pulse",
+                                    samplerate=rate,
+                                    blocksize=int(self._config.block_s * rate),
+                                    **kwargs,
+                                )
+                                break
+                            except sd.PortAudioError as e:
+                                if rate == SAMPLE_RATE:
+                                    raise
+                                log.warning("%s will not open at %d Hz (%s)", self.device.name,
+                                            rate, e)  # fmt: skip
                     finally:
                         if old is None:
                             os.environ.pop("PULSE_SOURCE", None)
