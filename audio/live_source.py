@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from audio.devices import InputDevice, pulse_source_exists, resolve
+from audio.devices import InputDevice, pulse_source_exists, pulse_sources, resolve
 from audio.echo import EchoSuppressor
 from audio.errors import AudioDeviceError
 from audio.health import HealthConfig, HealthMonitor
@@ -95,6 +95,9 @@ class _Capture:
                 # PulseAudio's default one (speex-float-1) takes 8 dB off 7 kHz and garbles
                 # the band above 5 kHz. Capture at the source's own rate and convert here,
                 # with soxr, as a recording is; 16 kHz where the source will not open so.
+                if self._config.native_rate:  # a device that came back may run at another
+                    fresh = [d for d in pulse_sources() or [] if d.name == self.device.name]
+                    self.device = fresh[0] if fresh else self.device
                 own = self.device.rate if self._config.native_rate else 0
                 rates = [own] if 8000 <= own <= 192000 and own != SAMPLE_RATE else []
                 # The ALSA pulse plugin reads PULSE_SOURCE when the stream opens.

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 import sounddevice as sd
 
+import audio.live_source as live_source
 from audio.devices import InputDevice
 from audio.live_source import LiveConfig, _Capture
 
@@ -34,6 +35,7 @@ class _Stream:
 @pytest.fixture
 def stream(monkeypatch):
     monkeypatch.setattr(sd, "InputStream", _Stream)
+    monkeypatch.setattr(live_source, "pulse_sources", lambda: [MONITOR])
     _Stream.opened, _Stream.refuse = [], set()
     return _Stream
 
@@ -66,3 +68,15 @@ def test_native_rate_off_and_unknown_rates_ask_for_16k(stream):
     unknown = InputDevice(name="virtual_mic", backend="pulse", is_loopback=False)
     _Capture("rep", unknown, queue.Queue(), LiveConfig()).open()
     assert stream.opened == [16000, 16000]
+
+
+def test_a_source_that_comes_back_at_another_rate_opens_at_that_one(stream, monkeypatch):
+    cap = _Capture("customer", MONITOR, queue.Queue(), LiveConfig())
+    cap.open()
+    # a headset that switched to its call profile: the same source, now at 16 kHz
+    back = InputDevice(name=MONITOR.name, backend="pulse", is_loopback=True, rate=16000)
+    monkeypatch.setattr(live_source, "pulse_sources", lambda: [back])
+    cap.open()
+    assert stream.opened == [48000, 16000] and cap.rate == 16000
+    block = _tone(16000, 0.1)
+    assert cap.to_16k(block) is block
