@@ -95,7 +95,7 @@ class _Capture:
                 # PulseAudio's default one (speex-float-1) takes 8 dB off 7 kHz and garbles
                 # the band above 5 kHz. Capture at the source's own rate and convert here,
                 # with soxr, as a recording is; 16 kHz where the source will not open so.
-                if self._config.native_rate:  # a device that came back may run at another
+                if self._config.native_rate and self.open_count:  # back at another rate?
                     fresh = [d for d in pulse_sources() or [] if d.name == self.device.name]
                     self.device = fresh[0] if fresh else self.device
                 own = self.device.rate if self._config.native_rate else 0
@@ -117,8 +117,8 @@ class _Capture:
                             except sd.PortAudioError as e:
                                 if rate == SAMPLE_RATE:
                                     raise
-                                log.warning("%s will not open at %d Hz (%s)", self.device.name,
-                                            rate, e)  # fmt: skip
+                                name = self.device.name
+                                log.warning("%s will not open at %d Hz (%s)", name, rate, e)
                     finally:
                         if old is None:
                             os.environ.pop("PULSE_SOURCE", None)

@@ -33,6 +33,7 @@ import numpy as np
 
 from audio.file_source import read_channels
 from audio.source import SAMPLE_RATE, AudioFrame
+from desktop.commands.bench_asr import offline_text
 from inference.asr.transcriber import StreamingTranscriber, TranscriberConfig
 from inference.asr.vad import SileroVad
 from inference.clock import SessionClock
@@ -76,19 +77,6 @@ def delay_thirds(audio: np.ndarray, thirds: int) -> np.ndarray:
     up = soxr.resample(audio, SAMPLE_RATE, 3 * SAMPLE_RATE, quality="VHQ")
     up = np.concatenate([np.zeros(thirds, dtype=up.dtype), up])
     return soxr.resample(up, 3 * SAMPLE_RATE, SAMPLE_RATE, quality="VHQ")[: len(audio)]
-
-
-def offline_text(backend: Any, audio: np.ndarray, lang: str) -> str:
-    """The whole channel decoded at once (`bench asr`'s offline baseline)."""
-    from inference.asr.text import ZH_PROMPT, join_pieces
-
-    result = backend.transcribe_whole(
-        audio, language=lang, prompt=ZH_PROMPT if lang == "zh" else None, hotwords=None
-    )
-    out = ""
-    for seg in result.segments:
-        out = out + seg.text.strip() if lang == "zh" else join_pieces(out, seg.text)
-    return out
 
 
 def main() -> int:

@@ -324,6 +324,20 @@ def _write_words(path: str, commits: list[Any]) -> None:
                 f.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
+def offline_text(whisper: Any, audio: np.ndarray, lang: str, hotwords: tuple[str, ...] = ()) -> str:
+    """The offline baseline's text: the whole channel decoded at once by the same model
+    (`WhisperBackend.transcribe_whole`), its segments joined."""
+    from inference.asr.text import ZH_PROMPT
+
+    result = whisper.transcribe_whole(
+        audio,
+        language=lang,
+        prompt=ZH_PROMPT if lang == "zh" else None,
+        hotwords=",".join(hotwords) or None,
+    )
+    return _join([s.text for s in result.segments], lang)
+
+
 def _offline(
     args: argparse.Namespace,
     backend: _TimedBackend,
@@ -333,22 +347,15 @@ def _offline(
 ) -> dict[str, Any]:
     """The baseline: the whole channel decoded at once by the same model."""
     from audio.file_source import read_channels
-    from inference.asr.text import ZH_PROMPT
 
     audio = read_channels(args.audio, mono_party=args.channel).get(args.channel)
     if audio is None or not len(audio):
         return {}
     t0 = time.perf_counter()
-    result = backend.inner.transcribe_whole(
-        audio,
-        language=lang,
-        prompt=ZH_PROMPT if lang == "zh" else None,
-        hotwords=",".join(hotwords) or None,
-    )
-    offline_text = _join([s.text for s in result.segments], lang)
+    text = offline_text(backend.inner, audio, lang, hotwords)
     return {
-        "offline_error": _score(reference, offline_text, lang),
-        "offline_text": offline_text,
+        "offline_error": _score(reference, text, lang),
+        "offline_text": text,
         "offline_decode": "whole channel, same model, faster-whisper defaults (beam 5)",
         "offline_s": round(time.perf_counter() - t0, 2),
     }
