@@ -356,6 +356,7 @@ class SignalDetectors:
         reader_made = False
         category, confidence, runner_up = obj.category, obj.confidence, obj.runner_up
         valence, label, val_conf = emo.valence, emo.label, emo.confidence
+        valence_read: tuple[tuple[str, ...], list[float]] | None = None
         models = self._models(lang)
         if models is not None:
             feats = self._features(low, lang, roles, obj.scores, obj.category, emo.score)
@@ -409,6 +410,7 @@ class SignalDetectors:
             )
             pv = models.valence.probabilities(feats)
             best = max(range(len(pv)), key=pv.__getitem__)
+            valence_read = (models.valence.classes, pv)
             valence, val_conf = models.valence.classes[best], round(pv[best], 3)
             label = emotion_label(low, lang, valence, category)
         hits = self._terms.find(norm, lang)
@@ -424,6 +426,19 @@ class SignalDetectors:
             # names a decider or a date and blocks nothing: the next line decides.
             or states_next_step(norm, lang)
         )
+        if (
+            valence_read is not None
+            and category is not None
+            and not tentative
+            and valence == "positive"
+        ):
+            # As the rules have it, a line that raises an objection does not sound pleased
+            # ("the team loved their demo", said of a rival): it is neutral, and the pleased
+            # reading counts towards that (it was the likelier, so never below negative).
+            vc, pv = valence_read
+            valence = "neutral"
+            val_conf = round(pv[vc.index("neutral")] + pv[vc.index("positive")], 3)
+            label = emotion_label(low, lang, valence, category)
         detection = TextDetection(
             objection=category,
             objection_confidence=confidence,
