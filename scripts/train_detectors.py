@@ -28,7 +28,13 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from inference.detectors.corpus import HELD_OUT, Row, load_blind, load_corpus  # noqa: E402
+from inference.detectors.corpus import (  # noqa: E402
+    HELD_OUT,
+    Row,
+    load_blind,
+    load_corpus,
+    load_valence_only,
+)
 from inference.detectors.model import (  # noqa: E402
     OBJECTION_CLASSES,
     VALENCE_CLASSES,
@@ -142,16 +148,32 @@ TASKS: tuple[tuple[str, tuple[str, ...], Callable[[Row], str]], ...] = (
 
 
 def train_language(
-    det: SignalDetectors, rows: list[Row], s: Settings, *, cv: bool, split_only: bool
+    det: SignalDetectors,
+    rows: list[Row],
+    s: Settings,
+    *,
+    cv: bool,
+    split_only: bool,
+    valence_only: Sequence[Row] = (),
 ) -> tuple[dict[str, object], dict[str, object]]:
+    """Fit both tasks on `rows` (the held-out industries aside, then on all); the lines of
+    `valence_only` join the valence task's training lines and nothing else."""
     train = [r for r in rows if r.industry not in HELD_OUT]
     test = [r for r in rows if r.industry in HELD_OUT]
     blind = load_blind(rows[0].lang) if rows else []
     f_train, f_test, f_blind = featurise(det, train), featurise(det, test), featurise(det, blind)
-    report: dict[str, object] = {"n_train": len(train), "n_test": len(test), "n_blind": len(blind)}
+    extra = list(valence_only)
+    f_extra = featurise(det, extra)
+    report: dict[str, object] = {
+        "n_train": len(train),
+        "n_test": len(test),
+        "n_blind": len(blind),
+        "n_valence_only": len(extra),
+    }
     models: dict[str, object] = {}
     for task, classes, key in TASKS:
-        model = fit(f_train, [key(r) for r in train], classes, s)
+        own, f_own = (extra, f_extra) if task == "valence" else ([], [])
+        model = fit(f_train + f_own, [key(r) for r in train + own], classes, s)
         models[task] = model
         report[f"{task}_test"] = _acc(predict(model, f_test), [key(r) for r in test])
         report[f"{task}_blind"] = _acc(predict(model, f_blind), [key(r) for r in blind])
@@ -172,7 +194,8 @@ def train_language(
         # the blind files stay unseen, so they measure it.
         f_all = f_train + f_test
         for task, classes, key in TASKS:
-            model = fit(f_all, [key(r) for r in train + test], classes, s)
+            own, f_own = (extra, f_extra) if task == "valence" else ([], [])
+            model = fit(f_all + f_own, [key(r) for r in train + test + own], classes, s)
             models[task] = model
             report[f"{task}_blind_shipped"] = _acc(predict(model, f_blind), [key(r) for r in blind])
     return models, report
@@ -235,7 +258,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     stale = 0
     for lang in ("en", "zh"):
         models, report = train_language(
-            det, load_corpus(lang), s, cv=args.cv, split_only=args.split_only
+            det,
+            load_corpus(lang),
+            s,
+            cv=args.cv,
+            split_only=args.split_only,
+            valence_only=load_valence_only(lang),
         )
         print(json.dumps({"lang": lang, **report}))
         if args.check or not args.dry_run:

@@ -68,6 +68,22 @@ BLIND5 = "blind5"
 VOICES6 = "voices6"
 
 
+# Lines taught to the valence model only (`valence_<lang>_<n>.tsv`, same columns): positive and
+# neutral look-alikes as customers say them (agreement to a next step, praise, thanks against
+# noncommittal okays and polite stalls). Trained on for objections too, they cost objection reads
+# on the own files (round 8), so the objection model never sees them; their objection column is
+# kept as written.
+VALENCE_ONLY = "valence"
+
+
+def load_valence_only(lang: str, data_dir: Path = DATA_DIR) -> list[Row]:
+    """The lines of `lang` that train the valence model and nothing else, in file order."""
+    rows: list[Row] = []
+    for path in sorted(data_dir.glob(f"{VALENCE_ONLY}_{lang}_*.tsv")):
+        rows += load_file(path, lang)
+    return rows
+
+
 def load_named(name: str, lang: str, data_dir: Path = DATA_DIR) -> list[Row]:
     """The lines of one named corpus file, `<name>_<lang>.tsv`."""
     return load_file(data_dir / f"{name}_{lang}.tsv", lang)
