@@ -84,6 +84,14 @@ def load_valence_only(lang: str, data_dir: Path = DATA_DIR) -> list[Row]:
     return rows
 
 
+# Valence as three readers heard it (`valence_panel_<lang>.jsonl`, the `--data` JSONL shape plus
+# `panel`, the three labels, and `writer_valence`, the label of the line's writer; `valence` is
+# the panel's majority): 320 lines per language from `frozen4`, `frozen3` and a seeded draw of
+# `voices6`, labelled in round 9 by helper sessions that read only the lines and the label
+# guide's sentence. For measuring only, never trained on.
+VALENCE_PANEL = "valence_panel"
+
+
 def load_named(name: str, lang: str, data_dir: Path = DATA_DIR) -> list[Row]:
     """The lines of one named corpus file, `<name>_<lang>.tsv`."""
     return load_file(data_dir / f"{name}_{lang}.tsv", lang)

@@ -1,4 +1,5 @@
-"""Lines that teach the valence model only, and objection lines that never read as pleased.
+"""Lines that teach the valence model only, objection lines that never read as pleased, and the
+valence panel (three readers of the same lines).
 
 `inference/detectors/data/valence_<lang>_<n>.tsv` hold positive lines as customers say them
 (agreement to a next step, praise, thanks) beside neutral look-alikes; trained on for objections
@@ -17,7 +18,13 @@ from types import ModuleType
 import pytest
 
 from inference.detectors import SignalDetectors
-from inference.detectors.corpus import DATA_DIR, load_corpus, load_file, load_valence_only
+from inference.detectors.corpus import (
+    DATA_DIR,
+    VALENCE_PANEL,
+    load_corpus,
+    load_file,
+    load_valence_only,
+)
 from inference.detectors.overlap import overlaps
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -106,3 +113,17 @@ def test_a_confirmed_objection_reads_neutral_where_the_words_sound_pleased(
 def test_a_line_without_an_objection_may_still_read_pleased(det: SignalDetectors) -> None:
     got = det.detect_text("好的，那就下周三下午，你来我们店里给大家演示。", "zh")
     assert got.objection is None and got.valence == "positive"
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_valence_panel_file_holds_three_readers_and_their_majority(lang: str) -> None:
+    rows = [
+        json.loads(raw)
+        for raw in (DATA_DIR / f"{VALENCE_PANEL}_{lang}.jsonl").read_text("utf-8").splitlines()
+    ]
+    assert len(rows) == 320 and {r["lang"] for r in rows} == {lang}
+    for r in rows:
+        votes = r["panel"]
+        assert len(votes) == 3 and set(votes) <= {"negative", "neutral", "positive"}
+        assert votes.count(r["valence"]) >= 2, r["id"]
+        assert r["writer_valence"] in ("negative", "neutral", "positive")
