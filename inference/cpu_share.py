@@ -11,7 +11,13 @@ While the LLM writes suggestions (a job, at most a few seconds after an objectio
 narrows to the decodes themselves: the LLM runs on both cores between two partial decodes of
 the customer (which then come less often, see `TranscriberConfig.shared_load_factor`) and on
 one while a decode runs. Its thread count is read before each decode call, so the two
-overlap for at most one LLM step (about 0.1 s).
+overlap for at most one LLM step.
+
+Reading ahead (the conversation read into the writer's cache and the second opinion's line
+read while it is said, no job waiting on either) is background work: while a decode runs it
+gets no thread at all (`llm_threads` answers 0 and `LlamaBackend` holds such a call until the
+decode is done), so the decodes that the customer's final waits on have both cores. On a
+slow machine one read-ahead call on one thread took as long as a partial decode and doubled it.
 """
 
 from __future__ import annotations
@@ -62,7 +68,10 @@ class CpuShare:
         return self._llm_job
 
     def llm_threads(self) -> int:
-        """Threads the LLM may use for its next decode call."""
+        """Threads the LLM may use for its next decode call; 0 while the ASR worker decodes and
+        no LLM job runs (a read ahead waits then; anything else runs on `busy_threads`)."""
+        if self._asr_decoding and not self._llm_job:
+            return 0
         if self._asr_decoding or (self._asr_busy and not self._llm_job):
             return self.busy_threads
         return self.idle_threads

@@ -113,6 +113,21 @@ def _quiet_llama_log(lib: Any, verbose: bool) -> Iterator[None]:
 
 
 EMBED_TOKENS = 512  # the longest line the embedding context reads (the rest is cut)
+READ_AHEAD_CALL_S = 0.25  # what one decode call of a read ahead aims to take at most
+HOLD_LIMIT_S = 3.0  # a read ahead held off by the speech recogniser goes on after this long
+
+
+def read_ahead_chunk(
+    hint: int, seconds_per_token: float | None, target_s: float = READ_AHEAD_CALL_S
+) -> int:
+    """Tokens for a read ahead's next decode call: the caller's `hint`, fewer where the
+    measured pace (`seconds_per_token` of earlier reads ahead) says that many would take
+    longer than `target_s`, never less than one. A job, or a speech decode, that comes
+    meanwhile waits for the call in flight; on a slow machine 8 tokens on one thread took 1.6-1.9
+    s, as long as a partial decode."""
+    if seconds_per_token is None or seconds_per_token <= 0:
+        return hint
+    return max(1, min(hint, int(target_s / seconds_per_token)))
 
 
 class LlamaBackend:
@@ -135,6 +150,7 @@ class LlamaBackend:
         self._template: ChatTemplate | None = None
         self._info: ModelInfo | None = None
         self._cached: list[int] = []  # tokens held by sequence 0
+        self._read_pace: float | None = None  # seconds per token of reads ahead (a mean)
         self._embed_ctx: Any = None  # a second context in embedding mode (`embed`)
         self._embed_batch: Any = None
         self._embed_tokens: list[int] = []  # what the embedding context holds (`embed`)
@@ -259,7 +275,7 @@ class LlamaBackend:
                     n_tokens=EMBED_TOKENS, embd=0, n_seq_max=1, verbose=self.config.verbose
                 )
                 self._embed_tokens, self._embed_rows = [], []
-            if self._threads_fn is not None:
+            if self._threads_fn is not None and not chunk:
                 n = max(1, int(self._threads_fn()))
                 self._embed_ctx.set_n_threads(n, n)
             tokens = self._model.tokenize(text.encode("utf-8"), add_bos=True, special=False)
@@ -271,17 +287,27 @@ class LlamaBackend:
                 del self._embed_rows[kept:]
                 del self._embed_tokens[kept:]
             new = tokens[kept:]
-            step = chunk or len(new) or 1
             n_embd = lib.llama_model_n_embd(self._model.model)
-            for at in range(0, len(new), step):
+            at = 0
+            while at < len(new):
+                if chunk:  # a read ahead: background work, held off by speech decodes
+                    self._hold(cancel)
                 if cancel is not None and cancel.is_set():
                     break
+                step = read_ahead_chunk(chunk, self._read_pace) if chunk else len(new)
                 piece = new[at : at + step]
+                at += len(piece)
                 batch.reset()
                 # every new token's hidden state comes back
                 batch.set_batch(piece, len(self._embed_tokens), True)
+                if chunk and self._threads_fn is not None:
+                    n = max(1, int(self._threads_fn()))
+                    ctx.set_n_threads(n, n)
+                began = time.monotonic()
                 try:
                     ctx.decode(batch)
+                    if chunk:
+                        self._note_pace(time.monotonic() - began, len(piece))
                 except Exception:
                     ctx.kv_cache_clear()
                     self._embed_tokens, self._embed_rows = [], []
@@ -424,14 +450,21 @@ class LlamaBackend:
         self.stats.last_prompt_reused = keep
         self.stats.prompt_tokens_reused += keep
         evaluated = 0
+        ahead = chunk is not None  # a read ahead: background work, held off by speech decodes
         chunk = max(1, min(chunk or self.config.chunk_tokens, self.config.n_batch))
         while len(self._cached) < len(tokens):
+            if ahead:
+                self._hold(cancel)
             if cancel is not None and cancel.is_set():
                 break
             start = len(self._cached)
-            part = list(tokens[start : start + chunk])
+            take = read_ahead_chunk(chunk, self._read_pace) if ahead else chunk
+            part = list(tokens[start : start + take])
             self._fill_batch([(t, start + i, 0, False) for i, t in enumerate(part)])
+            began = time.monotonic()
             self._decode()
+            if ahead:
+                self._note_pace(time.monotonic() - began, len(part))
             self._cached.extend(part)
             evaluated += len(part)
         self.stats.last_prompt_evaluated = evaluated
@@ -464,6 +497,23 @@ class LlamaBackend:
             b.seq_id[i][0] = seq
             b.logits[i] = logits
         b.n_tokens = len(items)
+
+    def _hold(self, cancel: threading.Event | None) -> None:
+        """Wait while the CPU share gives a read ahead no thread (a speech decode runs), at
+        most `HOLD_LIMIT_S`, or until `cancel` is set (a job or the line's own read waits)."""
+        if self._threads_fn is None or int(self._threads_fn()) > 0:
+            return
+        began = time.monotonic()
+        while time.monotonic() - began < HOLD_LIMIT_S:
+            if (cancel is not None and cancel.is_set()) or int(self._threads_fn()) > 0:
+                break
+            time.sleep(0.005)
+        self.stats.read_ahead_held_s += time.monotonic() - began
+
+    def _note_pace(self, seconds: float, tokens: int) -> None:
+        pace = seconds / max(1, tokens)
+        old = self._read_pace
+        self._read_pace = pace if old is None else 0.7 * old + 0.3 * pace
 
     def _decode(self) -> None:
         if self._threads_fn is not None:

@@ -155,6 +155,8 @@ class BackendStats:
         embed_tokens_read: tokens run through the embedding context (`embed`).
         embed_tokens_reused: tokens `embed` found there already (a line read while it was
             being said) and did not read again.
+        read_ahead_held_s: seconds reads ahead waited for the speech recogniser's decodes
+            (`CpuShare.llm_threads` answering 0).
     """
 
     prompt_tokens_evaluated: int = 0
@@ -167,6 +169,7 @@ class BackendStats:
     thread_switches: int = 0
     embed_tokens_read: int = 0
     embed_tokens_reused: int = 0
+    read_ahead_held_s: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)

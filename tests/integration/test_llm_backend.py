@@ -227,3 +227,32 @@ def test_on_a_cpu_the_first_branch_runs_alone_then_the_others_together(
         assert seen.index((2, False)) < seen.index((0, True))  # all three in one batch
     finally:
         together.close()
+
+
+def test_a_read_ahead_waits_for_a_speech_decode_and_a_request_does_not(tiny_path: Path) -> None:
+    from inference.cpu_share import CpuShare
+
+    share = CpuShare(busy_threads=1, idle=2)
+    share.set_asr_busy(True)
+    b = LlamaBackend(
+        LlmConfig(model_path=tiny_path, n_ctx=512, n_threads=1), threads_fn=share.llm_threads
+    )
+    try:
+        b.load()
+        share.set_asr_decoding(True)
+        # A request's own prompt (no chunk hint) is not held: it runs on one thread.
+        assert b.prefill(_prompt(b, "Say hi.")) > 0 and b.stats.read_ahead_held_s == 0
+        # A read ahead (a chunk hint) waits until the decode is done, then reads.
+        threading.Timer(0.3, share.set_asr_decoding, args=(False,)).start()
+        assert b.prefill(_prompt(b, "Say hello to the whole team."), chunk=8) > 0
+        assert 0.2 <= b.stats.read_ahead_held_s < 3.0
+        # A cancelled read ahead stops waiting at once and reads nothing.
+        share.set_asr_decoding(True)
+        cancel = threading.Event()
+        threading.Timer(0.2, cancel.set).start()
+        held = b.stats.read_ahead_held_s
+        assert b.prefill(_prompt(b, "Say goodbye to everyone."), chunk=8, cancel=cancel) == 0
+        assert 0.1 <= b.stats.read_ahead_held_s - held < 1.0
+    finally:
+        share.set_asr_decoding(False)
+        b.close()

@@ -24,6 +24,18 @@ def test_the_llm_gets_every_core_of_a_small_machine_only_while_asr_is_idle() -> 
     assert idle_threads(2) == 2 and idle_threads(4) == 4 and idle_threads(16) == 8
 
 
+def test_a_read_ahead_gets_no_thread_while_a_speech_decode_runs_unless_a_job_does() -> None:
+    share = CpuShare(busy_threads=1, idle=2)
+    share.set_asr_busy(True)
+    share.set_asr_decoding(True)
+    assert share.llm_threads() == 0  # reading ahead waits for the decode
+    share.set_llm_job(True)
+    assert share.llm_threads() == 1  # a suggestion being written shares the cores
+    share.set_llm_job(False)
+    share.set_asr_decoding(False)
+    assert share.llm_threads() == 1  # the customer speaks: one core between decodes
+
+
 class RecordingShare(CpuShare):
     def __init__(self) -> None:
         super().__init__(busy_threads=1, idle=2)
