@@ -275,9 +275,6 @@ class LlamaBackend:
                     n_tokens=EMBED_TOKENS, embd=0, n_seq_max=1, verbose=self.config.verbose
                 )
                 self._embed_tokens, self._embed_rows = [], []
-            if self._threads_fn is not None and not chunk:
-                n = max(1, int(self._threads_fn()))
-                self._embed_ctx.set_n_threads(n, n)
             tokens = self._model.tokenize(text.encode("utf-8"), add_bos=True, special=False)
             tokens = tokens[:EMBED_TOKENS]
             ctx, batch = self._embed_ctx, self._embed_batch
@@ -300,7 +297,7 @@ class LlamaBackend:
                 batch.reset()
                 # every new token's hidden state comes back
                 batch.set_batch(piece, len(self._embed_tokens), True)
-                if chunk and self._threads_fn is not None:
+                if self._threads_fn is not None:  # asked again before each piece
                     n = max(1, int(self._threads_fn()))
                     ctx.set_n_threads(n, n)
                 began = time.monotonic()
