@@ -177,6 +177,7 @@ class WhisperBackend:
             language = "en"
         elif language is None:
             language, probs = self._detect(audio)
+        began = time.monotonic()
         segments, info = self._model.transcribe(
             audio.astype(np.float32, copy=False),
             language=language,
@@ -193,13 +194,13 @@ class WhisperBackend:
             without_timestamps=True,
             prefix=prefix,
         )
-        began = time.monotonic()
         out = _transcription(segments, info, probs)  # decoding happens as segments are read
         if prefix:
             out = _after_prefix(out, prefix)
         log.debug(
-            "decode: %.1f s of audio, beam %d, %.0f ms",
+            "decode: %.1f s of audio, %d encoder frames, beam %d, %.0f ms",
             len(audio) / 16000,
+            self._model.encoder_frames or 3000,
             beam_size or self._beam_size,
             (time.monotonic() - began) * 1000,
         )
@@ -263,6 +264,7 @@ class WhisperBackend:
         ]
         longest = max(len(t) for t in prompt_tokens)
         new_tokens = _max_tokens(max(len(a) for a in audios))
+        model.encoder_frames = frames  # not the last single decode's (it trims what it encodes)
         encoded = model.encode(batch)
         results = model.model.generate(
             encoded,

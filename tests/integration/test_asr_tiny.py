@@ -101,6 +101,34 @@ def test_a_short_window_is_encoded_once_with_a_trimmed_context(eval_dir: Path, t
     assert score("And so my fellow Americans, ask not", text, "en") <= 0.15, text
 
 
+def test_a_batch_encodes_its_own_context_after_a_single_decode(
+    eval_dir: Path, tiny, references
+) -> None:
+    """A batch at `--speed max` after a short single decode: its long window is encoded
+    whole, not trimmed to the context the single decode left behind (its last words)."""
+    from faster_whisper.audio import decode_audio
+
+    audio = decode_audio(str(eval_dir / "audio" / "jfk_en.flac"))
+    seen: list[int] = []
+    base = type(tiny._model).__mro__[1]
+    encode = base.encode
+
+    def spy(self, features):
+        seen.append(int(features.shape[-1]))
+        return encode(self, features)
+
+    try:
+        base.encode = spy
+        tiny.transcribe(audio[: 3 * 16000], language="en", prompt=None, hotwords=None)
+        batch = tiny.transcribe_batch([audio], language="en", prompts=[None], hotwords=None)
+    finally:
+        base.encode = encode
+    whole = int((len(audio) / 16000 + 1.0) * 100)
+    assert seen == [1000, whole + whole % 2]
+    text = batch[0].segments[0].text
+    assert score(references["jfk_en.flac"]["text"], text, "en") <= 0.15, text
+
+
 def test_the_offline_baseline_uses_full_windows(eval_dir: Path, tiny, references) -> None:
     from faster_whisper.audio import decode_audio
 
