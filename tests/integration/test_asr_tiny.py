@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -78,23 +80,30 @@ def test_once_mode_transcribes_librispeech(eval_dir: Path, tiny, references) -> 
     assert score(references["librispeech_en.wav"]["text"], text, "en") <= 0.2, text
 
 
-def test_a_short_window_is_encoded_once_with_a_trimmed_context(eval_dir: Path, tiny) -> None:
-    from faster_whisper.audio import decode_audio
-
-    audio = decode_audio(str(eval_dir / "audio" / "jfk_en.flac"))[: 4 * 16000]
+@contextmanager
+def encoded_frames(backend) -> Iterator[list[int]]:
+    """The frame counts the encoder is handed while the block runs."""
     seen: list[int] = []
-    base = type(tiny._model).__mro__[1]  # faster-whisper's WhisperModel, below the trimming
+    base = type(backend._model).__mro__[1]  # faster-whisper's WhisperModel, below the trimming
     encode = base.encode
 
     def spy(self, features):
         seen.append(int(features.shape[-1]))
         return encode(self, features)
 
+    base.encode = spy
     try:
-        base.encode = spy
-        trimmed = tiny.transcribe(audio, language="en", prompt=None, hotwords=None)
+        yield seen
     finally:
         base.encode = encode
+
+
+def test_a_short_window_is_encoded_once_with_a_trimmed_context(eval_dir: Path, tiny) -> None:
+    from faster_whisper.audio import decode_audio
+
+    audio = decode_audio(str(eval_dir / "audio" / "jfk_en.flac"))[: 4 * 16000]
+    with encoded_frames(tiny) as seen:
+        trimmed = tiny.transcribe(audio, language="en", prompt=None, hotwords=None)
     assert len(seen) == 1  # no second pass over the tail after the last word
     assert seen[0] < 3000  # not padded to Whisper's 30 s
     text = " ".join(w.text for s in trimmed.segments for w in s.words)
@@ -109,20 +118,9 @@ def test_a_batch_encodes_its_own_context_after_a_single_decode(
     from faster_whisper.audio import decode_audio
 
     audio = decode_audio(str(eval_dir / "audio" / "jfk_en.flac"))
-    seen: list[int] = []
-    base = type(tiny._model).__mro__[1]
-    encode = base.encode
-
-    def spy(self, features):
-        seen.append(int(features.shape[-1]))
-        return encode(self, features)
-
-    try:
-        base.encode = spy
+    with encoded_frames(tiny) as seen:
         tiny.transcribe(audio[: 3 * 16000], language="en", prompt=None, hotwords=None)
         batch = tiny.transcribe_batch([audio], language="en", prompts=[None], hotwords=None)
-    finally:
-        base.encode = encode
     whole = int((len(audio) / 16000 + 1.0) * 100)
     assert seen == [1000, whole + whole % 2]
     text = batch[0].segments[0].text
