@@ -15,8 +15,8 @@ overlap for at most one LLM step.
 
 Reading ahead (the conversation read into the writer's cache and the second opinion's line
 read while it is said, no job waiting on either) is background work: while a decode runs it
-gets no thread at all (`llm_threads` answers 0 and `LlamaBackend` holds such a call until the
-decode is done), so the decodes that the customer's final waits on have both cores. On a
+gets no thread at all where the LLM's busy share is one thread (`llm_threads` answers 0 and
+`LlamaBackend` holds such a call until the decode is done), so the decodes that the customer's final waits on have both cores. On a
 slow machine one read-ahead call on one thread took as long as a partial decode and doubled it.
 """
 
@@ -68,9 +68,11 @@ class CpuShare:
         return self._llm_job
 
     def llm_threads(self) -> int:
-        """Threads the LLM may use for its next decode call; 0 while the ASR worker decodes and
-        no LLM job runs (a read ahead waits then; anything else runs on `busy_threads`)."""
-        if self._asr_decoding and not self._llm_job:
+        """Threads the LLM may use for its next decode call; 0 while the ASR worker decodes, no
+        LLM job runs and the LLM's busy share is one thread (a read ahead waits then; anything
+        else runs on that one thread, as callers take at least one). Where the busy share is
+        larger the ASR has cores of its own and reads ahead go on."""
+        if self._asr_decoding and not self._llm_job and self.busy_threads <= 1:
             return 0
         if self._asr_decoding or (self._asr_busy and not self._llm_job):
             return self.busy_threads

@@ -34,6 +34,10 @@ def test_a_read_ahead_gets_no_thread_while_a_speech_decode_runs_unless_a_job_doe
     share.set_llm_job(False)
     share.set_asr_decoding(False)
     assert share.llm_threads() == 1  # the customer speaks: one core between decodes
+    larger = CpuShare(busy_threads=4, idle=8)
+    larger.set_asr_busy(True)
+    larger.set_asr_decoding(True)
+    assert larger.llm_threads() == 4  # the ASR has cores of its own: nothing waits
 
 
 class RecordingShare(CpuShare):
