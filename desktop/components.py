@@ -164,6 +164,7 @@ def run_asr(
         hotwords += tuple(t for t in picked if t not in hotwords)
     config = AsrConfig(
         model=options.asr_pack,
+        draft_model=options.asr_draft,
         language=options.language,
         hotwords=hotwords,
         device=options.device,

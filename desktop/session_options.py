@@ -38,6 +38,8 @@ class SessionOptions:
             recording); `input` is then only its name.
         duration: live only: stop after this many seconds.
         asr_pack: the ASR model pack (or a path to a CTranslate2 Whisper folder).
+        asr_draft: the smaller English model of the live text while the customer speaks
+            (`AsrConfig.draft_model`); None decodes it with `asr_pack` too.
         llm_pack: the LLM model pack (or a path to a GGUF file).
         language: "auto", "en" or "zh".
         device: "auto", "cpu" or "cuda".
@@ -62,6 +64,7 @@ class SessionOptions:
     input_audio: bytes | None = field(default=None, repr=False)
     duration: float | None = None
     asr_pack: str = "asr-base"
+    asr_draft: str | None = "asr-tiny-en"
     llm_pack: str = "llm-default"
     language: str = "auto"
     device: str = "auto"

@@ -58,6 +58,11 @@ class AsrConfig:
             worker's time goes to the customer, whose words are the latency-critical ones.
         batch_size: with `streaming` off on a source consumed as fast as possible (replay at
             max speed), closed utterances are decoded this many at a time in one batch.
+        draft_model: a smaller English model (pack or folder) for the partial decodes of an
+            English party's open utterance (the words on screen while they speak, the LLM's
+            reads ahead); every final, and language detection, stays `model`'s. None (or the
+            pack not installed) decodes the partials with `model` too; not loaded for a
+            Chinese session, without streaming, or when it is `model` itself.
         vad: the segmenter's thresholds.
     """
 
@@ -72,6 +77,7 @@ class AsrConfig:
     step_s: float = 1.0
     rep_partials: bool = False
     batch_size: int = 8
+    draft_model: str | None = "asr-tiny-en"
     vad: VadConfig = field(default_factory=VadConfig)
 
     def transcriber_config(self) -> TranscriberConfig:
@@ -106,6 +112,35 @@ def load_backend(config: AsrConfig) -> WhisperBackend:
 
     return WhisperBackend(
         resolve_model_dir(config.model), device=config.device, cpu_threads=config.cpu_threads
+    )
+
+
+def load_draft(config: AsrConfig) -> WhisperBackend | None:
+    """The draft model of `config` for English partials, warmed up; None where there is none
+    to use: not asked for, no streaming, a Chinese session, the main model itself, or the pack
+    not installed or unusable (logged with what to do: partials then use the main model, and
+    nothing else changes)."""
+    name = config.draft_model
+    if not name or not config.streaming or config.language == "zh" or name == config.model:
+        return None
+    from models.errors import ModelError, ModelNotInstalledError
+
+    try:
+        draft = load_backend(replace(config, model=name))
+        _warm(draft)
+    except ModelNotInstalledError as e:
+        log.info("no draft model for live text (%s); partials use %s", e, config.model)
+        return None
+    except ModelError as e:
+        log.warning("draft model %s unusable (%s); partials use %s", name, e, config.model)
+        return None
+    return draft
+
+
+def _warm(backend: AsrBackend) -> None:
+    """The first call of a fresh model is slow; pay it while "loading", not on speech."""
+    backend.transcribe(
+        np.zeros(SAMPLE_RATE, dtype=np.float32), language="en", prompt=None, hotwords=None
     )
 
 
@@ -183,6 +218,7 @@ def run_audio(
     vad_factory: Callable[[], SpeechProbability] | None = None,
     observer: AsrObserver | None = None,
     cpu: CpuShare | None = None,
+    draft: AsrBackend | None = None,
 ) -> None:
     """Transcribe `source` until it ends or `stop` is set; blocks.
 
@@ -199,6 +235,8 @@ def run_audio(
         hub: receives events and closed utterances.
         stop: set it to end the session early (what is open is still finalized).
         backend: a recogniser to use instead of loading `config.model` (tests).
+        draft: the recogniser of English partials; with `backend` None it is loaded from
+            `config.draft_model` (`load_draft`), otherwise only this one is used.
         vad_factory: speech-probability model per party (default Silero).
         observer: benchmark probe.
         cpu: told when the worker needs its cores (the customer speaks or a final decode is
@@ -212,10 +250,8 @@ def run_audio(
     hub.emit(StatusEvent(t=clock.now(), component="asr", state="loading", detail=config.model))
     if backend is None:
         backend = load_backend(config)
-        # The first call of a fresh model is slow; pay it while "loading", not on speech.
-        backend.transcribe(
-            np.zeros(SAMPLE_RATE, dtype=np.float32), language="en", prompt=None, hotwords=None
-        )
+        _warm(backend)
+        draft = draft or load_draft(config)
     make_vad = vad_factory or SileroVad
     tconfig = config.transcriber_config()
     parties: list[Party] = [p for p in ("customer", "rep") if p in source.parties]
@@ -223,7 +259,13 @@ def run_audio(
     # while a decode runs on paced input (see `StreamingTranscriber`'s `timer`).
     workers = {
         p: StreamingTranscriber(
-            p, backend=backend, vad=make_vad(), config=tconfig, clock=clock, timer=clock
+            p,
+            backend=backend,
+            vad=make_vad(),
+            config=tconfig,
+            clock=clock,
+            timer=clock,
+            draft=draft,
         )
         for p in parties
     }

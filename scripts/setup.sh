@@ -6,7 +6,7 @@
 #   bash scripts/setup.sh [--models test|default|all]
 #
 # test:    the packs the test suite loads (asr-tiny-en, asr-base, llm-tiny, llm-default, embed-minilm)
-# default: what the app uses by default (asr-base, llm-default, embed-minilm)
+# default: what the app uses by default (asr-base, asr-tiny-en, llm-default, embed-minilm)
 # all:     both
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -62,7 +62,7 @@ fi
 
 case "$models" in
   test) packs=(asr-tiny-en asr-base llm-tiny llm-default embed-minilm) ;;
-  default) packs=(asr-base llm-default embed-minilm) ;;
+  default) packs=(asr-base asr-tiny-en llm-default embed-minilm) ;;
   all) packs=(asr-tiny-en asr-base llm-tiny llm-default embed-minilm) ;;
   *) log "unknown --models $models (use test, default or all)"; exit 2 ;;
 esac

@@ -5,7 +5,7 @@ same run, turn-final latency (`inference.metrics.turn_final_latencies`: end of a
 -> `t` of the last final event of the channel overlapping it; each utterance has one final, its
 second pass), word commit latency (a word's end -> `t` of the stable partial making it
 stable), real-time factor
-(decode seconds per audio second) and lag (captured audio whose due work is not done).
+(decode seconds per audio second, the draft model's included) and lag (captured audio whose due work is not done).
 Percentiles interpolate linearly between ranks (`inference.metrics.percentile`).
 """
 
@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from desktop.commands.common import add_draft_option, draft_value
+
 if TYPE_CHECKING:
     from inference.asr.whisper_backend import WhisperBackend
     from inference.pipeline import AsrConfig
@@ -34,6 +36,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     ref.add_argument("--reference", help="reference text of the channel")
     ref.add_argument("--timeline", help="timeline JSON from render_call.py (turns with times)")
     p.add_argument("--model", default="asr-base", help="model pack or folder (default asr-base)")
+    add_draft_option(p)
     p.add_argument("--speed", default="1", choices=["1", "2", "max"], help="pacing (default 1)")
     p.add_argument("--channel", default="customer", choices=["customer", "rep"])
     p.add_argument("--language", default="auto", choices=["auto", "en", "zh"])
@@ -163,6 +166,7 @@ class _Transcribed:
 
     rec: _Recorder
     backend: _TimedBackend
+    draft: _TimedBackend | None
     load_s: float
     wall_s: float
     audio_s: float
@@ -184,6 +188,7 @@ def run(args: argparse.Namespace) -> int:
         device=args.device,
         cpu_threads=args.threads,
         streaming=pace.streaming,
+        draft_model=draft_value(args.asr_draft),
     )
     done = _transcribe(args, config, pace.replay_speed, loops)
     out = _report(args, done, turns=turns, reference=reference, hotwords=hotwords, loops=loops)
@@ -227,10 +232,12 @@ def _transcribe(
     """Load the model, then stream the recording `loops` times through `run_audio`."""
     from audio.file_source import FileSource
     from inference.clock import SessionClock
-    from inference.pipeline import load_backend, run_audio
+    from inference.pipeline import load_backend, load_draft, run_audio
 
     t_load = time.perf_counter()
     backend = _TimedBackend(load_backend(config))
+    loaded = load_draft(config)
+    draft = _TimedBackend(loaded) if loaded is not None else None
     load_s = time.perf_counter() - t_load
 
     def make() -> FileSource:
@@ -240,8 +247,10 @@ def _transcribe(
     clock = SessionClock()
     wall0 = time.perf_counter()
     source = _LoopedSource(make, loops)
-    run_audio(source, config=config, clock=clock, hub=rec, backend=backend, observer=rec)
-    return _Transcribed(rec, backend, load_s, time.perf_counter() - wall0, clock.now())
+    run_audio(
+        source, config=config, clock=clock, hub=rec, backend=backend, observer=rec, draft=draft
+    )
+    return _Transcribed(rec, backend, draft, load_s, time.perf_counter() - wall0, clock.now())
 
 
 def _report(
@@ -275,6 +284,7 @@ def _report(
     turn_lat = [x for x in per_turn if x is not None]
     missed = len(per_turn) - len(turn_lat)
     lags = [lag for _, lag in rec.lags]
+    decode_s = done.backend.seconds + (done.draft.seconds if done.draft else 0.0)
     out: dict[str, Any] = {
         "audio": str(args.audio),
         "channel": args.channel,
@@ -292,8 +302,10 @@ def _report(
         if turns
         else None,
         "word_commit_latency_s": distribution(word_lat),
-        "rtf": round(done.backend.seconds / audio_s, 3) if audio_s else None,
+        "rtf": round(decode_s / audio_s, 3) if audio_s else None,
         "decode_calls": done.backend.calls,
+        "draft_model": draft_value(args.asr_draft) if done.draft else None,
+        "draft_calls": done.draft.calls if done.draft else 0,
         "lag_s": {**distribution(lags), "max": round(max(lags), 3) if lags else None},
         "audio_s": round(audio_s, 2),
         "wall_s": round(done.wall_s, 2),

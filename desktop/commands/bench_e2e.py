@@ -44,6 +44,7 @@ from desktop.commands.common import (
     add_model_options,
     add_playbook_option,
     add_warmup_option,
+    draft_value,
     speed_value,
 )
 from inference.events import Event, ObjectionEvent, StatusEvent, SuggestionEvent
@@ -245,6 +246,7 @@ def run(args: argparse.Namespace) -> int:
         "llm": not args.no_llm,
         "llm_model": args.llm_model,
         "asr_model": args.asr_model,
+        "asr_draft": draft_value(args.asr_draft),
         "targets_s": TARGETS_S,
         "summary": _summary(args, reports),
         "calls": reports,

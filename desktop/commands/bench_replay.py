@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from desktop.commands.common import add_model_options, add_playbook_option
+from desktop.commands.common import add_model_options, add_playbook_option, draft_value
 from inference.events import (
     ErrorEvent,
     Event,
@@ -243,6 +243,7 @@ def run(args: argparse.Namespace) -> int:
         "duration_s": round(duration, 3),
         "playbooks": [str(p) for p in playbooks],
         "asr_model": args.asr_model,
+        "asr_draft": draft_value(args.asr_draft),
         "llm_model": args.llm_model,
         "runs": runs,
         "target_no_llm_speed_x": TARGET_NO_LLM_X,

@@ -29,6 +29,7 @@ def add_playbook_option(p: argparse.ArgumentParser) -> None:
 
 def add_model_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--asr-model", default="asr-base", help="ASR pack or CTranslate2 folder")
+    add_draft_option(p)
     p.add_argument("--llm-model", default="llm-default", help="LLM pack or GGUF file")
     p.add_argument("--language", choices=("auto", "en", "zh"), default="auto")
     p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
@@ -42,6 +43,22 @@ def add_model_options(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="keep the session in memory only (not in the encrypted session store)",
     )
+
+
+def add_draft_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--asr-draft",
+        default="asr-tiny-en",
+        metavar="PACK|none",
+        help="smaller English model for the live text while the customer speaks (every final "
+        "comes from the main ASR model); 'none' decodes it with the main model too "
+        "(default asr-tiny-en)",
+    )
+
+
+def draft_value(value: str | None) -> str | None:
+    """`--asr-draft`'s value: None for 'none' (or empty)."""
+    return None if not value or value.lower() == "none" else value
 
 
 def add_warmup_option(p: argparse.ArgumentParser) -> None:
@@ -85,6 +102,7 @@ def session_options_from_args(args: argparse.Namespace, **overrides: Any):
         "hotwords": hotwords,
         "mono_party": getattr(args, "mono_party", "customer"),
         "asr_pack": getattr(args, "asr_model", "asr-base"),
+        "asr_draft": draft_value(getattr(args, "asr_draft", "asr-tiny-en")),
         "llm_pack": getattr(args, "llm_model", "llm-default"),
         "language": getattr(args, "language", "auto"),
         "device": getattr(args, "device", "auto"),

@@ -258,6 +258,9 @@ class StreamingTranscriber:
             the audio reader advances while a decode runs on paced or live input; unpaced
             input's clock stands still during a decode (durations read 0), and its
             utterances are decoded once (no partials are spaced by them).
+        draft: a smaller English model for the partial decodes of the utterance still being
+            said, once the party's language is English (display and reads ahead only: every
+            second pass, and so every final, is `backend`'s; so is language detection).
     """
 
     def __init__(
@@ -269,6 +272,7 @@ class StreamingTranscriber:
         config: TranscriberConfig,
         clock: Clock,
         timer: Clock | None = None,
+        draft: AsrBackend | None = None,
     ) -> None:
         self.party: Party = party
         self._policy = DecodePolicy()
@@ -276,6 +280,7 @@ class StreamingTranscriber:
         self.decodes = 0
         self.decode_s = 0.0  # running mean of a decode's duration on `timer`
         self._backend = backend
+        self._draft = draft if draft is not backend else None
         self._config = config
         self._clock = clock
         self._timer = timer or clock
@@ -458,6 +463,7 @@ class StreamingTranscriber:
         pause = self._vad.pause_start()
         if pause is not None and end - pause < self._config.early_final_s:
             pause = None  # not yet a pause (no partial is due then: see `_partial_due`)
+        drafted = pause is None and self._draft is not None and self._lang == "en"
         if pause is not None:
             edge = self._pause_edge(u, pause)
             u.paused = pause
@@ -468,6 +474,7 @@ class StreamingTranscriber:
             words = self._decode(u, u.window_start, end, beam=beam, word_timestamps=align)
         if log.isEnabledFor(logging.DEBUG):
             paused = f" (pause at {pause:.2f})" if pause is not None else ""
+            paused = " (draft)" if drafted else paused
             if log_text.enabled():
                 heard = join_words(f"{w.text}/{w.probability:.2f}" for w in words)
             else:  # no call words in the log: how many, and how sure
@@ -676,8 +683,9 @@ class StreamingTranscriber:
                 "%s %s second pass %.3f-%.3f, context %.2f s, beam %s, aligned %s",
                 self.party, self._id(u), t0, end, t0 - offset, beam, word_timestamps,
             )  # fmt: skip
+        draft = self._draft if not second and self._lang == "en" else None
         began = self._timer.now()
-        result = self._backend.transcribe(
+        result = (draft or self._backend).transcribe(
             audio_in,
             language=self._lang,
             prompt=self._refine_prompt(u, ctx.words if ctx else 0) if second else self._prompt(u),

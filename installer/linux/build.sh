@@ -5,7 +5,7 @@
 #
 #   bash installer/linux/build.sh [--models default|test] [--out DIR]
 #
-# default: the packs the app uses (asr-base, llm-default, embed-minilm) - the release build.
+# default: the packs the app uses (asr-base, asr-tiny-en, llm-default, embed-minilm) - the release build.
 # test:    small packs (asr-tiny-en, llm-tiny, embed-minilm) - what CI's install test uses.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -19,7 +19,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 case "$models" in
-  default) packs=(asr-base llm-default embed-minilm); setup_models=default ;;
+  default) packs=(asr-base asr-tiny-en llm-default embed-minilm); setup_models=default ;;
   test) packs=(asr-tiny-en llm-tiny embed-minilm); setup_models=test ;;
   *) echo "build.sh: --models default|test" >&2; exit 2 ;;
 esac

@@ -1,8 +1,8 @@
 ; Inno Setup 6 script: installs the PyInstaller one-folder bundle (dist\parley) for the current
 ; user or all users, with a Start-menu entry and an uninstaller. Build on Windows:
 ;   py -3.11 -m venv .venv && .venv\Scripts\pip install -r requirements.txt -r installer\requirements-build.txt
-;   .venv\Scripts\parley models install asr-base llm-default embed-minilm
-;   .venv\Scripts\python installer\stage_models.py --out build\models asr-base llm-default embed-minilm
+;   .venv\Scripts\parley models install asr-base asr-tiny-en llm-default embed-minilm
+;   .venv\Scripts\python installer\stage_models.py --out build\models asr-base asr-tiny-en llm-default embed-minilm
 ;   set PARLEY_BUNDLE_MODELS=%CD%\build\models && .venv\Scripts\pyinstaller --noconfirm installer\parley.spec
 ;   "C:\Program Files (x86)\Inno Setup 6\ISCC.exe" installer\windows\parley.iss
 

@@ -494,3 +494,51 @@ def test_second_pass_windows_are_cut_at_the_sound_however_the_stream_is_framed()
     # On the VAD's chunk grid and the frames' arrival, the same speech is cut otherwise.
     grid = [_second_pass_audio(False, s, f)[0] for s, f in variants]
     assert any(len(g[0]) != len(grid[0][0]) for g in grid[1:])
+
+
+def _drafted(
+    language: str, *, draft_says: str = "wee have"
+) -> tuple[ScriptedBackend, ScriptedBackend, list]:
+    main = ScriptedBackend(growing, language="en")
+    draft = ScriptedBackend(lambda d: [segment(draft_says)], multilingual=False)
+    clock = ManualClock()
+    t = StreamingTranscriber(
+        "customer",
+        backend=main,
+        vad=AmplitudeVad(),
+        config=TranscriberConfig(language=language, context_s=0.0),
+        clock=clock,
+        draft=draft,
+    )
+    out = run(t, clock, np.concatenate([silence(0.5), tone(4.0), silence(1.0)]))
+    return main, draft, out
+
+
+def test_a_draft_model_decodes_english_partials_and_the_main_model_every_final() -> None:
+    main, draft, out = _drafted("en")
+    assert draft.calls and all(c["beam"] == 1 and c["language"] == "en" for c in draft.calls)
+    assert main.calls and all(c["beam"] == 5 for c in main.calls)  # second passes only
+    finals = [e for e in out if isinstance(e, TranscriptEvent) and e.final]
+    closed = [e for e in out if isinstance(e, ClosedUtterance)]
+    tentative = [e for e in out if isinstance(e, TranscriptEvent) and not e.final]
+    assert any("wee" in e.text for e in tentative)  # the live text is the draft's
+    assert [f.text for f in finals] == [c.text for c in closed] == [SENTENCE]
+
+
+def test_the_draft_waits_for_the_language_and_never_decodes_chinese() -> None:
+    main, draft, _ = _drafted("auto")
+    assert main.calls[0]["language"] is None and main.calls[0]["beam"] == 1  # detection
+    assert draft.calls and all(c["language"] == "en" for c in draft.calls)
+    main_zh = ScriptedBackend(lambda d: [segment("广州 市")], language="zh")
+    draft_zh = ScriptedBackend(lambda d: [segment("x")], multilingual=False)
+    clock = ManualClock()
+    t = StreamingTranscriber(
+        "customer",
+        backend=main_zh,
+        vad=AmplitudeVad(),
+        config=TranscriberConfig(language="auto"),
+        clock=clock,
+        draft=draft_zh,
+    )
+    run(t, clock, np.concatenate([tone(4.0), silence(1.0), tone(4.0), silence(1.0)]))
+    assert len(main_zh.calls) > 2 and not draft_zh.calls
