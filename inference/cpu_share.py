@@ -45,14 +45,17 @@ class CpuShare:
         self.idle_threads = idle if idle is not None else idle_threads()
         self._asr_busy = True  # until the ASR worker says otherwise
         self._asr_decoding = False
+        self._asr_final = False
         self._llm_job = False
 
     def set_asr_busy(self, busy: bool) -> None:
         """Called by the ASR worker (a plain attribute write: safe across threads)."""
         self._asr_busy = busy
 
-    def set_asr_decoding(self, decoding: bool) -> None:
-        """Called by the ASR worker around its work (decodes) while it is busy."""
+    def set_asr_decoding(self, decoding: bool, *, final: bool = False) -> None:
+        """Called by the ASR worker around its work (decodes) while it is busy; `final`:
+        that work is the customer's final decode (their pause's or closed utterance's)."""
+        self._asr_final = decoding and final
         self._asr_decoding = decoding
 
     def set_llm_job(self, running: bool) -> None:
@@ -70,10 +73,15 @@ class CpuShare:
     def llm_threads(self) -> int:
         """Threads the LLM may use for its next decode call; 0 while the ASR worker decodes, no
         LLM job runs and the LLM's busy share is one thread (a read ahead waits then; anything
-        else runs on that one thread, as callers take at least one). Where the busy share is
-        larger the ASR has cores of its own and reads ahead go on."""
-        if self._asr_decoding and not self._llm_job and self.busy_threads <= 1:
-            return 0
+        else runs on that one thread, as callers take at least one); -1 while that decode is
+        the customer's final, job or not (a request's prompt chunk waits too: the final keeps
+        both cores; a generation step still runs on one thread). Where the busy share is
+        larger the ASR has cores of its own and nothing waits."""
+        if self._asr_decoding and self.busy_threads <= 1:
+            if self._asr_final:
+                return -1
+            if not self._llm_job:
+                return 0
         if self._asr_decoding or (self._asr_busy and not self._llm_job):
             return self.busy_threads
         return self.idle_threads

@@ -437,7 +437,9 @@ class _Worker:
         job runs) and space partials wider while such a job runs."""
         if self._cpu is None or not self._realtime:
             return
-        self._cpu.set_asr_decoding(active)
+        customer = self._workers.get("customer")
+        final = customer is not None and (customer.final_imminent() or customer.has_final_due())
+        self._cpu.set_asr_decoding(active, final=active and final)
         if active and self._cpu.llm_job != self._sharing:
             self._sharing = self._cpu.llm_job
             self._hand_policies()

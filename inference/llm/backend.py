@@ -115,6 +115,8 @@ def _quiet_llama_log(lib: Any, verbose: bool) -> Iterator[None]:
 EMBED_TOKENS = 512  # the longest line the embedding context reads (the rest is cut)
 READ_AHEAD_CALL_S = 0.25  # what one decode call of a read ahead aims to take at most
 HOLD_LIMIT_S = 3.0  # a read ahead held off by the speech recogniser goes on after this long
+JOB_CALL_S = 1.0  # what one prompt chunk of a request aims to take while it shares the cores
+JOB_MIN_TOKENS = 8  # below this a chunk wastes more than it saves (one token costs like eight)
 
 
 def read_ahead_chunk(
@@ -128,6 +130,18 @@ def read_ahead_chunk(
     if seconds_per_token is None or seconds_per_token <= 0:
         return hint
     return max(1, min(hint, int(target_s / seconds_per_token)))
+
+
+def job_chunk(chunk: int, seconds_per_token: float | None) -> int:
+    """Tokens for the next prompt chunk of a request (a job's prompt, a path's forced
+    opening) on cores it shares with the speech recogniser: `chunk`, fewer where the measured
+    pace (`seconds_per_token` of earlier chunks) says it would take longer than `JOB_CALL_S`,
+    never under `JOB_MIN_TOKENS`. The thread count is chosen before each call, so a speech
+    decode that starts during a call shares the cores with it until the call ends: a 64-token
+    chunk took 3-6 s on a slow machine and slowed the customer's final as long."""
+    if seconds_per_token is None or seconds_per_token <= 0:
+        return chunk
+    return min(chunk, max(JOB_MIN_TOKENS, int(JOB_CALL_S / seconds_per_token)))
 
 
 class LlamaBackend:
@@ -151,6 +165,8 @@ class LlamaBackend:
         self._info: ModelInfo | None = None
         self._cached: list[int] = []  # tokens held by sequence 0
         self._read_pace: float | None = None  # seconds per token of reads ahead (a mean)
+        self._job_pace: float | None = None  # thread-seconds per token of requests' chunks
+        self._shared = False  # the CPU share has held the LLM back for a speech decode
         self._embed_ctx: Any = None  # a second context in embedding mode (`embed`)
         self._embed_batch: Any = None
         self._embed_tokens: list[int] = []  # what the embedding context holds (`embed`)
@@ -298,7 +314,7 @@ class LlamaBackend:
                 # every new token's hidden state comes back
                 batch.set_batch(piece, len(self._embed_tokens), True)
                 if self._threads_fn is not None:  # asked again before each piece
-                    n = max(1, int(self._threads_fn()))
+                    n = max(1, self._threads())
                     ctx.set_n_threads(n, n)
                 began = time.monotonic()
                 try:
@@ -450,18 +466,24 @@ class LlamaBackend:
         ahead = chunk is not None  # a read ahead: background work, held off by speech decodes
         chunk = max(1, min(chunk or self.config.chunk_tokens, self.config.n_batch))
         while len(self._cached) < len(tokens):
-            if ahead:
-                self._hold(cancel)
+            self._hold(cancel, request=not ahead)
             if cancel is not None and cancel.is_set():
                 break
             start = len(self._cached)
-            take = read_ahead_chunk(chunk, self._read_pace) if ahead else chunk
+            if ahead:
+                take = read_ahead_chunk(chunk, self._read_pace)
+            else:
+                take = min(chunk, self._request_limit())
             part = list(tokens[start : start + take])
             self._fill_batch([(t, start + i, 0, False) for i, t in enumerate(part)])
             began = time.monotonic()
             self._decode()
             if ahead:
                 self._note_pace(time.monotonic() - began, len(part))
+            elif len(part) >= JOB_MIN_TOKENS:  # thread-seconds per token
+                pace = (time.monotonic() - began) * self._threads_now / len(part)
+                old = self._job_pace
+                self._job_pace = pace if old is None else 0.7 * old + 0.3 * pace
             self._cached.extend(part)
             evaluated += len(part)
         self.stats.last_prompt_evaluated = evaluated
@@ -495,17 +517,24 @@ class LlamaBackend:
             b.logits[i] = logits
         b.n_tokens = len(items)
 
-    def _hold(self, cancel: threading.Event | None) -> None:
-        """Wait while the CPU share gives a read ahead no thread (a speech decode runs), at
-        most `HOLD_LIMIT_S`, or until `cancel` is set (a job or the line's own read waits)."""
-        if self._threads_fn is None or int(self._threads_fn()) > 0:
+    def _hold(self, cancel: threading.Event | None, *, request: bool = False) -> None:
+        """Wait while the CPU share gives a read ahead no thread (0: a speech decode runs),
+        or with `request` while it gives no request one (-1: the customer's final decode
+        runs), at most `HOLD_LIMIT_S`, or until `cancel` is set (a job or the line's own read
+        waits)."""
+        floor = -1 if request else 0
+        if self._threads_fn is None or self._threads() > floor:
             return
         began = time.monotonic()
         while time.monotonic() - began < HOLD_LIMIT_S:
-            if (cancel is not None and cancel.is_set()) or int(self._threads_fn()) > 0:
+            if (cancel is not None and cancel.is_set()) or self._threads() > floor:
                 break
             time.sleep(0.005)
-        self.stats.read_ahead_held_s += time.monotonic() - began
+        held = time.monotonic() - began
+        if request:
+            self.stats.request_held_s += held
+        else:
+            self.stats.read_ahead_held_s += held
 
     def _note_pace(self, seconds: float, tokens: int) -> None:
         pace = seconds / max(1, tokens)
@@ -514,7 +543,7 @@ class LlamaBackend:
 
     def _decode(self) -> None:
         if self._threads_fn is not None:
-            n = max(1, int(self._threads_fn()))
+            n = max(1, self._threads())
             if n != self._threads_now:
                 self._ctx.set_n_threads(n, n)
                 self._threads_now = n
@@ -598,6 +627,26 @@ class LlamaBackend:
             if cancel is not None and cancel.is_set():
                 self.stats.cancelled += 1
 
+    def _threads(self) -> int:
+        """The CPU share's answer (see `CpuShare.llm_threads`), noting when it holds the LLM
+        back for a speech decode (0 or -1): from then on the cores are known to be shared."""
+        assert self._threads_fn is not None
+        n = int(self._threads_fn())
+        self._shared = self._shared or n <= 0
+        return n
+
+    def _request_limit(self) -> int:
+        """Most tokens of a request's prompt chunk, or of one branch's forced text in a
+        generation step: the batch, or once the cores are known to be shared with the
+        recogniser (a session transcribing speech) as many as `job_chunk` allows on the
+        threads the call gets (one call holds the cores it started with until it ends).
+        Before that (the session's fixed prompt read before the call, a session without
+        speech) nothing is cut, so the same prompt is read in the same pieces."""
+        if self._threads_fn is None or self._job_pace is None or not self._shared:
+            return self.config.n_batch
+        threads = max(1, self._threads())
+        return job_chunk(self.config.n_batch, self._job_pace / threads)
+
     def _lead_first(self) -> bool:
         """Whether a group's first branch is generated alone (see `LlmConfig.first_alone`)."""
         alone = self.config.first_alone
@@ -639,8 +688,9 @@ class LlamaBackend:
                     active = [st for st in active if st is group[0] or not _generating(st)]
                 items: list[tuple[int, int, int, bool]] = []
                 stepped: list[_BranchState] = []
+                forced = self._request_limit()
                 for st in active:
-                    take = len(st.pending)
+                    take = min(len(st.pending), forced)
                     if leading and st is not group[0]:
                         # While the lead generates, the others' forced text rides along a few
                         # tokens a step, so the lead's first token does not wait for it.
@@ -654,6 +704,8 @@ class LlamaBackend:
                     if chunk and not st.pending:
                         st.batch_index = len(items) - 1
                         stepped.append(st)
+                if len(items) > len(active):  # forced text, read like a prompt
+                    self._hold(cancel, request=True)
                 self._fill_batch(items)
                 self._decode()
                 for st in stepped:

@@ -157,6 +157,8 @@ class BackendStats:
             being said) and did not read again.
         read_ahead_held_s: seconds reads ahead waited for the speech recogniser's decodes
             (`CpuShare.llm_threads` answering 0).
+        request_held_s: seconds requests' prompt chunks waited for the customer's final
+            decodes (`CpuShare.llm_threads` answering -1).
     """
 
     prompt_tokens_evaluated: int = 0
@@ -170,6 +172,7 @@ class BackendStats:
     embed_tokens_read: int = 0
     embed_tokens_reused: int = 0
     read_ahead_held_s: float = 0.0
+    request_held_s: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -256,3 +256,59 @@ def test_a_read_ahead_waits_for_a_speech_decode_and_a_request_does_not(tiny_path
     finally:
         share.set_asr_decoding(False)
         b.close()
+
+
+def test_on_shared_cores_a_requests_prompt_is_read_in_chunks_sized_by_time(
+    tiny_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from inference.cpu_share import CpuShare
+    from inference.llm import backend as llm_backend
+
+    share = CpuShare(busy_threads=1, idle=2)
+    b = LlamaBackend(
+        LlmConfig(model_path=tiny_path, n_ctx=1024, n_threads=1), threads_fn=share.llm_threads
+    )
+
+    def read(words: str) -> tuple[int, int]:
+        before = b.stats.decode_calls
+        tokens = b.prefill(_prompt(b, f"List these: {words}."))
+        return tokens, b.stats.decode_calls - before
+
+    try:
+        b.load()
+        b.prefill(_prompt(b, "Say hi."))  # measures the pace
+        # Pretend the machine is slow: no chunk may take more than a millisecond.
+        monkeypatch.setattr(llm_backend, "JOB_CALL_S", 0.001)
+        # No speech decode seen yet (the fixed prompt before the call): whole chunks.
+        tokens, calls = read(" ".join(f"first{i}" for i in range(60)))
+        assert tokens > 100 and calls <= -(-tokens // 64)
+        share.set_asr_decoding(True)  # the recogniser decodes: the LLM learns it shares
+        b.prefill(_prompt(b, "Say hi."))
+        share.set_asr_decoding(False)
+        tokens, calls = read(" ".join(f"second{i}" for i in range(60)))
+        assert tokens > 100 and calls >= tokens // llm_backend.JOB_MIN_TOKENS  # 8 a call
+    finally:
+        b.close()
+
+
+def test_a_requests_prompt_waits_for_the_customers_final_decode(tiny_path: Path) -> None:
+    from inference.cpu_share import CpuShare
+
+    share = CpuShare(busy_threads=1, idle=2)
+    share.set_asr_busy(True)
+    share.set_llm_job(True)
+    b = LlamaBackend(
+        LlmConfig(model_path=tiny_path, n_ctx=512, n_threads=1), threads_fn=share.llm_threads
+    )
+    try:
+        b.load()
+        share.set_asr_decoding(True)  # a partial decode: the job's prompt goes on, one thread
+        assert b.prefill(_prompt(b, "Say hi.")) > 0 and b.stats.request_held_s == 0
+        share.set_asr_decoding(True, final=True)  # the customer's final: it waits
+        threading.Timer(0.3, share.set_asr_decoding, args=(False,)).start()
+        assert b.prefill(_prompt(b, "Say hello to the whole team.")) > 0
+        assert 0.2 <= b.stats.request_held_s < 3.0
+        assert b.stats.read_ahead_held_s == 0
+    finally:
+        share.set_asr_decoding(False)
+        b.close()

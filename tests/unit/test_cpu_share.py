@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import numpy as np
@@ -116,3 +117,46 @@ def test_while_the_llm_writes_only_the_asr_decodes_hold_the_cores() -> None:
     share.set_asr_decoding(False)
     share.set_llm_job(False)
     assert share.llm_threads() == 1  # no job: the customer's speech holds them again
+
+
+def test_the_customers_final_decode_holds_off_every_prompt_chunk_job_or_not() -> None:
+    share = CpuShare(busy_threads=1, idle=2)
+    share.set_asr_busy(True)
+    share.set_asr_decoding(True, final=True)
+    assert share.llm_threads() == -1  # reads ahead and requests' prompt chunks wait
+    share.set_llm_job(True)
+    assert share.llm_threads() == -1  # a suggestion being written waits too
+    share.set_asr_decoding(True)  # a partial decode
+    assert share.llm_threads() == 1
+    share.set_asr_decoding(False, final=True)  # nothing decodes: no hold is left behind
+    assert share.llm_threads() == 2
+    larger = CpuShare(busy_threads=4, idle=8)
+    larger.set_asr_decoding(True, final=True)
+    assert larger.llm_threads() == 4  # the ASR has cores of its own: nothing waits
+
+
+class FinalsShare(CpuShare):
+    def __init__(self) -> None:
+        super().__init__(busy_threads=1, idle=2)
+        self.decoding: list[tuple[bool, bool]] = []
+
+    def set_asr_decoding(self, decoding: bool, *, final: bool = False) -> None:
+        self.decoding.append((decoding, final))
+        super().set_asr_decoding(decoding, final=final)
+
+
+class TrickleSource(LiveSource):
+    """Frames a few milliseconds apart, so the worker decodes while the call goes on."""
+
+    def frames(self) -> Iterator[AudioFrame]:
+        for frame in super().frames():
+            time.sleep(0.005)
+            yield frame
+
+
+def test_the_worker_marks_the_customers_final_decodes_and_only_those() -> None:
+    share = FinalsShare()
+    run(TrickleSource(np.concatenate([silence(1.0), tone(3.0), silence(2.0)])), share)
+    marked = [final for decoding, final in share.decoding if decoding]
+    assert True in marked and False in marked  # the pause's second pass; the partials
+    assert not any(final for decoding, final in share.decoding if not decoding)
