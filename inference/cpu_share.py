@@ -16,8 +16,10 @@ overlap for at most one LLM step.
 Reading ahead (the conversation read into the writer's cache and the second opinion's line
 read while it is said, no job waiting on either) is background work: while a decode runs it
 gets no thread at all where the LLM's busy share is one thread (`llm_threads` answers 0 and
-`LlamaBackend` holds such a call until the decode is done), so the decodes that the customer's final waits on have both cores. On a
-slow machine one read-ahead call on one thread took as long as a partial decode and doubled it.
+`LlamaBackend` holds such a call until the decode is done), so the decodes that the customer's
+final waits on have both cores. On a slow machine one read-ahead call on one thread took as long
+as a partial decode and doubled it. The customer's final decode itself holds back every prompt
+chunk, a job's included (`llm_threads` answers -1).
 """
 
 from __future__ import annotations

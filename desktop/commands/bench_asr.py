@@ -4,8 +4,8 @@ Streaming WER (CER for Chinese), the offline WER of the same model on the same a
 same run, turn-final latency (`inference.metrics.turn_final_latencies`: end of a timeline turn
 -> `t` of the last final event of the channel overlapping it; each utterance has one final, its
 second pass), word commit latency (a word's end -> `t` of the stable partial making it
-stable), real-time factor
-(decode seconds per audio second, the draft model's included) and lag (captured audio whose due work is not done).
+stable), real-time factor (decode seconds per audio second, the draft model's included) and
+lag (captured audio whose due work is not done).
 Percentiles interpolate linearly between ranks (`inference.metrics.percentile`).
 """
 

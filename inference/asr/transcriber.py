@@ -431,6 +431,11 @@ class StreamingTranscriber:
             self._audio.trim_before(self._audio.end - 1.0)
         return out
 
+    @property
+    def _live_draft(self) -> AsrBackend | None:
+        """The draft model while partials go to it (the party speaks English), else None."""
+        return self._draft if self._lang == "en" else None
+
     def _step(self) -> float:
         c, p = self._config, self._policy
         step = c.step_s if p.mode == "stream" else c.coarse_step_s
@@ -463,7 +468,7 @@ class StreamingTranscriber:
         pause = self._vad.pause_start()
         if pause is not None and end - pause < self._config.early_final_s:
             pause = None  # not yet a pause (no partial is due then: see `_partial_due`)
-        drafted = pause is None and self._draft is not None and self._lang == "en"
+        drafted = pause is None and self._live_draft is not None
         if pause is not None:
             edge = self._pause_edge(u, pause)
             u.paused = pause
@@ -683,9 +688,9 @@ class StreamingTranscriber:
                 "%s %s second pass %.3f-%.3f, context %.2f s, beam %s, aligned %s",
                 self.party, self._id(u), t0, end, t0 - offset, beam, word_timestamps,
             )  # fmt: skip
-        draft = self._draft if not second and self._lang == "en" else None
+        backend = (None if second else self._live_draft) or self._backend
         began = self._timer.now()
-        result = (draft or self._backend).transcribe(
+        result = backend.transcribe(
             audio_in,
             language=self._lang,
             prompt=self._refine_prompt(u, ctx.words if ctx else 0) if second else self._prompt(u),

@@ -26,11 +26,11 @@ def test_the_draft_is_loaded_only_where_english_partials_can_use_it() -> None:
     assert load_draft(AsrConfig(model="asr-base", draft_model=None)) is None
 
 
-@pytest.mark.parametrize("name", ["asr-no-such-pack", "EMPTY_FOLDER"])
+@pytest.mark.parametrize("name", ["asr-no-such-pack", "BROKEN_FOLDER"])
 def test_an_unusable_draft_says_why_and_the_session_goes_on_without_it(
     name: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    if name == "EMPTY_FOLDER":
+    if name == "BROKEN_FOLDER":
         (tmp_path / "model.bin").write_bytes(b"not a model")
         name = str(tmp_path)
     with caplog.at_level(logging.INFO, logger="inference.pipeline"):
