@@ -152,6 +152,10 @@ class RunningSession:
             )
             self._hub = hub
             opts = self.options
+            # Load the detectors' models now, not when the customer's first line closes.
+            if detectors is not None:
+                langs = (opts.language,) if opts.language in ("en", "zh") else ("en", "zh")
+                hub.call(lambda: detectors.warm(langs))
             if opts.pace.warms_up and opts.warmup:
                 cpu.set_asr_busy(False)  # ASR starts after the warm-up: both cores for it
                 self._warm_up(suggester)

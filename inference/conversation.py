@@ -165,6 +165,11 @@ class ConversationHub:
             return
         self._inbox.put(event)
 
+    def call(self, fn: Callable[[], object]) -> None:
+        """Run `fn()` on the pipeline thread, in order with what was handed over before it
+        (the session warms the detectors this way before the first utterance). Thread-safe."""
+        self._inbox.put(fn)
+
     def on_utterance(self, utterance: ClosedUtterance) -> None:
         """An utterance closed (its final text already emitted). Thread-safe."""
         self._inbox.put(utterance)

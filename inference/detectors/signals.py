@@ -71,6 +71,11 @@ SEMANTIC_CONFIRM_THRESHOLD = 0.7
 # The LLM reader's say on a line: what it adds to each objection class's log-odds.
 SecondLook = Mapping[str, float]
 _LETTERS = regex.compile(r"[A-Za-z\p{Han}]")
+# Lines of our own that `SignalDetectors.warm` reads: neutral questions, no objection.
+_WARM_LINES = {
+    "en": "Could you walk me through how the setup would work for us?",
+    "zh": "能不能再讲讲具体怎么上手？",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,6 +206,21 @@ class SignalDetectors:
         names = [n for n in (" ".join(str(x).split()) for x in names) if len(n) >= 2]
         self._competitors.add(names)
         self._terms.add(names)
+
+    def warm(self, langs: Iterable[str] = ("en", "zh")) -> None:
+        """Load what the first line of each language would load: the lexicon's compiled
+        patterns, the word models, the readers' heads and the sentence encoder. Each is loaded
+        once per process on first use (about a second in all on two cores), so without this
+        the session's first customer utterance waits for it. Reads no call text; the call's
+        state (trend, arousal baseline, term density) is untouched."""
+        for lang in langs:
+            line = _WARM_LINES.get(lang)
+            if line is None:
+                continue
+            low = normalize(line).lower()
+            self._read(line, lang)
+            if self._models(lang) is not None:
+                self._semantic_shift(low, lang)
 
     def add_terms(self, terms: Iterable[str]) -> None:
         """Add playbook or user terms to the glossary (they also segment as one Chinese word)."""

@@ -103,6 +103,19 @@ def test_detectors_run_on_customer_utterances_and_objections_reach_the_engine():
     assert suggester.closed
 
 
+def test_call_runs_on_the_pipeline_thread_before_what_comes_after_it():
+    detectors = FakeDetectors()
+    hub = ConversationHub(bus=EventBus([]), clock=SessionClock(), detectors=detectors)
+    ran: list[tuple[str, list[str]]] = []
+    hub.call(lambda: ran.append((threading.current_thread().name, list(detectors.seen))))
+    hub.on_utterance(_utt("c1", "customer", "that is too expensive"))
+    assert hub.drain(5)
+    hub.close()
+    # It ran on the hub's thread, before the utterance handed over after it was read.
+    assert ran == [("parley-pipeline", [])]
+    assert detectors.seen == ["c1"]
+
+
 def test_a_failing_utterance_is_reported_and_the_session_goes_on():
     events = []
     bus = EventBus([events.append])

@@ -374,3 +374,25 @@ def test_detect_command_keeps_order_and_reports_bad_lines(det: SignalDetectors) 
     assert rows[0]["objection"] == "price"
     assert "error" in rows[1] and "error" in rows[2] and "error" in rows[3]
     assert rows[4]["roles"] == ["ceo"]
+
+
+# --- warming up -------------------------------------------------------------------------------
+
+
+def test_warm_loads_what_the_first_line_would_and_leaves_the_call_state_alone():
+    from inference.detectors import lexicon as lex
+    from inference.detectors import model, semantic
+
+    lex.lexicon.cache_clear()
+    model.load_models.cache_clear()
+    semantic._encoder_at.cache_clear()
+    det = SignalDetectors()
+    det.warm(("en",))
+    # The English lexicon, word models and sentence encoder are loaded; Chinese is not asked.
+    assert lex.lexicon.cache_info().currsize == 1
+    assert model.load_models.cache_info().currsize == 1
+    assert semantic._encoder_at.cache_info().currsize == 1
+    assert det.trend == SignalDetectors().trend  # nothing of a call was read
+    det.warm(("zh",))
+    assert lex.lexicon.cache_info().currsize == 2
+    assert model.load_models.cache_info().currsize == 2

@@ -106,3 +106,37 @@ def test_the_clock_runs_between_the_turns_of_a_paced_transcript(
         seen.add(round(session.clock.now(), 2))
     assert any(0.15 < t < 0.95 for t in seen)  # stamped between the turns' ends
     assert session.clock.now() == 1.0
+
+
+class RecordingDetectors:
+    """Detectors that note when they are warmed and what they read."""
+
+    def __init__(self) -> None:
+        self.calls: list[Any] = []
+
+    def warm(self, langs: tuple[str, ...]) -> None:
+        self.calls.append(("warm", langs))
+
+    def analyze(self, utterance: Any, *, t: float) -> Any:
+        from inference.conversation import Signals
+
+        self.calls.append(("analyze", utterance.utterance_id))
+        return Signals(None, None, None, None)
+
+
+@pytest.mark.parametrize(("language", "langs"), [("auto", ("en", "zh")), ("zh", ("zh",))])
+def test_the_detectors_are_warmed_before_the_first_line(
+    monkeypatch: pytest.MonkeyPatch, transcript: Path, language: str, langs: tuple[str, ...]
+) -> None:
+    detectors = RecordingDetectors()
+    monkeypatch.setattr(components, "load_playbook", lambda options: None)
+    monkeypatch.setattr(components, "build_detectors", lambda options, playbook: detectors)
+    monkeypatch.setattr(components, "build_suggester", lambda *a, **k: None)
+    options = SessionOptions(
+        mode="replay", input=transcript, speed=2.0, warmup=False, language=language
+    )
+    session = RunningSession(options, sinks=[])
+    session.start()
+    assert session.wait(10)
+    assert detectors.calls[0] == ("warm", langs)
+    assert [c[0] for c in detectors.calls] == ["warm", "analyze"]  # then the customer's line
