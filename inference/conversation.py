@@ -18,6 +18,7 @@ from typing import Any, Protocol
 
 from inference import log_text
 from inference.asr.text import join_pieces
+from inference.asr.transcriber import HeardSoFar
 from inference.bus import EventBus
 from inference.clock import Clock
 from inference.events import (
@@ -80,6 +81,7 @@ class Suggester(Protocol):
 
 
 _STOP = object()
+_SAME_WORD_S = 0.05  # a stable piece ending this near a pause's text is inside it
 
 
 class SecondReader(Protocol):
@@ -146,7 +148,8 @@ class ConversationHub:
         self.second_opinions = 0  # objection events the second opinion changed
         # Session seconds from each utterance's end to its second opinion being settled.
         self.second_latencies: list[float] = []
-        self._said: tuple[str, str] = ("", "")  # an open customer utterance's stable words
+        # An open customer utterance's stable words, and up to when a pause's text has them.
+        self._said: tuple[str, str, float] = ("", "", 0.0)
         self._ahead_stop = threading.Event()  # set: the running read ahead stops
         self._thread.start()
 
@@ -231,6 +234,9 @@ class ConversationHub:
             if item.speaker == "customer" and self._suggester is not None:
                 self._suggester.observe_partial(item)
                 self._read_ahead(item)
+        elif isinstance(item, HeardSoFar):  # the words up to a pause, as the final hears them
+            self._said = (item.utterance_id, item.text, item.end)
+            self._prefetch(item.utterance_id, item.text, item.lang)
         elif callable(item):
             item()
         else:
@@ -270,22 +276,46 @@ class ConversationHub:
         stable words and the tentative tail) into the second opinion's context when no job
         runs (`SecondReader.prefetch`): the model is causal, so when the utterance closes only
         the tokens after the beginning its final text shares with that are read, and the
-        second opinion comes that much sooner after the end of the speech."""
-        reader, lowered = self._second, getattr(self._detectors, "lowered_text", None)
-        if reader is None or lowered is None or event.final:
+        second opinion comes that much sooner after the end of the speech. Where a pause's
+        decode heard the line (`heard`), its text stands for the words up to that pause: the
+        final is decoded the same way, so it shares more of its beginning with that text than
+        with the live words (which may come from the draft model)."""
+        if event.final:
             return
-        uid, said = self._said
-        said = said if uid == event.utterance_id else ""
+        uid, said, until = self._said
+        if uid != event.utterance_id:
+            said, until = "", 0.0
         if event.stable:
-            said = join_pieces(said, event.text)
-            self._said = (event.utterance_id, said)
+            if event.end > until + _SAME_WORD_S:  # not already in a pause's text
+                said = join_pieces(said, event.text)
+                self._said = (event.utterance_id, said, until)
         else:  # the tentative tail: read too, the common beginning is kept when it changes
-            self._said = (event.utterance_id, said)
-            said = join_pieces(said, event.text)
-        lang, low = lowered(said, event.lang)
+            self._said = (event.utterance_id, said, until)
+            if event.start >= until - _SAME_WORD_S:
+                said = join_pieces(said, event.text)
+        self._prefetch(event.utterance_id, said, event.lang)
+
+    def heard(self, heard: HeardSoFar) -> None:
+        """What a pause's decode heard of an open utterance (`StreamingTranscriber.take_heard`):
+        the customer's is read ahead in its stable words' place. Thread-safe; it is dropped
+        when the inbox is full (it only saves time; counted in `dropped_tentative`)."""
+        if heard.party != "customer" or not heard.text.strip():
+            return
+        try:
+            self._inbox.put_nowait(heard)
+        except queue.Full:
+            self.dropped_tentative += 1
+
+    def _prefetch(self, uid: str, said: str, lang_hint: str) -> None:
+        """Hand the customer's line so far to the LLM's thread as spare work (see
+        `_read_ahead`); a newer call stops a running one between its pieces."""
+        reader, lowered = self._second, getattr(self._detectors, "lowered_text", None)
+        if reader is None or lowered is None or self._suggester is None:
+            return
+        lang, low = lowered(said, lang_hint)
         if not low.strip() or not reader.has_head(lang):
             return
-        uid, stop = event.utterance_id, threading.Event()
+        stop = threading.Event()
         self._ahead_stop.set()  # a running read ahead of older text stops for this one
         self._ahead_stop = stop
 

@@ -470,6 +470,10 @@ class _Worker:
                 self._hub.on_utterance(out)
             else:
                 self._hub.emit(out)
+        heard = getattr(self._hub, "heard", None)
+        for so_far in worker.take_heard():
+            if heard is not None:
+                heard(so_far)
         if self._observer is not None:
             log_ = worker.committed_log
             for item in log_[self._committed[worker.party] :]:

@@ -163,6 +163,20 @@ class CommittedWords:
 
 
 @dataclass(frozen=True, slots=True)
+class HeardSoFar:
+    """What a pause's decode heard of an open utterance, from its start to `end` (session
+    clock): the main model's text at the final beam, so the text the utterance's final most
+    likely begins with (the live text may come from the draft model and read otherwise). Not
+    shown: the second opinion reads it ahead (`ConversationHub.heard`)."""
+
+    party: Party
+    utterance_id: str
+    text: str
+    end: float
+    lang: str
+
+
+@dataclass(frozen=True, slots=True)
 class ClosedWindow:
     """A closed utterance handed out for a batched decode (see `take_closed`)."""
 
@@ -297,6 +311,7 @@ class StreamingTranscriber:
         if not backend.multilingual:
             self._lang = "en"
         self.committed_log: list[CommittedWords] = []
+        self._heard: list[HeardSoFar] = []  # see `take_heard`
         self._started = False
 
     @property
@@ -410,6 +425,11 @@ class StreamingTranscriber:
         are due within the VAD's `min_silence_s`, so other work should wait."""
         return self._open is not None and self._vad.pause_start() is not None
 
+    def take_heard(self) -> list[HeardSoFar]:
+        """What the pauses' decodes heard since the last call (oldest first)."""
+        heard, self._heard = self._heard, []
+        return heard
+
     def process(self, now: float) -> list[Output]:
         """Do the work that is due at session time `now`: finalize closed utterances, then at
         most one partial decode of the open one. Returns what it produced, in order."""
@@ -472,7 +492,11 @@ class StreamingTranscriber:
         if pause is not None:
             edge = self._pause_edge(u, pause)
             u.paused = pause
-            words = self._second_pass(u, edge if edge is not None and edge <= end else end)
+            to = edge if edge is not None and edge <= end else end
+            words = self._second_pass(u, to)
+            if words:
+                text = self._join([*u.refined, *u.second], u.lang)
+                self._heard.append(HeardSoFar(self.party, self._id(u), text, to, u.lang))
         else:
             beam = self._policy.final_beam or self._config.partial_beam_size
             align = self._config.partial_word_times or self._lang != "en"

@@ -11,7 +11,7 @@ import pytest
 
 from audio.pace import Pace
 from audio.source import AudioFrame, SourceNote
-from inference.asr.transcriber import DecodePolicy
+from inference.asr.transcriber import DecodePolicy, HeardSoFar
 from inference.clock import SessionClock
 from inference.events import ClosedUtterance, StatusEvent, TranscriptEvent
 from inference.pipeline import AsrConfig, level_policy, run_audio
@@ -83,6 +83,39 @@ def test_both_parties_are_transcribed_and_open_utterances_flushed_at_the_end() -
         assert len(finals) == 1 and hub.items.index(finals[0]) < i
         assert finals[0].text == c.text
     assert {c.speaker for c in closed} == {"customer", "rep"}
+
+
+def test_what_a_pause_heard_reaches_a_hub_that_takes_it_after_the_partials() -> None:
+    class HeardHub(Hub):
+        def heard(self, so_far) -> None:
+            self.items.append(so_far)
+
+    customer = np.concatenate([tone(2.0), silence(0.3), tone(1.0), silence(1.5)])
+    backend = ScriptedBackend(lambda d: [segment("words of the window")])
+    hub = HeardHub()
+    run_audio(
+        ListSource(customer, silence(len(customer) / 16000)),
+        config=AsrConfig(model="fake", language="en"),
+        clock=SessionClock(),
+        hub=hub,
+        backend=backend,
+        vad_factory=AmplitudeVad,
+    )
+    heard = [e for e in hub.items if isinstance(e, HeardSoFar)]
+    assert heard and all(h.utterance_id == "c1" for h in heard)
+    closed = next(e for e in hub.items if isinstance(e, ClosedUtterance))
+    assert hub.items.index(heard[0]) < hub.items.index(closed)
+    # A hub without `heard` (the plain one above) is handed only events and utterances.
+    plain = Hub()
+    run_audio(
+        ListSource(customer, silence(len(customer) / 16000)),
+        config=AsrConfig(model="fake", language="en"),
+        clock=SessionClock(),
+        hub=plain,
+        backend=ScriptedBackend(lambda d: [segment("words of the window")]),
+        vad_factory=AmplitudeVad,
+    )
+    assert not any(isinstance(e, HeardSoFar) for e in plain.items)
 
 
 def test_streaming_off_decodes_each_utterance_once() -> None:

@@ -332,6 +332,31 @@ def test_a_pause_commits_the_words_before_it_without_a_second_hypothesis() -> No
     assert len(without) < len(with_pause)  # agreement alone waits for the next hypothesis
 
 
+def test_a_pause_hands_out_what_its_final_beam_decode_heard_of_the_line() -> None:
+    backend = ScriptedBackend(growing)
+    t, clock = make(backend, language="en", final_beam_size=5, partial_beam_size=1)
+    heard, out = [], []
+    audio = np.concatenate([tone(2.0), silence(0.3), tone(1.0), silence(1.0)])
+    for frame in frames(audio, "customer"):
+        clock.advance_to(frame.end)
+        t.insert_audio(frame)
+        out += t.process(clock.now())
+        heard += [(clock.now(), h) for h in t.take_heard()]
+    t.finish()
+    out += t.process(clock.now())
+    assert t.take_heard() == []  # taken once
+    finals = [c for c in backend.calls if c["beam"] == 5]
+    assert len(heard) == len(finals) >= 2  # the pause inside the line, and the one after it
+    (at, first), (_, last) = heard[0], heard[-1]
+    assert first.party == "customer" and first.utterance_id == "c1" and first.lang == "en"
+    assert 2.0 <= first.end <= at < 2.3  # heard during the pause, up to the sound's end
+    # The final beam's text of the line so far (the scripted words grow with the window),
+    # and the last pause's is the utterance's final text.
+    assert first.text == " ".join(SENTENCE.split()[: int(finals[0]["dur"] * 3)])
+    closed = [e for e in out if isinstance(e, ClosedUtterance)]
+    assert last.text == closed[0].text
+
+
 def test_a_rejected_decode_keeps_the_last_hypothesis_for_agreement() -> None:
     def script(dur: float) -> list:
         if dur < 1.5:

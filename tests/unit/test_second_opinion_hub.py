@@ -11,10 +11,11 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping
 
+from inference.asr.transcriber import HeardSoFar
 from inference.bus import EventBus
 from inference.clock import SessionClock
 from inference.conversation import ConversationHub, Signals
-from inference.events import ClosedUtterance, ObjectionEvent, to_dict
+from inference.events import ClosedUtterance, ObjectionEvent, TranscriptEvent, to_dict
 
 
 def _obj(u: ClosedUtterance, category: str, conf: float, tentative: bool, t: float):
@@ -209,38 +210,53 @@ def test_a_line_the_words_are_sure_of_is_not_read_again():
     assert categories == ["price"]
 
 
+class Ahead(Detectors):
+    @staticmethod
+    def lowered_text(text, lang_hint=None):
+        return "zh", text.lower()
+
+
+class Prefetching(Reader):
+    def __init__(self) -> None:
+        super().__init__()
+        self.ahead: list[str] = []
+
+        self.stops: list[threading.Event] = []
+
+    def prefetch(self, low, lang, backend, stop=None):
+        self.ahead.append(low)
+        self.stops.append(stop)
+
+
+class Idle(Suggester):
+    def __init__(self) -> None:
+        super().__init__(True)
+        self.spare: list[bool] = []
+
+    def run_on_llm(self, fn, *, spare=False):
+        self.spare.append(spare)
+        fn(None)
+        return True
+
+
+def _said(speaker, uid, text, *, stable=True, final=False, start=0.0, end=1.0):
+    return TranscriptEvent(
+        t=1.0,
+        speaker=speaker,
+        utterance_id=uid,
+        start=start,
+        end=end,
+        text=text,
+        final=final,
+        stable=stable,
+        lang="zh",
+    )
+
+
 def test_the_customers_stable_words_are_read_ahead_when_no_job_runs():
     """What the customer said so far (stable words, then the current tentative tail, which
     a later stable piece replaces) is handed to the reader's `prefetch`, on the LLM's thread
     and only as spare work; the rep's words and finals are not."""
-    from inference.events import TranscriptEvent
-
-    class Ahead(Detectors):
-        @staticmethod
-        def lowered_text(text, lang_hint=None):
-            return "zh", text.lower()
-
-    class Prefetching(Reader):
-        def __init__(self) -> None:
-            super().__init__()
-            self.ahead: list[str] = []
-
-            self.stops: list[threading.Event] = []
-
-        def prefetch(self, low, lang, backend, stop=None):
-            self.ahead.append(low)
-            self.stops.append(stop)
-
-    class Idle(Suggester):
-        def __init__(self) -> None:
-            super().__init__(True)
-            self.spare: list[bool] = []
-
-        def run_on_llm(self, fn, *, spare=False):
-            self.spare.append(spare)
-            fn(None)
-            return True
-
     events: list = []
     bus = EventBus([events.append])
     reader, sug = Prefetching(), Idle()
@@ -248,26 +264,13 @@ def test_the_customers_stable_words_are_read_ahead_when_no_job_runs():
         bus=bus, clock=SessionClock(), detectors=Ahead({}, {}), suggester=sug, second=reader
     )
 
-    def said(speaker, uid, text, *, stable=True, final=False):
-        return TranscriptEvent(
-            t=1.0,
-            speaker=speaker,
-            utterance_id=uid,
-            start=0.0,
-            end=1.0,
-            text=text,
-            final=final,
-            stable=stable,
-            lang="zh",
-        )
-
     for e in (
-        said("customer", "c1", "上回那家"),
-        said("customer", "c1", "卖设备的", stable=False),  # a tentative tail
-        said("rep", "r1", "明白"),
-        said("customer", "c1", "收了钱"),
-        said("customer", "c1", "上回那家收了钱人就找不着了", stable=False, final=True),
-        said("customer", "c2", "我们"),
+        _said("customer", "c1", "上回那家"),
+        _said("customer", "c1", "卖设备的", stable=False),  # a tentative tail
+        _said("rep", "r1", "明白"),
+        _said("customer", "c1", "收了钱"),
+        _said("customer", "c1", "上回那家收了钱人就找不着了", stable=False, final=True),
+        _said("customer", "c2", "我们"),
     ):
         hub.emit(e)
     assert hub.drain(5.0)
@@ -284,3 +287,39 @@ def test_the_customers_stable_words_are_read_ahead_when_no_job_runs():
     bus.close()
     assert reader.ahead == ["上回那家", "上回那家卖设备的", "上回那家收了钱", "我们"]
     assert sug.spare == [True] * 4 + [False]  # then the line's own read, not spare work
+
+
+def test_a_pauses_text_is_read_ahead_in_place_of_the_stable_words_before_it():
+    """The main model's decode of a pause stands for the words up to it (the final is
+    decoded the same way, the live words may come from the draft): stable pieces inside it
+    are not added again, a tail that starts before it is not read, later words follow it."""
+    reader, sug = Prefetching(), Idle()
+    bus = EventBus([])
+    hub = ConversationHub(
+        bus=bus, clock=SessionClock(), detectors=Ahead({}, {}), suggester=sug, second=reader
+    )
+    for item in (
+        _said("customer", "c1", "我们的成员", end=1.0),  # the draft's words
+        HeardSoFar("customer", "c1", "我们的采购", 1.6, "zh"),
+        _said("customer", "c1", "已经", start=1.0, end=1.5),  # inside the pause's text
+        _said("customer", "c1", "采购都", stable=False, start=0.9, end=1.7),  # before its end
+        _said("customer", "c1", "在用表格", stable=False, start=1.8, end=2.4),
+        _said("customer", "c1", "在用表格", start=1.8, end=2.4),
+        HeardSoFar("rep", "r1", "好的", 1.0, "zh"),  # the rep's: not read
+        HeardSoFar("customer", "c2", "   ", 1.0, "zh"),  # nothing heard
+    ):
+        if isinstance(item, HeardSoFar):
+            hub.heard(item)
+        else:
+            hub.emit(item)
+    assert hub.drain(5.0)
+    hub.close()
+    bus.close()
+    assert reader.ahead == [
+        "我们的成员",
+        "我们的采购",
+        "我们的采购",  # the stable piece inside it: nothing new
+        "我们的采购",  # the tail that began inside it: not read
+        "我们的采购在用表格",
+        "我们的采购在用表格",
+    ]
