@@ -90,32 +90,25 @@ def test_what_a_pause_heard_reaches_a_hub_that_takes_it_after_the_partials() -> 
         def heard(self, so_far) -> None:
             self.items.append(so_far)
 
-    customer = np.concatenate([tone(2.0), silence(0.3), tone(1.0), silence(1.5)])
-    backend = ScriptedBackend(lambda d: [segment("words of the window")])
-    hub = HeardHub()
-    run_audio(
-        ListSource(customer, silence(len(customer) / 16000)),
-        config=AsrConfig(model="fake", language="en"),
-        clock=SessionClock(),
-        hub=hub,
-        backend=backend,
-        vad_factory=AmplitudeVad,
-    )
-    heard = [e for e in hub.items if isinstance(e, HeardSoFar)]
+    def items_of(hub: Hub) -> list:
+        customer = np.concatenate([tone(2.0), silence(0.3), tone(1.0), silence(1.5)])
+        run_audio(
+            ListSource(customer, silence(len(customer) / 16000)),
+            config=AsrConfig(model="fake", language="en"),
+            clock=SessionClock(),
+            hub=hub,
+            backend=ScriptedBackend(lambda d: [segment("words of the window")]),
+            vad_factory=AmplitudeVad,
+        )
+        return hub.items
+
+    items = items_of(HeardHub())
+    heard = [e for e in items if isinstance(e, HeardSoFar)]
     assert heard and all(h.utterance_id == "c1" for h in heard)
-    closed = next(e for e in hub.items if isinstance(e, ClosedUtterance))
-    assert hub.items.index(heard[0]) < hub.items.index(closed)
+    closed = next(e for e in items if isinstance(e, ClosedUtterance))
+    assert items.index(heard[0]) < items.index(closed)
     # A hub without `heard` (the plain one above) is handed only events and utterances.
-    plain = Hub()
-    run_audio(
-        ListSource(customer, silence(len(customer) / 16000)),
-        config=AsrConfig(model="fake", language="en"),
-        clock=SessionClock(),
-        hub=plain,
-        backend=ScriptedBackend(lambda d: [segment("words of the window")]),
-        vad_factory=AmplitudeVad,
-    )
-    assert not any(isinstance(e, HeardSoFar) for e in plain.items)
+    assert not any(isinstance(e, HeardSoFar) for e in items_of(Hub()))
 
 
 def test_streaming_off_decodes_each_utterance_once() -> None:
