@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import cast
@@ -70,6 +71,7 @@ SEMANTIC_KEEP_THRESHOLD = 0.8
 SEMANTIC_CONFIRM_THRESHOLD = 0.7
 # The LLM reader's say on a line: what it adds to each objection class's log-odds.
 SecondLook = Mapping[str, float]
+log = logging.getLogger(__name__)
 _LETTERS = regex.compile(r"[A-Za-z\p{Han}]")
 # Lines of our own that `SignalDetectors.warm` reads: neutral questions, no objection.
 _WARM_LINES = {
@@ -212,15 +214,19 @@ class SignalDetectors:
         patterns, the word models, the readers' heads and the sentence encoder. Each is loaded
         once per process on first use (about a second in all on two cores), so without this
         the session's first customer utterance waits for it. Reads no call text; the call's
-        state (trend, arousal baseline, term density) is untouched."""
+        state (trend, arousal baseline, term density) is untouched. What fails to load is
+        logged and left to the first line, which reports it as the session's error."""
         for lang in langs:
             line = _WARM_LINES.get(lang)
             if line is None:
                 continue
             low = normalize(line).lower()
-            self._read(line, lang)
-            if self._models(lang) is not None:
-                self._semantic_shift(low, lang)
+            try:
+                self._read(line, lang)
+                if self._models(lang) is not None:
+                    self._semantic_shift(low, lang)
+            except Exception as e:
+                log.warning("the %s detectors could not be loaded ahead: %s", lang, e)
 
     def add_terms(self, terms: Iterable[str]) -> None:
         """Add playbook or user terms to the glossary (they also segment as one Chinese word)."""

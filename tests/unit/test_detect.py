@@ -396,3 +396,19 @@ def test_warm_loads_what_the_first_line_would_and_leaves_the_call_state_alone():
     det.warm(("zh",))
     assert lex.lexicon.cache_info().currsize == 2
     assert model.load_models.cache_info().currsize == 2
+
+
+def test_a_model_that_fails_to_load_ahead_is_logged_and_left_to_the_first_line(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from inference.detectors import signals
+
+    def broken(lang: str) -> None:
+        raise ValueError(f"model_{lang}.json is damaged")
+
+    monkeypatch.setattr(signals, "load_models", broken)
+    det = SignalDetectors()
+    det.warm(("zh",))  # does not raise: the session starts
+    assert "the zh detectors could not be loaded ahead: model_zh.json is damaged" in caplog.text
+    with pytest.raises(ValueError, match="damaged"):  # the first line reports it
+        det.detect_text("太贵了", "zh")
