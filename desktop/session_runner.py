@@ -116,6 +116,12 @@ class RunningSession:
         """Session seconds from each customer utterance's end to its second opinion."""
         return list(self._hub.second_latencies) if self._hub is not None else []
 
+    @property
+    def second_opinion_tokens(self) -> list[int]:
+        """Tokens each second opinion read after the utterance's final (the rest was read
+        while it was said)."""
+        return list(self._hub.second_tokens) if self._hub is not None else []
+
     # -- the pipeline --------------------------------------------------------------------
 
     def _status(self, component: str, state: str, detail: str = "") -> None:

@@ -148,6 +148,8 @@ class ConversationHub:
         self.second_opinions = 0  # objection events the second opinion changed
         # Session seconds from each utterance's end to its second opinion being settled.
         self.second_latencies: list[float] = []
+        # Tokens each second opinion had left to read after the final (the rest was read ahead).
+        self.second_tokens: list[int] = []
         # An open customer utterance's stable words, and up to when a pause's text has them.
         self._said: tuple[str, str, float] = ("", "", 0.0)
         self._ahead_stop = threading.Event()  # set: the running read ahead stops
@@ -369,6 +371,7 @@ class ConversationHub:
             except Exception:
                 settle(None)
                 raise
+            self.second_tokens.append(_tokens_read(backend) - read0)
             log.debug(
                 "second opinion on %s: asked %.2f s after the speech ended, began %.2f s "
                 "later, read in %.2f s (%d tokens; the rest was read while it was said)",
@@ -486,7 +489,7 @@ class ConversationHub:
 
 
 def _tokens_read(backend: Any) -> int:
-    """How many tokens the LLM backend has read for sentence vectors so far (for the log)."""
+    """How many tokens the LLM backend has read for sentence vectors so far."""
     return int(getattr(getattr(backend, "stats", None), "embed_tokens_read", 0))
 
 

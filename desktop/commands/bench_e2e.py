@@ -82,6 +82,7 @@ class _Recorder:
     walls: list[float] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     second_s: list[float] = field(default_factory=list)  # the second opinion's latencies
+    second_tokens: list[int] = field(default_factory=list)  # what it read after the final
 
     def __call__(self, event: Event) -> None:
         with self.lock:
@@ -141,6 +142,7 @@ def _replay(
         errors.append(f"session: {session.error}")
     with recorder.lock:
         recorder.second_s.extend(session.second_opinion_latencies)
+        recorder.second_tokens.extend(session.second_opinion_tokens)
         return list(recorder.events), errors
 
 
@@ -302,6 +304,8 @@ def _bench_call(args: argparse.Namespace, call: Path, tmp: Path) -> dict[str, An
         "asr_turn_final_s": [round(x, 3) for x in asr],
         # From each customer utterance's end to its second opinion, on the LLM's thread.
         "second_opinion_s": [round(x, 3) for x in recorder.second_s],
+        # Tokens of each of those lines read after the final (the rest was read ahead).
+        "second_opinion_tokens_after_final": list(recorder.second_tokens),
     }
 
 
@@ -341,6 +345,8 @@ def _summary(args: argparse.Namespace, reports: list[dict[str, Any]]) -> dict[st
     summary["asr_turn_final_s"] = distribution(asr)
     second = [x for rep in reports for x in rep.get("second_opinion_s", [])]
     summary["second_opinion_s"] = distribution(second) if second else None
+    after = [x for rep in reports for x in rep.get("second_opinion_tokens_after_final", [])]
+    summary["second_opinion_tokens_after_final"] = distribution(after) if after else None
     keys = {"instant": "median_instant_s", "first_refined": "median_first_refined_s",
             "all_refined": "median_all_refined_s"}  # fmt: skip
     summary["meets_targets"] = {

@@ -25,3 +25,29 @@ def test_turn_final_latency_takes_the_last_final_of_each_customer_turn() -> None
         final(11.2, "customer", 9.0, 10.0),
     ]
     assert [round(x, 2) for x in _turn_final_latency(turns, events)] == [0.9, 1.2]
+
+
+def test_the_summary_gives_the_second_opinions_latency_and_what_it_read_after_the_final() -> None:
+    import argparse
+
+    from desktop.commands.bench_e2e import _summary
+
+    def report(seconds: list[float], tokens: list[int]) -> dict:
+        return {
+            "turns": [],
+            "false_alarms": 0,
+            "asr_turn_final_s": [],
+            "second_opinion_s": seconds,
+            "second_opinion_tokens_after_final": tokens,
+        }
+
+    args = argparse.Namespace(no_llm=False)
+    summary = _summary(args, [report([0.6, 0.9], [0, 4]), report([1.5], [12])])
+    assert summary["second_opinion_s"] == {"p50": 0.9, "p95": 1.44, "n": 3}
+    assert summary["second_opinion_tokens_after_final"]["p50"] == 4
+    assert summary["second_opinion_tokens_after_final"]["n"] == 3
+    assert summary["meets_targets"]["second_opinion"] is False
+    # Without a second opinion there is neither figure nor target.
+    none = _summary(args, [report([], [])])
+    assert none["second_opinion_tokens_after_final"] is None
+    assert "second_opinion" not in none["meets_targets"]

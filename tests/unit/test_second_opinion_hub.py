@@ -323,3 +323,36 @@ def test_a_pauses_text_is_read_ahead_in_place_of_the_stable_words_before_it():
         "我们的采购在用表格",
         "我们的采购在用表格",
     ]
+
+
+def test_the_hub_counts_what_each_second_opinion_read_after_the_final():
+    """`second_tokens`: per line read on the LLM's thread, the tokens its own read took (what
+    the read ahead had not covered); `bench e2e` reports them."""
+    from types import SimpleNamespace
+
+    backend = SimpleNamespace(stats=SimpleNamespace(embed_tokens_read=100))
+
+    class Counting(Reader):
+        def shift(self, low, lang, backend=None):
+            backend.stats.embed_tokens_read += len(low)  # one "token" a character
+            return super().shift(low, lang, backend)
+
+    class OnLlm(Suggester):
+        def run_on_llm(self, fn, *, spare=False):
+            return super().run_on_llm(lambda _none: fn(backend))
+
+    bus, reader, sug = EventBus([]), Counting(), OnLlm(True)
+    hub = ConversationHub(
+        bus=bus, clock=SessionClock(), detectors=Detectors({}, {}), suggester=sug, second=reader
+    )
+    for i, text in enumerate(["太贵了", "再说吧"]):
+        hub.on_utterance(
+            ClosedUtterance(
+                speaker="customer", utterance_id=f"u{i}", start=i, end=i + 0.5, text=text, lang="zh"
+            )
+        )
+        assert hub.drain(5.0)
+    hub.close()
+    bus.close()
+    assert hub.second_tokens == [3, 3]
+    assert len(hub.second_latencies) == 2
