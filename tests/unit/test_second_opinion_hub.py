@@ -91,11 +91,19 @@ class Suggester:
         pass
 
 
-def _run(first: dict, second: dict, texts: list[str], *, llm: bool = True):
+def _run(
+    first: dict,
+    second: dict,
+    texts: list[str],
+    *,
+    llm: bool = True,
+    reader: Reader | None = None,
+    sug: Suggester | None = None,
+):
     events: list = []
     bus = EventBus([events.append])
-    reader = Reader()
-    sug = Suggester(llm)
+    reader = reader or Reader()
+    sug = sug or Suggester(llm)
     hub = ConversationHub(
         bus=bus,
         clock=SessionClock(),
@@ -341,18 +349,6 @@ def test_the_hub_counts_what_each_second_opinion_read_after_the_final():
         def run_on_llm(self, fn, *, spare=False):
             return super().run_on_llm(lambda _none: fn(backend))
 
-    bus, reader, sug = EventBus([]), Counting(), OnLlm(True)
-    hub = ConversationHub(
-        bus=bus, clock=SessionClock(), detectors=Detectors({}, {}), suggester=sug, second=reader
-    )
-    for i, text in enumerate(["太贵了", "再说吧"]):
-        hub.on_utterance(
-            ClosedUtterance(
-                speaker="customer", utterance_id=f"u{i}", start=i, end=i + 0.5, text=text, lang="zh"
-            )
-        )
-        assert hub.drain(5.0)
-    hub.close()
-    bus.close()
+    *_, hub = _run({}, {}, ["太贵了", "再说吧"], reader=Counting(), sug=OnLlm(True))
     assert hub.second_tokens == [3, 3]
     assert len(hub.second_latencies) == 2
