@@ -471,7 +471,7 @@ class _Worker:
             else:
                 self._hub.emit(out)
         heard = getattr(self._hub, "heard", None)
-        for so_far in worker.take_heard():
+        for so_far in worker.take_heard():  # taken even by a hub without `heard`: none pile up
             if heard is not None:
                 heard(so_far)
         if self._observer is not None:

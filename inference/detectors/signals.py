@@ -223,8 +223,7 @@ class SignalDetectors:
             low = normalize(line).lower()
             try:
                 self._read(line, lang)
-                if self._models(lang) is not None:
-                    self._semantic_shift(low, lang)
+                self._semantic_shift(low, lang)  # {} where no semantic head is used
             except Exception as e:
                 log.warning("the %s detectors could not be loaded ahead: %s", lang, e)
 
