@@ -218,6 +218,19 @@ _SENTENCE_START = re.compile(r"(?:^|[.!?:;\"(]|\s-)\s*$")
 _ZH_NAME = re.compile(r"(?<![A-Za-z])[A-Z][a-z]{2,}(?:[A-Z][a-z]+)*(?![A-Za-z])")
 
 
+def _names(norm: str, lang: str) -> list[str]:
+    """The proper names of a line that the lexicons cannot know (`names_something`)."""
+    if lang == "zh":
+        return _ZH_NAME.findall(norm)
+    return [
+        m.group(1)
+        for m in _EN_NAME.finditer(norm)
+        if m.group(1) not in _EN_NOT_NAME
+        and not _SENTENCE_START.search(norm[: m.start()])
+        and not _INSTITUTION.match(norm, m.start())
+    ]
+
+
 def names_something(norm: str, lang: str) -> bool:
     """Whether the line names something by a proper name the lexicons cannot know.
 
@@ -225,14 +238,39 @@ def names_something(norm: str, lang: str) -> bool:
         norm: the line, normalised but not lower-cased (the capital is the evidence).
         lang: "en" or "zh".
     """
-    if lang == "zh":
-        return _ZH_NAME.search(norm) is not None
-    return any(
-        m.group(1) not in _EN_NOT_NAME
-        and not _SENTENCE_START.search(norm[: m.start()])
-        and not _INSTITUTION.match(norm, m.start())
-        for m in _EN_NAME.finditer(norm)
-    )
+    return bool(_names(norm, lang))
+
+
+# Everyday tools a customer makes do with ("we do it in Excel", 发微信就行): naming one says
+# that what they have is enough (need); it names no rival supplier.
+_TOOLS = (
+    "Excel Word Outlook Gmail Google Facebook Instagram Whatsapp WhatsApp WeChat Wechat "
+    "Messenger Teams Zoom Skype Dropbox Sheets Docs Notes Notion Calendar Ipad IPad Iphone "
+    "IPhone Android Windows Mac App Apps Pdf Email Sms Paper Post Tube"
+)
+_EVERYDAY_TOOLS = frozenset(_TOOLS.split())
+# Common given names: a person who keeps the book by hand is no supplier ("Gary writes them in").
+_GIVEN = """Aaron Adam Alan Alex Alice Amanda Amy Andrew Andy Angela Ann Anna Anne Anthony Ben
+    Beth Bill Bob Brian Carl Carol Caroline Catherine Charles Charlie Chris Claire Colin Dan
+    Daniel Dave David Debbie Diane Dom Donna Doug Ed Eddie Emily Emma Eric Fiona Frank Fred
+    Gary George Graham Greg Hannah Harry Helen Ian Jack Jackie James Jamie Jane Janet Jason Jay
+    Jeff Jen Jenny Jess Jim Jo Joan Joe John Jon Josh Julie Karen Kate Katie Keith Kelly Ken
+    Kevin Kim Laura Lee Lisa Liz Lucy Luke Maggie Marie Mark Martin Mary Matt Mel Michael
+    Mike Nancy Neil Nick Nicola Pam Pat Paul Pete Peter Phil Rachel Ray Rich Richard Rob
+    Robert Ron Rose Ruth Ryan Sally Sam Sandra Sarah Scott Sean Sharon Simon Sophie Steve
+    Stuart Sue Susan Tim Tina Tom Tony Vicky Will Zoe"""
+_GIVEN_NAMES = frozenset(_GIVEN.split())
+
+
+def supplier_named(norm: str, lang: str) -> bool:
+    """Whether the line names a supplier the lexicons cannot know: a proper name
+    (`names_something`) that is no everyday tool and no common given name.
+
+    Args:
+        norm: the line, normalised but not lower-cased.
+        lang: "en" or "zh".
+    """
+    return any(n not in _EVERYDAY_TOOLS and n not in _GIVEN_NAMES for n in _names(norm, lang))
 
 
 def text_features(low: str, lang: str, words: Sequence[str] = ()) -> list[str]:

@@ -24,6 +24,7 @@ from inference.detectors.model import (
     load_models,
     names_something,
     rule_features,
+    supplier_named,
     takes_stance,
     text_features,
 )
@@ -433,6 +434,11 @@ class SignalDetectors:
                 ),
                 None,
             )
+            if category == "need" and (named or supplier_named(norm, lang)):
+                # "What we have is enough" with the rival named is staying with a rival (the
+                # label guide's close pair): "we're fine with Tidewell" is competitor; the
+                # same line about a spreadsheet, an everyday tool or a person stays need.
+                category, runner_up = "competitor", "need"
             pv = models.valence.probabilities(feats)
             best = max(range(len(pv)), key=pv.__getitem__)
             valence_read = (models.valence.classes, pv)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from inference.detectors import SignalDetectors
-from inference.detectors.model import names_something
+from inference.detectors.model import names_something, supplier_named
 
 
 @pytest.mark.parametrize(
@@ -45,6 +45,38 @@ def test_a_supplier_named_by_a_new_name_is_a_competitor_and_a_plain_tool_is_need
     # alone read both as need; the name's evidence is a candidate the next line confirms.
     assert named.objection == "competitor" and named.tentative
     assert plain.objection == "need"
+
+
+@pytest.mark.parametrize(
+    ("line", "lang", "supplier"),
+    [
+        ("Honestly we're sorted with Ferncastle, they do the lot.", "en", True),
+        ("我们一直用Brookvale，够用了。", "zh", True),
+        ("We keep the rota in Excel and it works.", "en", False),  # an everyday tool
+        ("Only Maggie does the ordering, by phone.", "en", False),  # a person
+        ("我们发微信就够了，不用App。", "zh", False),
+    ],
+)
+def test_a_supplier_is_a_name_that_is_no_everyday_tool_and_no_person(
+    line: str, lang: str, supplier: bool
+) -> None:
+    assert supplier_named(line, lang) is supplier
+
+
+@pytest.mark.parametrize(
+    ("line", "lang", "want"),
+    [
+        # The words read "what we have is enough" (need) in each; naming the supplier makes it
+        # staying with a rival (the label guide's close pair), a tool or a person does not.
+        ("We're fine with Hollowbrook.", "en", "competitor"),
+        ("We're fine with paper.", "en", "need"),
+        ("We're fine with Excel.", "en", "need"),
+        ("我们用Brookvale挺好的，没必要再换。", "zh", "competitor"),
+        ("我们用表格挺好的，没必要再换。", "zh", "need"),
+    ],
+)
+def test_enough_with_a_named_supplier_is_competitor(line: str, lang: str, want: str) -> None:
+    assert SignalDetectors().detect_text(line, lang).objection == want
 
 
 def test_a_name_in_a_description_stays_a_candidate() -> None:
