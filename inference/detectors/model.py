@@ -245,8 +245,8 @@ def names_something(norm: str, lang: str) -> bool:
 # that what they have is enough (need); it names no rival supplier.
 _TOOLS = (
     "Excel Word Outlook Gmail Google Facebook Instagram Whatsapp WhatsApp WeChat Wechat "
-    "Messenger Teams Zoom Skype Dropbox Sheets Docs Notes Notion Calendar Ipad IPad Iphone "
-    "IPhone Android Windows Mac App Apps Pdf Email Sms Paper Post Tube"
+    "Messenger Teams Zoom Skype Dropbox Sheets Docs Notes Notion Calendar Ipad Iphone Android "
+    "Windows Mac App Apps Pdf Email Sms Paper Post YouTube"
 )
 _EVERYDAY_TOOLS = frozenset(_TOOLS.split())
 # Common given names: a person who keeps the book by hand is no supplier ("Gary writes them in").

@@ -53,6 +53,7 @@ def test_a_supplier_named_by_a_new_name_is_a_competitor_and_a_plain_tool_is_need
         ("Honestly we're sorted with Ferncastle, they do the lot.", "en", True),
         ("我们一直用Brookvale，够用了。", "zh", True),
         ("We keep the rota in Excel and it works.", "en", False),  # an everyday tool
+        ("Most of our customers find us on YouTube.", "en", False),
         ("Only Maggie does the ordering, by phone.", "en", False),  # a person
         ("我们发微信就够了，不用App。", "zh", False),
     ],
